@@ -1,0 +1,121 @@
+// The admin queue: fetches SQEs in submission order, one command at a time, as a controller's admin worker does
+// (NVMe Base 2.0 §3.3.1, §4.1). Commands that need AEN state go to the aenLatch (systemId) and complete when it
+// replies; AERs are handed over and complete later; everything else completes at once through the pure handlers.
+// Guest-memory access (fetch, data transfer, CQE writes) is done by actions the emulator facade provides.
+import { assign, sendTo, setup } from 'xstate';
+import type { AdminQueueEvent } from './events.ts';
+import { latchRequest, routeCommand } from '../src/logic/admin-commands.ts';
+import type { Profile } from '../src/profiles/profiles.ts';
+import type { Segment } from '../src/device/prp.ts';
+
+export interface AdminQueueInput {
+  readonly sqSize: number;
+  readonly profile: Profile;
+}
+
+export interface AdminQueueContext {
+  readonly profile: Profile;
+  readonly sqSize: number;
+  /** Next entry to fetch; reported as SQHD in every completion. */
+  readonly sqHead: number;
+  readonly sqTail: number;
+  /** The command in flight: its CID and resolved data pointer (the latch's reply is written there). */
+  readonly current: { readonly cid: number; readonly segments: readonly Segment[] } | null;
+}
+
+const notProvided = (name: string) => () => {
+  throw new Error(`adminQueue action '${name}' is not provided: the emulator facade supplies it`);
+};
+
+export const adminQueueMachine = setup({
+  types: {
+    context: {} as AdminQueueContext,
+    events: {} as AdminQueueEvent,
+    input: {} as AdminQueueInput,
+  },
+  guards: {
+    hasSubmission: ({ context }) => context.sqHead !== context.sqTail,
+    isValidSqTail: ({ context, event }) => event.type === 'sq.tail.written' && event.value < context.sqSize,
+    hasTransferError: ({ event }) => event.type === 'command.fetched' && event.prpStatus !== null,
+    isAsyncEventRequest: ({ context, event }) => event.type === 'command.fetched' && routeCommand(event.sqe, context.profile) === 'aer',
+    isLatchCommand: ({ context, event }) => event.type === 'command.fetched' && routeCommand(event.sqe, context.profile) === 'latch',
+    isNamespaceAttachment: ({ context, event }) => event.type === 'command.fetched' && routeCommand(event.sqe, context.profile) === 'attachment',
+  },
+  actions: {
+    storeSqTail: assign({ sqTail: ({ context, event }) => (event.type === 'sq.tail.written' ? event.value : context.sqTail) }),
+    consumeSubmission: assign(({ context, event }) => ({
+      sqHead: (context.sqHead + 1) % context.sqSize,
+      current: event.type === 'command.fetched' ? { cid: event.sqe.cid, segments: event.segments } : null,
+    })),
+    clearCurrent: assign({ current: null }),
+    forwardAerToLatch: sendTo(
+      ({ system }) => system.get('aenLatch'),
+      ({ event }) => ({ type: 'aer.received' as const, cid: event.type === 'command.fetched' ? event.sqe.cid : 0 }),
+    ),
+    forwardToLatch: sendTo(
+      ({ system }) => system.get('aenLatch'),
+      ({ event }) => {
+        if (event.type !== 'command.fetched') throw new Error('forwardToLatch needs a fetched command');
+        return latchRequest(event.sqe);
+      },
+    ),
+    /** Provided: read the SQE at sqHead and raise `command.fetched` (or `command.unreadable`). */
+    fetchCommand: notProvided('fetchCommand'),
+    /** Provided: handle a 'local' command, transfer its data and post its completion. */
+    executeCommand: notProvided('executeCommand'),
+    /** Provided: post the completion of a command whose data pointer could not be resolved. */
+    completeWithTransferError: notProvided('completeWithTransferError'),
+    /** Provided: validate and apply a Namespace Attachment, then tell the latch, or raise the failure reply. */
+    applyNamespaceAttachment: notProvided('applyNamespaceAttachment'),
+    /** Provided: write the latch's data (if any) and post the waiting command's completion. */
+    completeLatchCommand: notProvided('completeLatchCommand'),
+    /** Provided: post a completion the latch asked for (AEN, aborted AER, AER over the limit). */
+    postCompletion: notProvided('postCompletion'),
+    /** Provided: the host moved CQ head; completions held while the CQ was full are posted. */
+    releaseCompletions: notProvided('releaseCompletions'),
+    /** Provided: a tail doorbell value outside the queue (§5.2 Error event, info 01h); the ring is untouched. */
+    reportInvalidDoorbell: notProvided('reportInvalidDoorbell'),
+  },
+}).createMachine({
+  id: 'adminQueue',
+  context: ({ input }) => ({ profile: input.profile, sqSize: input.sqSize, sqHead: 0, sqTail: 0, current: null }),
+  initial: 'idle',
+  on: {
+    'sq.tail.written': [
+      { guard: 'isValidSqTail', actions: 'storeSqTail' },
+      { actions: 'reportInvalidDoorbell', description: 'Tail beyond the queue size: Invalid Doorbell Write Value; the write is ignored.' },
+    ],
+    'cq.head.written': { actions: 'releaseCompletions' },
+    'completion.requested': { actions: 'postCompletion' },
+  },
+  states: {
+    idle: {
+      description: 'Waiting for the host to move SQ tail past SQ head.',
+      always: { guard: 'hasSubmission', target: 'fetching' },
+    },
+    fetching: {
+      description: 'Reading the SQE at SQ head and resolving its data pointer (PRP1/PRP2, §4.1.1).',
+      entry: 'fetchCommand',
+      on: {
+        'command.fetched': [
+          { guard: 'hasTransferError', target: 'idle', actions: ['consumeSubmission', 'completeWithTransferError', 'clearCurrent'], description: 'A data pointer outside guest memory: Data Transfer Error (0/04h).' },
+          { guard: 'isAsyncEventRequest', target: 'idle', actions: ['consumeSubmission', 'forwardAerToLatch', 'clearCurrent'], description: 'AERs are parked by the latch and complete when an event is reported (§5.2).' },
+          { guard: 'isLatchCommand', target: 'awaitingLatch', actions: ['consumeSubmission', 'forwardToLatch'] },
+          { guard: 'isNamespaceAttachment', target: 'awaitingLatch', actions: ['consumeSubmission', 'applyNamespaceAttachment'] },
+          { target: 'idle', actions: ['consumeSubmission', 'executeCommand', 'clearCurrent'] },
+        ],
+        'command.unreadable': { target: 'failed' },
+      },
+    },
+    awaitingLatch: {
+      description: 'The AEN latch answers this command (Get Log Page 04h, Features 0Bh, Abort, Namespace Attachment).',
+      on: {
+        'latch.replied': { target: 'idle', actions: ['completeLatchCommand', 'clearCurrent'] },
+      },
+    },
+    failed: {
+      description: 'The submission queue lies outside guest memory: the controller cannot fetch commands (fatal status).',
+      type: 'final',
+    },
+  },
+});

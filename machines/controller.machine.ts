@@ -1,0 +1,157 @@
+// The controller: the lifecycle behind CC and CSTS (NVMe Base 2.0 §3.1.3.5–6, §3.5 initialization, §3.6
+// shutdown, §3.7.2 controller reset). CSTS.RDY, CSTS.CFS and CSTS.SHST are state tags. It owns the AEN latch for
+// its whole life, the admin queue while enabled, and one namespaceChange RPC actor per fault request.
+// No NVM Subsystem Reset, no I/O queues.
+import { fromPromise, sendTo, setup, spawnChild } from 'xstate';
+import type { NamespaceChangeReceipt } from '../src/faults/namespace-change.ts';
+import type { ControllerEvent } from './events.ts';
+import { aenLatchMachine } from './aen-latch.machine.ts';
+import { adminQueueMachine } from './admin-queue.machine.ts';
+import { adminQueueGeometry, ccEnabled, ccShn, enableFault } from '../src/logic/controller.ts';
+import type { LatchPolicy } from '../src/logic/aen-latch.ts';
+import type { Profile } from '../src/profiles/profiles.ts';
+
+export interface ControllerInput {
+  readonly profile: Profile;
+  readonly aerl: number;
+}
+
+export interface ControllerContext {
+  readonly profile: Profile;
+  readonly aerl: number;
+}
+
+export interface NamespaceChangeInput {
+  readonly requestId: string;
+  readonly nsid: number;
+  readonly until: 'processed' | 'aen';
+}
+
+const latchPolicy = (p: Profile): LatchPolicy => ({
+  aecDefault: p.aecDefault,
+  aecGatesNamespaceNotice: p.aecGatesNamespaceNotice,
+  resetRestoresAec: p.resetRestoresAec,
+  resetClearsChangedList: p.resetClearsChangedList,
+  retainUnreadChangesOverReset: p.retainUnreadChangesOverReset,
+  aerCompletionOrder: p.aerCompletionOrder,
+  aerLimitStatus: p.aerLimitStatus,
+  noticePerNewNsid: p.noticePerNewNsid,
+  changedListHonoursOffset: p.changedListHonoursOffset,
+});
+
+export const controllerMachine = setup({
+  types: {
+    context: {} as ControllerContext,
+    events: {} as ControllerEvent,
+    input: {} as ControllerInput,
+  },
+  actors: {
+    aenLatch: aenLatchMachine,
+    adminQueue: adminQueueMachine,
+    namespaceChange: fromPromise<NamespaceChangeReceipt, NamespaceChangeInput>(async () => {
+      throw new Error("actor 'namespaceChange' is not provided: the emulator facade supplies it");
+    }),
+  },
+  guards: {
+    isValidEnable: ({ event }) => event.type === 'cc.written' && ccEnabled(event.cc) && !ccEnabled(event.previous) && enableFault(event) === null,
+    isInvalidEnable: ({ event }) => event.type === 'cc.written' && ccEnabled(event.cc) && !ccEnabled(event.previous) && enableFault(event) !== null,
+    isEnableCleared: ({ event }) => event.type === 'cc.written' && !ccEnabled(event.cc),
+    isShutdownRequested: ({ event }) => event.type === 'cc.written' && ccEnabled(event.cc) && ccShn(event.cc) !== 0,
+    isShutdownWithdrawn: ({ event }) => event.type === 'cc.written' && ccEnabled(event.cc) && ccShn(event.cc) === 0,
+  },
+  actions: {
+    /** Provided: create the device-side rings at ASQ/ACQ with the sizes in AQA. */
+    openQueues: () => {
+      throw new Error("controller action 'openQueues' is not provided: the emulator facade supplies it");
+    },
+    /** Provided: forget the rings (the host must program them again to be heard). */
+    closeQueues: () => {
+      throw new Error("controller action 'closeQueues' is not provided: the emulator facade supplies it");
+    },
+    /** Provided: record why an enable failed (trace). */
+    reportEnableFault: () => {
+      throw new Error("controller action 'reportEnableFault' is not provided: the emulator facade supplies it");
+    },
+    notifyLatchEnabled: sendTo('aenLatch', { type: 'controller.enabled' }),
+    notifyLatchReset: sendTo('aenLatch', { type: 'controller.reset' }),
+    spawnNamespaceChange: spawnChild('namespaceChange', {
+      id: ({ event }) => (event.type === 'namespace.change.requested' ? event.requestId : 'namespaceChange'),
+      input: ({ event }) =>
+        event.type === 'namespace.change.requested'
+          ? { requestId: event.requestId, nsid: event.nsid, until: event.until }
+          : { requestId: '', nsid: 0, until: 'processed' as const },
+    }),
+  },
+}).createMachine({
+  id: 'controller',
+  context: ({ input }) => ({ profile: input.profile, aerl: input.aerl }),
+  invoke: {
+    id: 'aenLatch',
+    systemId: 'aenLatch',
+    src: 'aenLatch',
+    input: ({ context }) => ({ aerl: context.aerl, policy: latchPolicy(context.profile) }),
+  },
+  on: {
+    'namespace.change.requested': { actions: 'spawnNamespaceChange' },
+  },
+  initial: 'disabled',
+  states: {
+    disabled: {
+      description: 'CC.EN = 0, CSTS.RDY = 0. The host programs AQA/ASQ/ACQ, then sets CC.EN (NVMe Base 2.0 §3.5.1).',
+      on: {
+        'cc.written': [
+          { guard: 'isValidEnable', target: 'enabled' },
+          { guard: 'isInvalidEnable', target: 'fatal', actions: 'reportEnableFault', description: 'Unsupported CC fields or admin queue attributes: CSTS.CFS.' },
+        ],
+      },
+    },
+    enabled: {
+      description: 'CC.EN = 1: the admin queue exists and the latch is online.',
+      entry: ['openQueues', 'notifyLatchEnabled'],
+      exit: 'closeQueues',
+      invoke: {
+        id: 'adminQueue',
+        systemId: 'adminQueue',
+        src: 'adminQueue',
+        input: ({ context, event }) => ({
+          profile: context.profile,
+          sqSize: event.type === 'cc.written' ? adminQueueGeometry(event.aqa, event.asq, event.acq).sqSize : 2,
+        }),
+        onDone: { target: 'fatal' },
+      },
+      on: {
+        'cc.written': [
+          { guard: 'isEnableCleared', target: 'resetting', description: 'CC.EN 1→0 is a controller reset (§3.7.2).' },
+        ],
+      },
+      initial: 'ready',
+      states: {
+        ready: {
+          tags: ['csts.rdy'],
+          description: 'CSTS.RDY = 1: commands are processed.',
+          on: { 'cc.written': { guard: 'isShutdownRequested', target: 'shuttingDown' } },
+        },
+        shuttingDown: {
+          tags: ['csts.rdy', 'csts.shst.occurring'],
+          description: 'CC.SHN set: CSTS.SHST = 01b while shutdown processing occurs (§3.6).',
+          always: { target: 'shutdownComplete' },
+        },
+        shutdownComplete: {
+          tags: ['csts.rdy', 'csts.shst.complete'],
+          description: 'CSTS.SHST = 10b. The admin queue keeps running, as on every peer; CC.EN 1→0 then resets.',
+          on: { 'cc.written': { guard: 'isShutdownWithdrawn', target: 'ready' } },
+        },
+      },
+    },
+    resetting: {
+      description: 'Controller reset: queues torn down, parked AERs dropped without completions (§3.7.2).',
+      entry: 'notifyLatchReset',
+      always: { target: 'disabled' },
+    },
+    fatal: {
+      tags: ['csts.cfs'],
+      description: 'CSTS.CFS = 1: the controller cannot operate until the host clears CC.EN (§3.1.3.6).',
+      on: { 'cc.written': { guard: 'isEnableCleared', target: 'resetting' } },
+    },
+  },
+});

@@ -1,0 +1,66 @@
+// The message vocabulary of the actor system (type-only): what the facade sends the controller, what the
+// controller, the admin queue and the AEN latch send each other, and what they emit outward for traces and for
+// the namespace-change RPC. Names are `subject.fact`; payload fields use spec names (cid, sqid, lid, rae, nsid).
+import type { Status } from '../src/spec/constants.ts';
+import type { Sqe } from '../src/spec/sqe.codec.ts';
+import type { Segment } from '../src/device/prp.ts';
+
+// ---- facade → controller ----
+export interface CcWritten {
+  type: 'cc.written';
+  cc: number;
+  previous: number;
+  aqa: number;
+  asq: bigint;
+  acq: bigint;
+}
+export interface NamespaceChangeRequested {
+  type: 'namespace.change.requested';
+  requestId: string;
+  nsid: number;
+  until: 'processed' | 'aen';
+}
+export type ControllerEvent = CcWritten | NamespaceChangeRequested;
+
+// ---- facade → admin queue (doorbells) ----
+export interface SqTailWritten { type: 'sq.tail.written'; value: number }
+export interface CqHeadWritten { type: 'cq.head.written'; value: number }
+
+// ---- admin queue internal ----
+/** The command at SQ head, decoded; `segments` are its data pointer resolved to guest memory, or `prpStatus` the
+ * status that resolving them failed with. */
+export interface CommandFetched {
+  type: 'command.fetched';
+  sqe: Sqe;
+  segments: readonly Segment[];
+  prpStatus: Status | null;
+}
+export interface CommandUnreadable { type: 'command.unreadable' }
+
+// ---- admin queue ↔ AEN latch ----
+export interface AerReceived { type: 'aer.received'; cid: number }
+export interface ChangedListRead { type: 'changedList.read'; rae: boolean; numd: number; offset: number }
+export interface AecSet { type: 'aec.set'; value: number }
+export interface AecGet { type: 'aec.get' }
+export interface AbortRequested { type: 'abort.requested'; sqid: number; cid: number }
+/** A namespace changed: from Namespace Attachment (`replyTo` set) or from the fault (`requestId` set). */
+export interface NamespaceChanged { type: 'namespace.changed'; nsid: number; requestId?: string; until?: 'processed' | 'aen'; fromCommand?: boolean }
+export interface ControllerEnabled { type: 'controller.enabled' }
+export interface ControllerReset { type: 'controller.reset' }
+export type LatchEvent = AerReceived | ChangedListRead | AecSet | AecGet | AbortRequested | NamespaceChanged | ControllerEnabled | ControllerReset;
+
+/** The latch asks the admin queue to post a completion it owns (an AEN, an aborted AER, an AER over the limit). */
+export interface CompletionRequested { type: 'completion.requested'; cid: number; status: Status; dw0: number }
+/** The latch's answer to the admin command in flight. */
+export interface LatchReplied { type: 'latch.replied'; status: Status; dw0: number; data?: Uint8Array }
+export type AdminQueueEvent = SqTailWritten | CqHeadWritten | CommandFetched | CommandUnreadable | CompletionRequested | LatchReplied;
+
+// ---- outward (emit) ----
+export type ReceiptOutcome = 'posted' | 'coalesced' | 'deferred';
+export type LatchEmitted =
+  | { type: 'namespace.processed'; requestId: string | undefined; nsid: number; outcome: ReceiptOutcome }
+  | { type: 'aen.posted'; cid: number; dw0: number; requestIds: readonly string[] }
+  | { type: 'namespace.rejected'; requestIds: readonly string[]; reason: 'reset' }
+  | { type: 'aer.parked'; cid: number; parked: number }
+  | { type: 'aer.dropped'; cids: readonly number[] }
+  | { type: 'changedList.read'; nsids: readonly number[]; overflow: boolean; rae: boolean; unmasked: boolean };

@@ -1,0 +1,79 @@
+// Guest physical memory: sparse (4 KiB pages allocated on first write), bounded (`size` bytes from address 0),
+// byte-addressed. `tryRead`/`tryWrite` report an out-of-range access as `undefined`/`false` so the controller can
+// answer with a status; `read`/`write` throw `GuestMemoryError` for host-side callers, whose bug it would be.
+import { PAGE_SIZE } from '../spec/constants.ts';
+
+export class GuestMemoryError extends RangeError {
+  constructor(readonly address: bigint, readonly length: number, readonly size: number) {
+    super(`guest memory access of ${length} bytes at 0x${address.toString(16)} is outside 0..0x${size.toString(16)}`);
+    this.name = 'GuestMemoryError';
+  }
+}
+
+export class GuestMemory {
+  private readonly pages = new Map<number, Uint8Array>();
+
+  constructor(readonly size: number) {
+    if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE_SIZE !== 0) {
+      throw new RangeError(`guest memory size must be a positive multiple of ${PAGE_SIZE}, got ${size}`);
+    }
+  }
+
+  /** Is [address, address+length) inside memory? Accepts bigint addresses straight from PRP entries. */
+  contains(address: bigint | number, length: number): boolean {
+    const a = typeof address === 'bigint' ? address : BigInt(address);
+    return length >= 0 && a >= 0n && a + BigInt(length) <= BigInt(this.size);
+  }
+
+  /** Bytes pages currently allocated (for the storm benchmark's flat-memory check). */
+  get allocatedBytes(): number {
+    return this.pages.size * PAGE_SIZE;
+  }
+
+  tryRead(address: number, length: number, out = new Uint8Array(length)): Uint8Array | undefined {
+    if (address < 0 || length < 0 || address + length > this.size) return undefined;
+    let done = 0;
+    while (done < length) {
+      const at = address + done;
+      const page = Math.floor(at / PAGE_SIZE);
+      const off = at % PAGE_SIZE;
+      const n = Math.min(length - done, PAGE_SIZE - off);
+      const p = this.pages.get(page);
+      if (p) out.set(p.subarray(off, off + n), done);
+      else out.fill(0, done, done + n);
+      done += n;
+    }
+    return out;
+  }
+
+  tryWrite(address: number, data: Uint8Array): boolean {
+    if (address < 0 || address + data.length > this.size) return false;
+    let done = 0;
+    while (done < data.length) {
+      const at = address + done;
+      const page = Math.floor(at / PAGE_SIZE);
+      const off = at % PAGE_SIZE;
+      const n = Math.min(data.length - done, PAGE_SIZE - off);
+      let p = this.pages.get(page);
+      if (!p) {
+        p = new Uint8Array(PAGE_SIZE);
+        this.pages.set(page, p);
+      }
+      p.set(data.subarray(done, done + n), off);
+      done += n;
+    }
+    return true;
+  }
+
+  read(address: bigint, length: number): Uint8Array {
+    const out = this.contains(address, length) ? this.tryRead(Number(address), length) : undefined;
+    if (!out) throw new GuestMemoryError(address, length, this.size);
+    return out;
+  }
+
+  write(address: bigint, data: Uint8Array): void {
+    if (!this.contains(address, data.length) || !this.tryWrite(Number(address), data)) {
+      throw new GuestMemoryError(address, data.length, this.size);
+    }
+  }
+}

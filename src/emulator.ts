@@ -1,0 +1,312 @@
+// The emulator facade: wires the controller, admin queue and AEN latch actors to the device layer (BAR0 registers,
+// guest memory, rings, namespaces) and returns the MMIO/memory surface, the fault handle, a trace stream and stop().
+// Everything runs synchronously inside an MMIO write; only the namespace-change RPC is a promise.
+import { createActor, enqueueActions, fromPromise, raise, toPromise, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { controllerMachine, type NamespaceChangeInput } from '../machines/controller.machine.ts';
+import { adminQueueMachine } from '../machines/admin-queue.machine.ts';
+import type { LatchEmitted } from '../machines/events.ts';
+import { GuestMemory } from './device/guest-memory.ts';
+import { CompletionRing, SubmissionRing, type Completion } from './device/queues.ts';
+import { RegisterFile } from './device/registers.ts';
+import { NamespaceTable, type NamespaceSpec } from './device/namespaces.ts';
+import { resolvePrps, writeSegments, readSegments } from './device/prp.ts';
+import { adminQueueGeometry } from './logic/controller.ts';
+import { dataLength, decideAttachment, executeLocalCommand, type CommandEnv, type ControllerIdentity } from './logic/admin-commands.ts';
+import { Csts, Register, Status } from './spec/constants.ts';
+import { decodeSqe } from './spec/sqe.codec.ts';
+import { decodeControllerList } from './spec/namespace-list.codec.ts';
+import { getProfile, type Profile, type ProfileName } from './profiles/profiles.ts';
+import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults } from './faults/namespace-change.ts';
+import type { TraceEvent } from './trace.ts';
+import { namespaceChanged } from './logic/messages.ts';
+
+export interface ControllerOptions {
+  profile?: ProfileName | Profile;
+  /** AERL, 0's based (default 3: four AERs may be parked). */
+  aerl?: number;
+  namespaces?: readonly { nsid: number; blocks?: number; blockSize?: number; attached?: boolean }[];
+  /** Guest memory in bytes (default 64 MiB). */
+  memorySize?: number;
+  cntlid?: number;
+  serial?: string;
+  /** Identify Controller NN (default: the larger of 1024 and the largest NSID). */
+  nn?: number;
+  /** XState inspection hook (for @statelyai/inspect or tests). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+export interface EmulatedController {
+  readonly profile: Profile;
+  readonly memory: GuestMemory;
+  readonly namespaces: NamespaceTable;
+  readonly faults: { readonly namespace: NamespaceFaults };
+  mmioRead32(offset: number): number;
+  mmioRead64(offset: number): bigint;
+  mmioWrite32(offset: number, value: number): void;
+  mmioWrite64(offset: number, value: bigint): void;
+  /** Subscribe to the trace stream; returns an unsubscribe function. */
+  onTrace(listener: (event: TraceEvent) => void): () => void;
+  /** The controller actor, for inspection and tests. */
+  readonly actor: Actor<typeof controllerMachine>;
+  stop(): void;
+}
+
+export const DEFAULT_MEMORY_SIZE = 64 * 1024 * 1024;
+
+function validateOptions(o: ControllerOptions): void {
+  const aerl = o.aerl ?? 3;
+  if (!Number.isInteger(aerl) || aerl < 0 || aerl > 255) throw new RangeError(`aerl must be an integer 0..255 (0's based), got ${aerl}`);
+  for (const ns of o.namespaces ?? []) {
+    if (!Number.isInteger(ns.nsid) || ns.nsid < 1 || ns.nsid > 0xfffffffe) throw new RangeError(`namespace nsid must be 1..FFFFFFFEh, got ${ns.nsid}`);
+    const bs = ns.blockSize ?? 512;
+    if (!Number.isInteger(bs) || bs < 512 || (bs & (bs - 1)) !== 0) throw new RangeError(`namespace ${ns.nsid}: blockSize must be a power of two ≥ 512, got ${bs}`);
+  }
+}
+
+export function createController(options: ControllerOptions = {}): EmulatedController {
+  validateOptions(options);
+  const profile = typeof options.profile === 'object' ? options.profile : getProfile(options.profile ?? 'spec');
+  const aerl = options.aerl ?? 3;
+  const memory = new GuestMemory(options.memorySize ?? DEFAULT_MEMORY_SIZE);
+  const registers = new RegisterFile();
+  const specs: NamespaceSpec[] = (options.namespaces ?? [{ nsid: 1 }]).map((n) => ({
+    nsid: n.nsid, blocks: n.blocks ?? 2048, blockSize: n.blockSize ?? 512, attached: n.attached ?? true,
+  }));
+  const namespaces = new NamespaceTable(specs);
+  const identity: ControllerIdentity = {
+    cntlid: options.cntlid ?? 1,
+    serial: options.serial ?? 'NVMEACTORS0001',
+    model: 'nvme-actors emulated controller',
+    firmware: '0.1.0',
+    aerl,
+    nn: options.nn ?? Math.max(1024, namespaces.maxNsid),
+  };
+  const env: CommandEnv = { profile, identity, namespaces };
+  const listeners = new Set<(event: TraceEvent) => void>();
+  const trace = (event: TraceEvent): void => {
+    for (const l of listeners) l(event);
+  };
+
+  let rings: { sq: SubmissionRing; cq: CompletionRing } | null = null;
+  const post = (c: Completion): void => {
+    if (!rings) return;
+    if (!rings.cq.post(c)) trace({ type: 'completion.refused', cid: c.cid, reason: 'completion queue full and hold limit reached' });
+    trace({ type: 'completion.posted', cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: c.status, dw0: c.dw0 });
+  };
+
+  const adminQueue = adminQueueMachine.provide({
+    actions: {
+      fetchCommand: raise(({ context }) => {
+        const bytes = rings?.sq.fetch(context.sqHead);
+        if (!bytes) return { type: 'command.unreadable' as const };
+        const sqe = decodeSqe(bytes);
+        const length = dataLength(sqe);
+        const r = length > 0 ? resolvePrps(memory, sqe.prp1, sqe.prp2, length) : { ok: true as const, segments: [] };
+        trace({ type: 'command.fetched', cid: sqe.cid, opcode: sqe.opcode, sqhd: context.sqHead });
+        return { type: 'command.fetched' as const, sqe, segments: r.ok ? r.segments : [], prpStatus: r.ok ? null : r.status };
+      }),
+      executeCommand: ({ context, event }) => {
+        if (event.type !== 'command.fetched') return;
+        const answer = executeLocalCommand(event.sqe, env);
+        if (answer.data && answer.status.sct === 0 && answer.status.sc === 0) writeSegments(memory, event.segments, answer.data);
+        post({ cid: event.sqe.cid, sqid: 0, sqhd: context.sqHead, status: answer.status, dw0: answer.dw0 });
+      },
+      completeWithTransferError: ({ context, event }) => {
+        if (event.type !== 'command.fetched' || !event.prpStatus) return;
+        post({ cid: event.sqe.cid, sqid: 0, sqhd: context.sqHead, status: event.prpStatus, dw0: 0 });
+      },
+      applyNamespaceAttachment: enqueueActions(({ event, enqueue }) => {
+        if (event.type !== 'command.fetched') return;
+        const controllers = decodeControllerList(readSegments(memory, event.segments, 4096));
+        const decision = decideAttachment(event.sqe, controllers, env);
+        if (decision.kind === 'fail') {
+          enqueue.raise({ type: 'latch.replied', status: decision.answer.status, dw0: 0 });
+          return;
+        }
+        namespaces.setAttached(decision.nsid, decision.attach);
+        trace({ type: 'namespace.attachment', nsid: decision.nsid, attached: decision.attach });
+        enqueue.sendTo(({ system }) => system.get('aenLatch'), namespaceChanged(decision.nsid, { fromCommand: true }));
+      }),
+      completeLatchCommand: ({ context, event }) => {
+        if (event.type !== 'latch.replied' || !context.current) return;
+        if (event.data) writeSegments(memory, context.current.segments, event.data);
+        post({ cid: context.current.cid, sqid: 0, sqhd: context.sqHead, status: event.status, dw0: event.dw0 });
+      },
+      postCompletion: ({ context, event }) => {
+        if (event.type !== 'completion.requested') return;
+        post({ cid: event.cid, sqid: 0, sqhd: context.sqHead, status: event.status, dw0: event.dw0 });
+      },
+      releaseCompletions: ({ event }) => {
+        if (event.type !== 'cq.head.written' || !rings) return;
+        if (event.value >= rings.cq.size) {
+          trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL + 4, value: event.value, reason: `CQ head ${event.value} is outside a queue of ${rings.cq.size}` });
+          return;
+        }
+        rings.cq.setHead(event.value);
+      },
+      reportInvalidDoorbell: ({ context, event }) => {
+        if (event.type !== 'sq.tail.written') return;
+        trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL, value: event.value, reason: `SQ tail ${event.value} is outside a queue of ${context.sqSize}` });
+      },
+    },
+  });
+
+  // One waiter per namespace-change request: every caller gets its own answer.
+  interface Waiter {
+    readonly nsid: number;
+    readonly until: 'processed' | 'aen';
+    outcome?: NamespaceChangeReceipt['outcome'];
+    aen?: { cid: number; dw0: number };
+    resolve(r: NamespaceChangeReceipt): void;
+    reject(e: Error): void;
+  }
+  const waiters = new Map<string, Waiter>();
+  const settle = (id: string, w: Waiter): void => {
+    if (w.outcome === undefined || (w.until === 'aen' && !w.aen)) return;
+    waiters.delete(id);
+    w.resolve({ nsid: w.nsid, outcome: w.outcome, ...(w.aen ? { aen: w.aen } : {}) });
+  };
+  const onLatchEmit = (e: LatchEmitted): void => {
+    trace(e);
+    if (e.type === 'namespace.processed' && e.requestId) {
+      const w = waiters.get(e.requestId);
+      if (w) {
+        w.outcome = e.outcome;
+        settle(e.requestId, w);
+      }
+    } else if (e.type === 'aen.posted') {
+      for (const id of e.requestIds) {
+        const w = waiters.get(id);
+        if (w) {
+          w.aen = { cid: e.cid, dw0: e.dw0 };
+          settle(id, w);
+        }
+      }
+    } else if (e.type === 'namespace.rejected') {
+      for (const id of e.requestIds) {
+        const w = waiters.get(id);
+        waiters.delete(id);
+        w?.reject(new NamespaceChangeError('reset', `namespace ${w.nsid} change: the controller was reset before an AEN covered it`));
+      }
+    }
+  };
+
+  const machine = controllerMachine.provide({
+    actors: {
+      adminQueue,
+      namespaceChange: fromPromise<NamespaceChangeReceipt, NamespaceChangeInput>(({ input, system }) =>
+        new Promise<NamespaceChangeReceipt>((resolve, reject) => {
+          waiters.set(input.requestId, { nsid: input.nsid, until: input.until, resolve, reject });
+          system.get('aenLatch').send({ type: 'namespace.changed', nsid: input.nsid, requestId: input.requestId, until: input.until });
+        }),
+      ),
+    },
+    actions: {
+      openQueues: ({ event }) => {
+        if (event.type !== 'cc.written') return;
+        const g = adminQueueGeometry(event.aqa, event.asq, event.acq);
+        rings = { sq: new SubmissionRing(memory, g.sqBase, g.sqSize), cq: new CompletionRing(memory, g.cqBase, g.cqSize) };
+        trace({ type: 'controller.enabled', sqSize: g.sqSize, cqSize: g.cqSize });
+      },
+      closeQueues: () => {
+        rings = null;
+        trace({ type: 'controller.reset' });
+      },
+      reportEnableFault: ({ event }) => {
+        if (event.type !== 'cc.written') return;
+        trace({ type: 'controller.enableFailed', reason: enableFaultReason(event) });
+      },
+    },
+  });
+
+  const actor = createActor(machine, { input: { profile, aerl }, inspect: options.inspect });
+  actor.start();
+  const latch = actor.system.get('aenLatch') as { on(type: '*', h: (e: LatchEmitted) => void): { unsubscribe(): void } };
+  latch.on('*', onLatchEmit);
+
+  let nextRequest = 0;
+  let stopped = false;
+  const faults: { namespace: NamespaceFaults } = {
+    namespace: {
+      notifyChange(nsid, opts = {}) {
+        const until = opts.until ?? 'processed';
+        if (stopped) return Promise.reject(new NamespaceChangeError('stopped', 'the controller has been stopped'));
+        if (!Number.isInteger(nsid) || nsid < 1 || nsid > 0xfffffffe) {
+          return Promise.reject(new NamespaceChangeError('invalidNsid', `NSID ${nsid} cannot change: it must be an integer 1..FFFFFFFEh (0 and FFFFFFFFh are not namespaces)`));
+        }
+        if (until !== 'processed' && until !== 'aen') return Promise.reject(new NamespaceChangeError('invalidOption', `until must be 'processed' or 'aen', got '${String(until)}'`));
+        const requestId = `nsChange-${++nextRequest}`;
+        actor.send({ type: 'namespace.change.requested', requestId, nsid, until });
+        const child = actor.getSnapshot().children[requestId];
+        if (!child) return Promise.reject(new NamespaceChangeError('stopped', 'the controller did not accept the request'));
+        return toPromise(child as never) as Promise<NamespaceChangeReceipt>;
+      },
+    },
+  };
+
+  const csts = (): number => {
+    const s = actor.getSnapshot();
+    let v = 0;
+    if (s.hasTag('csts.rdy')) v |= Csts.RDY;
+    if (s.hasTag('csts.cfs')) v |= Csts.CFS;
+    if (s.hasTag('csts.shst.occurring')) v |= Csts.SHST_OCCURRING << Csts.SHST_SHIFT;
+    if (s.hasTag('csts.shst.complete')) v |= Csts.SHST_COMPLETE << Csts.SHST_SHIFT;
+    return v;
+  };
+
+  const write32 = (offset: number, value: number): void => {
+    const effect = registers.write32(offset, value);
+    switch (effect.kind) {
+      case 'cc':
+        trace({ type: 'register.written', name: 'CC', value: effect.value });
+        actor.send({ type: 'cc.written', cc: effect.value, previous: effect.previous, aqa: registers.aqa, asq: registers.asq, acq: registers.acq });
+        if ((effect.value & 1) === 0) registers.resetMask();
+        return;
+      case 'sqTail':
+        actor.system.get('adminQueue')?.send({ type: 'sq.tail.written', value: effect.value });
+        return;
+      case 'cqHead':
+        actor.system.get('adminQueue')?.send({ type: 'cq.head.written', value: effect.value });
+        return;
+      case 'invalidDoorbell':
+        trace({ type: 'doorbell.invalid', offset: effect.offset, value: effect.value, reason: 'no such queue' });
+        return;
+      default:
+        return;
+    }
+  };
+
+  return {
+    profile,
+    memory,
+    namespaces,
+    faults,
+    actor,
+    mmioRead32: (offset) => registers.read32(offset, csts()),
+    mmioRead64: (offset) => BigInt(registers.read32(offset, csts())) | (BigInt(registers.read32(offset + 4, csts())) << 32n),
+    mmioWrite32: write32,
+    mmioWrite64: (offset, value) => {
+      write32(offset, Number(value & 0xffffffffn));
+      write32(offset + 4, Number((value >> 32n) & 0xffffffffn));
+    },
+    onTrace(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      actor.stop();
+      for (const [id, w] of waiters) {
+        waiters.delete(id);
+        w.reject(new NamespaceChangeError('stopped', `namespace ${w.nsid} change: the controller was stopped`));
+      }
+    },
+  };
+}
+
+function enableFaultReason(e: { cc: number; aqa: number; asq: bigint; acq: bigint }): string {
+  return enableFaultFn(e) ?? 'unknown';
+}
+import { enableFault as enableFaultFn } from './logic/controller.ts';
+export { Status };

@@ -1,0 +1,213 @@
+// Admin command decisions as pure functions (NVMe Base 2.0 §5): which actor answers a command, how many bytes
+// its data pointer covers, and the answer of every command that needs no AEN state (Identify, Get Log Page for
+// pages other than 04h, Set/Get Features other than 0Bh, Keep Alive, Abort where the profile cannot abort an AER,
+// unknown opcodes). Commands that touch AEN state go to the aenLatch; Namespace Attachment goes to the facade.
+import { AdminOpcode, Cns, FeatureId, IDENTIFY_SIZE, LogPage, NSID_BROADCAST, PAGE_SIZE, Status } from '../spec/constants.ts';
+import { decodeFeatures, decodeGetLogPage, decodeIdentify, encodeNumberOfQueues } from '../spec/admin-fields.codec.ts';
+import { encodeIdentifyController, encodeIdentifyNamespace, type IdentifyController, OACS_NAMESPACE_MANAGEMENT, OAES_NAMESPACE_ATTRIBUTE_NOTICES } from '../spec/identify.codec.ts';
+import { encodeNsidList } from '../spec/namespace-list.codec.ts';
+import type { Sqe } from '../spec/sqe.codec.ts';
+import type { Profile } from '../profiles/profiles.ts';
+
+/** MDTS = 5: at most 2^5 pages (128 KiB) per command (Identify Controller byte 77). */
+export const MDTS = 5;
+export const MAX_TRANSFER = PAGE_SIZE << MDTS;
+
+export interface ControllerIdentity {
+  readonly cntlid: number;
+  readonly serial: string;
+  readonly model: string;
+  readonly firmware: string;
+  readonly aerl: number;
+  readonly nn: number;
+}
+
+/** A read-only view of the namespaces (the device's NamespaceTable satisfies it). */
+export interface NamespaceView {
+  get(nsid: number): { nsid: number; blocks: number; blockSize: number; attached: boolean } | undefined;
+  active(): readonly number[];
+}
+
+export interface CommandEnv {
+  readonly profile: Profile;
+  readonly identity: ControllerIdentity;
+  readonly namespaces: NamespaceView;
+}
+
+export interface CommandAnswer {
+  readonly status: Status;
+  readonly dw0: number;
+  /** Bytes to write to the command's data pointer (controller to host). */
+  readonly data?: Uint8Array;
+}
+
+export type CommandRoute = 'aer' | 'latch' | 'attachment' | 'local';
+
+/** An error status, with DNR where the profile sets it. */
+export function failure(profile: Profile, s: Status): CommandAnswer {
+  return { status: profile.errorsSetDnr ? Status.withDnr(s) : s, dw0: 0 };
+}
+const ok = (dw0 = 0, data?: Uint8Array): CommandAnswer => ({ status: Status.SUCCESS, dw0, data });
+
+export function routeCommand(sqe: Sqe, profile: Profile): CommandRoute {
+  switch (sqe.opcode) {
+    case AdminOpcode.ASYNC_EVENT_REQUEST:
+      return 'aer';
+    case AdminOpcode.GET_LOG_PAGE: {
+      const f = decodeGetLogPage(sqe);
+      return f.lid === LogPage.CHANGED_NAMESPACE_LIST && logPageFieldsFault(sqe) === null ? 'latch' : 'local';
+    }
+    case AdminOpcode.SET_FEATURES:
+    case AdminOpcode.GET_FEATURES:
+      return (sqe.cdw10 & 0xff) === FeatureId.ASYNC_EVENT_CONFIG && profile.supportsAecFeature && !decodeFeatures(sqe).sv ? 'latch' : 'local';
+    case AdminOpcode.ABORT:
+      return profile.abortAbortsAer ? 'latch' : 'local';
+    case AdminOpcode.NAMESPACE_ATTACHMENT:
+      return profile.supportsNamespaceAttachment ? 'attachment' : 'local';
+    default:
+      return 'local';
+  }
+}
+
+/** Bytes the command moves through its PRPs (0 for none, or when the length itself is invalid). */
+export function dataLength(sqe: Sqe): number {
+  switch (sqe.opcode) {
+    case AdminOpcode.IDENTIFY:
+    case AdminOpcode.NAMESPACE_ATTACHMENT:
+      return IDENTIFY_SIZE;
+    case AdminOpcode.GET_LOG_PAGE: {
+      const bytes = decodeGetLogPage(sqe).numd * 4;
+      return bytes <= MAX_TRANSFER ? bytes : 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** Field checks common to every log page: length within MDTS, dword-aligned offset. */
+export function logPageFieldsFault(sqe: Sqe): Status | null {
+  const f = decodeGetLogPage(sqe);
+  if (f.numd * 4 > MAX_TRANSFER) return Status.INVALID_FIELD;
+  if ((f.offset & 3n) !== 0n) return Status.INVALID_FIELD;
+  if (f.lid === LogPage.CHANGED_NAMESPACE_LIST && f.offset >= 4096n) return Status.INVALID_FIELD;
+  return null;
+}
+
+export function identifyController(env: CommandEnv): IdentifyController {
+  const { identity, profile } = env;
+  return {
+    vid: 0xffff, ssvid: 0xffff, sn: identity.serial, mn: identity.model, fr: identity.firmware, mdts: MDTS,
+    cntlid: identity.cntlid, ver: 0x00020000, oaes: OAES_NAMESPACE_ATTRIBUTE_NOTICES,
+    oacs: profile.supportsNamespaceAttachment ? OACS_NAMESPACE_MANAGEMENT : 0,
+    acl: 3, aerl: identity.aerl, lpa: 0x04, elpe: 0, sqes: 0x66, cqes: 0x44, nn: identity.nn,
+    subnqn: `nqn.2026-11.io.nvme-actors:ctrl-${identity.serial}`,
+  };
+}
+
+function identify(sqe: Sqe, env: CommandEnv): CommandAnswer {
+  const { cns } = decodeIdentify(sqe);
+  const { profile, identity } = env;
+  switch (cns) {
+    case Cns.CONTROLLER:
+      return ok(0, encodeIdentifyController(identifyController(env)));
+    case Cns.NAMESPACE: {
+      if (sqe.nsid === 0 || (sqe.nsid > identity.nn && sqe.nsid !== NSID_BROADCAST)) return failure(profile, Status.INVALID_NAMESPACE);
+      const ns = env.namespaces.get(sqe.nsid);
+      if (!ns || !ns.attached) return ok(0, new Uint8Array(IDENTIFY_SIZE)); // inactive NSID: zero-filled (§5.17.2.1)
+      const blocks = BigInt(ns.blocks);
+      return ok(0, encodeIdentifyNamespace({ nsze: blocks, ncap: blocks, nuse: blocks, nlbaf: 0, flbas: 0, lbaf0: { ms: 0, lbads: Math.log2(ns.blockSize) } }));
+    }
+    case Cns.ACTIVE_NAMESPACE_LIST: {
+      if (sqe.nsid >= 0xfffffffe) return failure(profile, Status.INVALID_NAMESPACE);
+      const after = env.namespaces.active().filter((id) => id > sqe.nsid).slice(0, 1024);
+      return ok(0, encodeNsidList(after));
+    }
+    default:
+      return failure(profile, Status.INVALID_FIELD);
+  }
+}
+
+function getLogPage(sqe: Sqe, env: CommandEnv): CommandAnswer {
+  const { profile } = env;
+  const fault = logPageFieldsFault(sqe);
+  if (fault) return failure(profile, fault);
+  const f = decodeGetLogPage(sqe);
+  const size = f.lid === LogPage.ERROR_INFORMATION ? 64 : f.lid === LogPage.SMART_HEALTH ? 512 : f.lid === LogPage.FIRMWARE_SLOT ? 512 : -1;
+  if (size < 0) return { status: profile.invalidLogPageStatus, dw0: 0 };
+  if (f.offset >= BigInt(size)) return failure(profile, Status.INVALID_FIELD);
+  // Error Information, SMART / Health and Firmware Slot: this controller has nothing to report (all zero).
+  return ok(0, new Uint8Array(f.numd * 4));
+}
+
+function features(sqe: Sqe, env: CommandEnv): CommandAnswer {
+  const { profile } = env;
+  const f = decodeFeatures(sqe);
+  if (sqe.opcode === AdminOpcode.SET_FEATURES && f.sv) return failure(profile, Status.FEATURE_NOT_SAVEABLE);
+  if (f.fid === FeatureId.NUMBER_OF_QUEUES) {
+    if (sqe.opcode === AdminOpcode.SET_FEATURES && ((f.value & 0xffff) === 0xffff || f.value >>> 16 === 0xffff)) return failure(profile, Status.INVALID_FIELD);
+    // No I/O queues are implemented: one of each is what there is to allocate (0's based 0).
+    return ok(encodeNumberOfQueues({ nsqr: 0, ncqr: 0 }));
+  }
+  return failure(profile, Status.INVALID_FIELD);
+}
+
+/** The answer of a command routed 'local'. */
+export function executeLocalCommand(sqe: Sqe, env: CommandEnv): CommandAnswer {
+  const { profile } = env;
+  switch (sqe.opcode) {
+    case AdminOpcode.IDENTIFY:
+      return identify(sqe, env);
+    case AdminOpcode.GET_LOG_PAGE:
+      return getLogPage(sqe, env);
+    case AdminOpcode.SET_FEATURES:
+    case AdminOpcode.GET_FEATURES:
+      return features(sqe, env);
+    case AdminOpcode.ABORT:
+      return ok(1); // DW0 bit 0 = 1: not aborted (§5.1)
+    case AdminOpcode.KEEP_ALIVE:
+      return profile.supportsKeepAlive ? ok() : { status: profile.invalidOpcodeStatus, dw0: 0 };
+    default:
+      return { status: profile.invalidOpcodeStatus, dw0: 0 };
+  }
+}
+
+export type AttachmentDecision = { readonly kind: 'fail'; readonly answer: CommandAnswer } | { readonly kind: 'change'; readonly nsid: number; readonly attach: boolean };
+
+/** Namespace Attachment (15h, §5.23): SEL 0 attaches, 1 detaches, for the controllers in the list (this one only). */
+export function decideAttachment(sqe: Sqe, controllers: readonly number[], env: CommandEnv): AttachmentDecision {
+  const { profile, identity } = env;
+  const fail = (s: Status): AttachmentDecision => ({ kind: 'fail', answer: failure(profile, s) });
+  const sel = sqe.cdw10 & 0xf;
+  if (sel !== 0 && sel !== 1) return fail(Status.INVALID_FIELD);
+  if (sqe.nsid === 0 || sqe.nsid === NSID_BROADCAST) return fail(Status.INVALID_NAMESPACE);
+  const ns = env.namespaces.get(sqe.nsid);
+  if (!ns) return fail(Status.INVALID_NAMESPACE);
+  if (controllers.length === 0 || controllers.some((id) => id !== identity.cntlid)) return fail(Status.CONTROLLER_LIST_INVALID);
+  if (sel === 0 && ns.attached) return fail(Status.NAMESPACE_ALREADY_ATTACHED);
+  if (sel === 1 && !ns.attached) return fail(Status.NAMESPACE_NOT_ATTACHED);
+  return { kind: 'change', nsid: sqe.nsid, attach: sel === 0 };
+}
+
+export type LatchRequest =
+  | { readonly type: 'changedList.read'; readonly rae: boolean; readonly numd: number; readonly offset: number }
+  | { readonly type: 'aec.set'; readonly value: number }
+  | { readonly type: 'aec.get' }
+  | { readonly type: 'abort.requested'; readonly sqid: number; readonly cid: number };
+
+/** The message a command routed 'latch' becomes. */
+export function latchRequest(sqe: Sqe): LatchRequest {
+  switch (sqe.opcode) {
+    case AdminOpcode.GET_LOG_PAGE: {
+      const f = decodeGetLogPage(sqe);
+      return { type: 'changedList.read', rae: f.rae, numd: f.numd, offset: Number(f.offset) };
+    }
+    case AdminOpcode.SET_FEATURES:
+      return { type: 'aec.set', value: decodeFeatures(sqe).value };
+    case AdminOpcode.GET_FEATURES:
+      return { type: 'aec.get' };
+    case AdminOpcode.ABORT:
+      return { type: 'abort.requested', sqid: sqe.cdw10 & 0xffff, cid: sqe.cdw10 >>> 16 };
+    default:
+      throw new RangeError(`opcode 0x${sqe.opcode.toString(16)} is not answered by the AEN latch`);
+  }
+}

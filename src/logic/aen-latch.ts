@@ -1,0 +1,96 @@
+// Pure decisions of the AEN latch (NVMe Base 2.0 §5.2 Asynchronous Event Request, §5.16.1.5 Changed Namespace
+// List, §5.27.1.9 Asynchronous Event Configuration): which parked AER an event completes, whether the
+// Namespace Attribute notice may be reported, what the AEN's DW0 is. The latch machine receives these via setup().
+import { AsyncEventConfig, AsyncEventInfo, AsyncEventType, LogPage, type Status } from '../spec/constants.ts';
+import { encodeAenDw0 } from '../spec/admin-fields.codec.ts';
+import { type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
+import type { Profile } from '../profiles/profiles.ts';
+
+export type LatchPolicy = Pick<
+  Profile,
+  | 'aecDefault'
+  | 'aecGatesNamespaceNotice'
+  | 'resetRestoresAec'
+  | 'resetClearsChangedList'
+  | 'retainUnreadChangesOverReset'
+  | 'aerCompletionOrder'
+  | 'aerLimitStatus'
+  | 'noticePerNewNsid'
+  | 'changedListHonoursOffset'
+>;
+
+export interface PendingChange {
+  readonly nsid: number;
+  readonly requestId?: string;
+  readonly until?: 'processed' | 'aen';
+}
+
+export interface LatchContext {
+  readonly policy: LatchPolicy;
+  /** AERL + 1: how many AERs may be parked at once. */
+  readonly aerLimit: number;
+  /** CIDs of parked AERs in submission order. */
+  readonly parked: readonly number[];
+  /** Asynchronous Event Configuration (feature 0Bh). */
+  readonly aec: number;
+  readonly changed: ChangedList;
+  /** Changes that arrived while the controller was not enabled; applied at the next enable. */
+  readonly offlineChanges: readonly PendingChange[];
+  /** Namespace-change requests waiting for an AEN (`until: 'aen'`). */
+  readonly aenWaiters: readonly string[];
+  /** `noticePerNewNsid` (QEMU): notice events queued and not yet reported. */
+  readonly queuedNotices: number;
+}
+
+export interface LatchInput {
+  readonly aerl: number;
+  readonly policy: LatchPolicy;
+}
+
+export const NAMESPACE_NOTICE_DW0 = encodeAenDw0({
+  type: AsyncEventType.NOTICE,
+  info: AsyncEventInfo.NOTICE_NAMESPACE_ATTRIBUTE_CHANGED,
+  lid: LogPage.CHANGED_NAMESPACE_LIST,
+}); // 0x00040002
+
+export function initialLatchContext(input: LatchInput): LatchContext {
+  return {
+    policy: input.policy,
+    aerLimit: input.aerl + 1,
+    parked: [],
+    aec: input.policy.aecDefault,
+    changed: EMPTY_CHANGED_LIST,
+    offlineChanges: [],
+    aenWaiters: [],
+    queuedNotices: 0,
+  };
+}
+
+export function noticesEnabled(c: LatchContext): boolean {
+  return !c.policy.aecGatesNamespaceNotice || (c.aec & AsyncEventConfig.NAMESPACE_ATTRIBUTE_NOTICES) !== 0;
+}
+
+/** The CID of the parked AER the next event completes, and the parked list without it. */
+export function takeAer(c: LatchContext): { cid: number; parked: readonly number[] } {
+  if (c.policy.aerCompletionOrder === 'lifo') return { cid: c.parked[c.parked.length - 1]!, parked: c.parked.slice(0, -1) };
+  return { cid: c.parked[0]!, parked: c.parked.slice(1) };
+}
+
+export function withoutCid(parked: readonly number[], cid: number): readonly number[] {
+  const at = parked.lastIndexOf(cid);
+  return at < 0 ? parked : [...parked.slice(0, at), ...parked.slice(at + 1)];
+}
+
+/** What a controller reset leaves of the latch (§3.7.2: AERs aborted without completions, masks cleared). */
+export function afterReset(c: LatchContext): LatchContext {
+  return {
+    ...c,
+    parked: [],
+    aenWaiters: [],
+    queuedNotices: 0,
+    aec: c.policy.resetRestoresAec ? c.policy.aecDefault : c.aec,
+    changed: c.policy.resetClearsChangedList ? EMPTY_CHANGED_LIST : c.changed,
+  };
+}
+
+export type { Status };

@@ -1,0 +1,54 @@
+// The Changed Namespace List as a value (NVMe Base 2.0 §5.16.1.5): ascending, no duplicates, at most 1024
+// entries; one more distinct NSID turns it into the overflow marker (FFFFFFFFh in entry 0) and further changes are
+// absorbed, so memory stays bounded however many namespaces change. Pure functions; the AEN latch holds the value.
+import { CHANGED_NS_LIST_ENTRIES, CHANGED_NS_LIST_SIZE } from '../spec/constants.ts';
+import { encodeChangedNamespaceList } from '../spec/namespace-list.codec.ts';
+
+export interface ChangedList {
+  readonly nsids: readonly number[];
+  readonly overflow: boolean;
+}
+
+export const EMPTY_CHANGED_LIST: ChangedList = Object.freeze({ nsids: Object.freeze([]) as readonly number[], overflow: false });
+
+export function isEmpty(list: ChangedList): boolean {
+  return !list.overflow && list.nsids.length === 0;
+}
+
+export function contains(list: ChangedList, nsid: number): boolean {
+  return list.overflow || indexOf(list.nsids, nsid) >= 0;
+}
+
+/** Binary search: index of `nsid`, or -(insertion point) - 1. */
+function indexOf(nsids: readonly number[], nsid: number): number {
+  let lo = 0;
+  let hi = nsids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = nsids[mid]!;
+    if (v === nsid) return mid;
+    if (v < nsid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -lo - 1;
+}
+
+/** Record a change. Returns the same object when nothing changes (a duplicate, or already overflowed). */
+export function addChange(list: ChangedList, nsid: number): ChangedList {
+  if (list.overflow) return list;
+  const at = indexOf(list.nsids, nsid);
+  if (at >= 0) return list;
+  if (list.nsids.length >= CHANGED_NS_LIST_ENTRIES) return { nsids: [], overflow: true };
+  const insert = -at - 1;
+  const nsids = list.nsids.slice();
+  nsids.splice(insert, 0, nsid);
+  return { nsids, overflow: false };
+}
+
+/** The bytes a Get Log Page of `numd` dwords at byte `offset` returns: the 4096-byte page, zero beyond its end. */
+export function readChangedList(list: ChangedList, numd: number, offset: number): Uint8Array {
+  const page = encodeChangedNamespaceList(list.overflow ? { overflow: true } : { overflow: false, nsids: list.nsids });
+  const out = new Uint8Array(numd * 4);
+  if (offset < CHANGED_NS_LIST_SIZE) out.set(page.subarray(offset, Math.min(CHANGED_NS_LIST_SIZE, offset + out.length)));
+  return out;
+}

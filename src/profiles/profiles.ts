@@ -1,0 +1,104 @@
+// Policy knobs as data: where the NVMe spec leaves room or the peers differ (../shared/DESIGN.md §3–5,
+// shared/reference/nvme-aen-facts.md §2–4, openvmm-nvme-facts.md §2–3). The machines read these from context;
+// a profile never changes code paths outside the decisions named here.
+import { Status } from '../spec/constants.ts';
+
+export interface Profile {
+  readonly name: ProfileName;
+  readonly description: string;
+  /** Default AEC (feature 0Bh) value at enable. */
+  readonly aecDefault: number;
+  /** Does AEC bit 8 gate the Namespace Attribute Changed notice? (QEMU: no) */
+  readonly aecGatesNamespaceNotice: boolean;
+  /** Is feature 0Bh implemented? (OpenVMM nvme_test: no; we model OpenVMM's `nvme`, which has it.) */
+  readonly supportsAecFeature: boolean;
+  /** Does a controller reset restore AEC to its default? */
+  readonly resetRestoresAec: boolean;
+  /** Does a controller reset empty the Changed Namespace List? */
+  readonly resetClearsChangedList: boolean;
+  /** After a reset, are changes still unread in the list reported again once an AER is parked? (The event was
+   * never cleared by a log read; QEMU keeps the list but forgets the event.) */
+  readonly retainUnreadChangesOverReset: boolean;
+  /** Parked AERs complete last-in first-out (every peer) or first-in first-out. */
+  readonly aerCompletionOrder: 'lifo' | 'fifo';
+  /** Status of the AER beyond AERL+1. */
+  readonly aerLimitStatus: Status;
+  /** Status of Get Log Page for an unsupported LID (spec 1/09h; ECN 110 allows 0/02h). */
+  readonly invalidLogPageStatus: Status;
+  /** Status of an unknown admin opcode. */
+  readonly invalidOpcodeStatus: Status;
+  /** Can Abort abort a parked AER? (QEMU 7.2 and OpenVMM: no, DW0 = 1) */
+  readonly abortAbortsAer: boolean;
+  /** Does the controller implement Namespace Attachment (15h)? */
+  readonly supportsNamespaceAttachment: boolean;
+  /** Does the controller implement Keep Alive (18h)? */
+  readonly supportsKeepAlive: boolean;
+  /** QEMU 7.2: each newly changed NSID queues its own notice event, and log reads do not discard queued events,
+   * so the RAE=0 read that unmasks the notice is followed at once by another notice whose list is already empty
+   * (docs/qemu-observations.md e, m). The spec profile has at most one event, outstanding while the list is unread. */
+  readonly noticePerNewNsid: boolean;
+  /** Does Get Log Page honour the offset (LPOL/LPOU) for the Changed Namespace List? (OpenVMM: ignored) */
+  readonly changedListHonoursOffset: boolean;
+  /** Do error statuses carry DNR? (OpenVMM never sets DNR) */
+  readonly errorsSetDnr: boolean;
+}
+
+export type ProfileName = 'spec' | 'qemu' | 'openvmm';
+export const PROFILE_NAMES: readonly ProfileName[] = ['spec', 'qemu', 'openvmm'];
+
+const spec: Profile = {
+  name: 'spec',
+  description: 'NVMe Base 2.0 as DESIGN.md §4 reads it',
+  aecDefault: 0x100,
+  aecGatesNamespaceNotice: true,
+  supportsAecFeature: true,
+  resetRestoresAec: true,
+  resetClearsChangedList: false,
+  retainUnreadChangesOverReset: true,
+  aerCompletionOrder: 'lifo',
+  aerLimitStatus: Status.AER_LIMIT_EXCEEDED,
+  invalidLogPageStatus: Status.withDnr(Status.INVALID_LOG_PAGE),
+  invalidOpcodeStatus: Status.withDnr(Status.INVALID_OPCODE),
+  abortAbortsAer: true,
+  supportsNamespaceAttachment: true,
+  supportsKeepAlive: true,
+  noticePerNewNsid: false,
+  changedListHonoursOffset: true,
+  errorsSetDnr: true,
+};
+
+const qemu: Profile = {
+  ...spec,
+  name: 'qemu',
+  description: 'QEMU 7.2 hw/nvme as observed over qtest (DESIGN.md §5)',
+  aecDefault: 0,
+  aecGatesNamespaceNotice: false,
+  resetRestoresAec: false,
+  invalidLogPageStatus: Status.withDnr(Status.INVALID_FIELD),
+  abortAbortsAer: false,
+  supportsKeepAlive: false,
+  noticePerNewNsid: true,
+  retainUnreadChangesOverReset: false,
+};
+
+const openvmm: Profile = {
+  ...spec,
+  name: 'openvmm',
+  description: "OpenVMM's `nvme` emulator (vm/devices/storage/nvme), openvmm-nvme-facts.md §2–4",
+  aecDefault: 0xffffffff,
+  resetClearsChangedList: true,
+  invalidLogPageStatus: Status.INVALID_LOG_PAGE,
+  invalidOpcodeStatus: Status.INVALID_OPCODE,
+  abortAbortsAer: false,
+  supportsNamespaceAttachment: false,
+  supportsKeepAlive: false,
+  changedListHonoursOffset: false,
+  errorsSetDnr: false,
+};
+
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = { spec, qemu, openvmm };
+
+export function getProfile(name: string): Profile {
+  if (!(name in PROFILES)) throw new RangeError(`unknown profile '${name}': expected one of ${PROFILE_NAMES.join(', ')}`);
+  return PROFILES[name as ProfileName];
+}
