@@ -1,0 +1,351 @@
+// NvmeHost: a small NVMe host driver over a Transport (NVMe Base 2.0 §3.5.1 initialization, §4.1 queues,
+// §3.6 shutdown). It enables the controller, writes SQEs and rings doorbells, polls the CQ by phase tag, and
+// reads Identify data and log pages exactly as a driver would over registers and rings. Admin queue only.
+import type { Transport } from './transport.ts';
+import { AdminOpcode, Cc, Cns, Csts, CQE_SIZE, FeatureId, LogPage, PAGE_SIZE, Register, SQE_SIZE, Status } from '../spec/constants.ts';
+import { encodeSqe, sqe as makeSqe, type Sqe } from '../spec/sqe.codec.ts';
+import { decodeCqe, type Cqe } from '../spec/cqe.codec.ts';
+import { encodeAbort, encodeFeatures, encodeGetLogPage, encodeIdentify, encodeNamespaceAttachment } from '../spec/admin-fields.codec.ts';
+import { decodeIdentifyController, decodeIdentifyNamespace, type IdentifyController, type IdentifyNamespace } from '../spec/identify.codec.ts';
+import { decodeChangedNamespaceList, decodeNsidList, encodeControllerList, type ChangedNamespaceList } from '../spec/namespace-list.codec.ts';
+
+export class HostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HostError';
+  }
+}
+
+/** A command to submit: SQE fields (CID is assigned by the host) and its data. */
+export type CommandSpec = Partial<Omit<Sqe, 'cid'>> & {
+  readonly opcode: number;
+  /** Controller-to-host bytes to receive through PRPs (Identify, Get Log Page). */
+  readonly dataIn?: number;
+  /** Host-to-controller bytes to send through PRPs (Namespace Attachment's controller list). */
+  readonly dataOut?: Uint8Array;
+  /** Byte offset of the data inside its first page (dword aligned): makes PRP1 carry an offset. */
+  readonly prpOffset?: number;
+  /** Use the given PRP1/PRP2 as they are (no buffer is allocated): for bad-pointer tests. */
+  readonly rawPrps?: boolean;
+};
+
+export interface CompletionRecord {
+  readonly cid: number;
+  readonly sqid: number;
+  readonly sqhd: number;
+  readonly status: Status;
+  readonly dw0: number;
+  readonly dw1: number;
+  /** Order of arrival among this host's completions, from 1. */
+  readonly seq: number;
+  /** The bytes received, for commands with `dataIn`, read after the completion arrived. */
+  readonly data?: Uint8Array;
+}
+
+export interface HostOptions {
+  /** How long to wait for a register change or a completion (default 2000 ms). */
+  readonly timeoutMs?: number;
+  /** Sleep between polls (default 0 for the emulator: yield only; 1 ms otherwise). */
+  readonly pollIntervalMs?: number;
+  /** Data buffer slots (commands with data outstanding at once), default 16. */
+  readonly slots?: number;
+}
+
+/** Largest transfer this host sets up: 32 pages (128 KiB), within every target's MDTS. */
+export const HOST_MAX_TRANSFER = 32 * PAGE_SIZE;
+const SLOT_PAGES = 1 + 33; // one PRP list page, then data pages (one spare for a PRP1 offset)
+
+interface Outstanding {
+  readonly cid: number;
+  readonly slot: number | null;
+  readonly dataIn: number;
+  readonly dataAddress: bigint;
+}
+
+export class NvmeHost {
+  readonly timeoutMs: number;
+  private readonly pollIntervalMs: number;
+  private queueSize = 0;
+  private sqBase = 0n;
+  private cqBase = 0n;
+  private slotBase = 0n;
+  private readonly slotCount: number;
+  private freeSlots: number[] = [];
+  private sqTail = 0;
+  private sqHeadSeen = 0;
+  private cqHead = 0;
+  private phase: 0 | 1 = 1;
+  private nextCid = 1;
+  private seq = 0;
+  private readonly outstanding = new Map<number, Outstanding>();
+  private readonly completed = new Map<number, CompletionRecord>();
+  private readonly listeners = new Set<(c: CompletionRecord) => void>();
+  private enabled = false;
+
+  constructor(readonly transport: Transport, options: HostOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.pollIntervalMs = options.pollIntervalMs ?? (transport.name === 'emulator' ? 0 : 1);
+    this.slotCount = options.slots ?? 16;
+  }
+
+  /** Called for every completion as it is consumed from the CQ. */
+  onCompletion(listener: (c: CompletionRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- registers and lifecycle ----
+
+  async readCsts(): Promise<number> {
+    return this.transport.mmioRead32(Register.CSTS);
+  }
+
+  /** Program AQA/ASQ/ACQ, set CC.EN with 64/16-byte entries, wait for CSTS.RDY (§3.5.1). */
+  async enable(options: { queueSize?: number } = {}): Promise<void> {
+    const size = options.queueSize ?? 16;
+    const cap = await this.transport.mmioRead64(Register.CAP);
+    const mqes = Number(cap & 0xffffn) + 1;
+    if (!Number.isInteger(size) || size < 2 || size > mqes) throw new HostError(`queue size ${size} is outside 2..${mqes} (CAP.MQES+1)`);
+    if ((await this.readCsts()) & Csts.RDY) await this.disable();
+    this.layout(size);
+    await this.transport.mmioWrite32(Register.AQA, ((size - 1) | ((size - 1) << 16)) >>> 0);
+    await this.transport.mmioWrite64(Register.ASQ, this.sqBase);
+    await this.transport.mmioWrite64(Register.ACQ, this.cqBase);
+    await this.writeCc(Cc.EN | (6 << Cc.IOSQES_SHIFT) | (4 << Cc.IOCQES_SHIFT));
+    await this.waitForCsts((v) => (v & (Csts.RDY | Csts.CFS)) !== 0, 'CSTS.RDY = 1');
+    const csts = await this.readCsts();
+    if (csts & Csts.CFS) throw new HostError(`controller reported fatal status (CSTS ${csts.toString(16)}h) on enable`);
+    this.enabled = true;
+  }
+
+  /** CC.EN = 0: a controller reset. Outstanding commands are forgotten (the controller drops them). */
+  async disable(): Promise<void> {
+    const cc = await this.transport.mmioRead32(Register.CC);
+    await this.writeCc(cc & ~Cc.EN);
+    await this.waitForCsts((v) => (v & Csts.RDY) === 0, 'CSTS.RDY = 0');
+    this.enabled = false;
+    this.outstanding.clear();
+    this.freeSlots = Array.from({ length: this.slotCount }, (_, i) => i);
+  }
+
+  /** CC.SHN = 01b (normal shutdown), wait for CSTS.SHST = 10b (§3.6.1). */
+  async shutdown(): Promise<void> {
+    const cc = await this.transport.mmioRead32(Register.CC);
+    await this.writeCc((cc & ~(Cc.SHN_MASK << Cc.SHN_SHIFT)) | (1 << Cc.SHN_SHIFT));
+    await this.waitForCsts((v) => ((v >>> Csts.SHST_SHIFT) & 3) === Csts.SHST_COMPLETE, 'CSTS.SHST = 10b');
+  }
+
+  private async writeCc(value: number): Promise<void> {
+    await this.transport.mmioWrite32(Register.CC, value >>> 0);
+  }
+
+  private async waitForCsts(done: (csts: number) => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const v = await this.readCsts();
+      if (done(v)) return;
+      if (Date.now() > deadline) throw new HostError(`timed out after ${this.timeoutMs} ms waiting for ${what} (CSTS ${v.toString(16)}h)`);
+      await this.transport.wait(this.pollIntervalMs);
+    }
+  }
+
+  private layout(size: number): void {
+    const pages = (bytes: number) => BigInt(Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE);
+    this.queueSize = size;
+    this.sqBase = this.transport.memoryBase;
+    this.cqBase = this.sqBase + pages(size * SQE_SIZE);
+    this.slotBase = this.cqBase + pages(size * CQE_SIZE);
+    const end = this.slotBase + BigInt(this.slotCount * SLOT_PAGES * PAGE_SIZE);
+    if (end > this.transport.memoryBase + BigInt(this.transport.memorySize)) throw new HostError(`queues of ${size} and ${this.slotCount} data slots do not fit in the target's memory`);
+    this.sqTail = 0;
+    this.sqHeadSeen = 0;
+    this.cqHead = 0;
+    this.phase = 1;
+    this.outstanding.clear();
+    this.freeSlots = Array.from({ length: this.slotCount }, (_, i) => i);
+  }
+
+  // ---- submission and completion ----
+
+  /** Write the SQE, ring the tail doorbell; returns the CID. The completion is collected by poll(). */
+  async submit(command: CommandSpec): Promise<number> {
+    if (!this.enabled) throw new HostError('the controller is not enabled: call enable() first');
+    while ((this.sqTail + 1) % this.queueSize === this.sqHeadSeen) {
+      await this.poll();
+      if ((this.sqTail + 1) % this.queueSize !== this.sqHeadSeen) break;
+      await this.transport.wait(this.pollIntervalMs);
+    }
+    const cid = this.allocateCid();
+    const length = command.dataIn ?? command.dataOut?.length ?? 0;
+    if (length > HOST_MAX_TRANSFER) throw new HostError(`a transfer of ${length} bytes exceeds this host's ${HOST_MAX_TRANSFER}`);
+    let prp1 = command.prp1 ?? 0n;
+    let prp2 = command.prp2 ?? 0n;
+    let slot: number | null = null;
+    let dataAddress = 0n;
+    if (length > 0 && !command.rawPrps) {
+      slot = this.freeSlots.shift() ?? null;
+      if (slot === null) throw new HostError(`more than ${this.slotCount} commands with data outstanding`);
+      const offset = command.prpOffset ?? 0;
+      if (offset % 4 !== 0 || offset < 0 || offset >= PAGE_SIZE) throw new HostError(`prpOffset ${offset} must be a dword-aligned offset inside a page`);
+      const listPage = this.slotBase + BigInt(slot * SLOT_PAGES * PAGE_SIZE);
+      const dataPage = listPage + BigInt(PAGE_SIZE);
+      dataAddress = dataPage + BigInt(offset);
+      ({ prp1, prp2 } = await this.buildPrps(listPage, dataAddress, length));
+      await this.transport.memWrite(dataAddress, command.dataOut ?? new Uint8Array(length));
+    }
+    const entry = makeSqe({ ...command, cid, prp1, prp2 });
+    this.outstanding.set(cid, { cid, slot, dataIn: command.dataIn ?? 0, dataAddress });
+    await this.transport.memWrite(this.sqBase + BigInt(this.sqTail * SQE_SIZE), encodeSqe(entry));
+    this.sqTail = (this.sqTail + 1) % this.queueSize;
+    await this.transport.mmioWrite32(Register.SQ0TDBL, this.sqTail);
+    return cid;
+  }
+
+  private async buildPrps(listPage: bigint, address: bigint, length: number): Promise<{ prp1: bigint; prp2: bigint }> {
+    const page = BigInt(PAGE_SIZE);
+    const first = Number(page - (address % page));
+    if (length <= first) return { prp1: address, prp2: 0n };
+    const second = address - (address % page) + page;
+    if (length <= first + PAGE_SIZE) return { prp1: address, prp2: second };
+    const entries = Math.ceil((length - first) / PAGE_SIZE);
+    const list = new Uint8Array(entries * 8);
+    const v = new DataView(list.buffer);
+    for (let i = 0; i < entries; i++) v.setBigUint64(i * 8, second + BigInt(i) * page, true);
+    await this.transport.memWrite(listPage, list);
+    return { prp1: address, prp2: listPage };
+  }
+
+  private allocateCid(): number {
+    for (let i = 0; i < 0x10000; i++) {
+      const cid = this.nextCid;
+      this.nextCid = (this.nextCid + 1) & 0xffff;
+      if (!this.outstanding.has(cid)) return cid;
+    }
+    throw new HostError('no free command identifier');
+  }
+
+  /** Consume every new CQE (by phase tag), then ring the CQ head doorbell. Returns what arrived. */
+  async poll(): Promise<CompletionRecord[]> {
+    const arrived: CompletionRecord[] = [];
+    for (;;) {
+      const bytes = await this.transport.memRead(this.cqBase + BigInt(this.cqHead * CQE_SIZE), CQE_SIZE);
+      const cqe = decodeCqe(bytes);
+      if (cqe.phase !== this.phase) break;
+      this.cqHead = (this.cqHead + 1) % this.queueSize;
+      if (this.cqHead === 0) this.phase = this.phase === 1 ? 0 : 1;
+      arrived.push(await this.record(cqe));
+    }
+    if (arrived.length > 0) await this.transport.mmioWrite32(Register.SQ0TDBL + 4, this.cqHead);
+    return arrived;
+  }
+
+  private async record(cqe: Cqe): Promise<CompletionRecord> {
+    this.sqHeadSeen = cqe.sqhd;
+    const o = this.outstanding.get(cqe.cid);
+    this.outstanding.delete(cqe.cid);
+    let data: Uint8Array | undefined;
+    if (o && o.dataIn > 0 && o.slot !== null) data = await this.transport.memRead(o.dataAddress, o.dataIn);
+    if (o && o.slot !== null) this.freeSlots.push(o.slot);
+    const record: CompletionRecord = { cid: cqe.cid, sqid: cqe.sqid, sqhd: cqe.sqhd, status: cqe.status, dw0: cqe.dw0, dw1: cqe.dw1, seq: ++this.seq, ...(data ? { data } : {}) };
+    this.completed.set(cqe.cid, record);
+    for (const l of this.listeners) l(record);
+    return record;
+  }
+
+  /** The completion of `cid`, if it has arrived (after the last poll). */
+  completion(cid: number): CompletionRecord | undefined {
+    return this.completed.get(cid);
+  }
+
+  isOutstanding(cid: number): boolean {
+    return this.outstanding.has(cid);
+  }
+
+  /** Poll until `cid` completes; a HostError after the timeout. */
+  async waitFor(cid: number, timeoutMs = this.timeoutMs): Promise<CompletionRecord> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const done = this.completed.get(cid);
+      if (done && !this.outstanding.has(cid)) return done;
+      await this.poll();
+      const now = this.completed.get(cid);
+      if (now && !this.outstanding.has(cid)) return now;
+      if (Date.now() > deadline) throw new HostError(`timed out after ${timeoutMs} ms waiting for the completion of CID ${cid}`);
+      await this.transport.wait(this.pollIntervalMs);
+    }
+  }
+
+  /** Submit and wait for the completion. */
+  async execute(command: CommandSpec): Promise<CompletionRecord> {
+    return this.waitFor(await this.submit(command));
+  }
+
+  // ---- commands as a driver issues them ----
+
+  async identifyController(): Promise<IdentifyController> {
+    const c = await this.expectSuccess('Identify Controller', { opcode: AdminOpcode.IDENTIFY, ...encodeIdentify({ cns: Cns.CONTROLLER }), dataIn: 4096 });
+    return decodeIdentifyController(c.data!);
+  }
+
+  async identifyNamespace(nsid: number): Promise<IdentifyNamespace> {
+    const c = await this.expectSuccess(`Identify Namespace ${nsid}`, { opcode: AdminOpcode.IDENTIFY, nsid, ...encodeIdentify({ cns: Cns.NAMESPACE }), dataIn: 4096 });
+    return decodeIdentifyNamespace(c.data!);
+  }
+
+  async activeNamespaces(after = 0): Promise<number[]> {
+    const c = await this.expectSuccess('Identify Active Namespace List', { opcode: AdminOpcode.IDENTIFY, nsid: after, ...encodeIdentify({ cns: Cns.ACTIVE_NAMESPACE_LIST }), dataIn: 4096 });
+    return decodeNsidList(c.data!);
+  }
+
+  getLogPage(f: { lid: number; rae?: boolean; numd: number; offset?: bigint; nsid?: number; prpOffset?: number }): Promise<CompletionRecord> {
+    return this.execute({ opcode: AdminOpcode.GET_LOG_PAGE, nsid: f.nsid ?? 0xffffffff, ...encodeGetLogPage(f), dataIn: f.numd * 4, prpOffset: f.prpOffset });
+  }
+
+  /** Read the Changed Namespace List (LID 04h, 1024 dwords). */
+  async readChangedList(rae = false): Promise<ChangedNamespaceList> {
+    const c = await this.getLogPage({ lid: LogPage.CHANGED_NAMESPACE_LIST, rae, numd: 1024 });
+    if (!Status.equals(c.status, Status.SUCCESS)) throw new HostError(`Get Log Page 04h failed: ${Status.format(c.status)}`);
+    return decodeChangedNamespaceList(c.data!);
+  }
+
+  setFeatures(fid: number, value: number): Promise<CompletionRecord> {
+    return this.execute({ opcode: AdminOpcode.SET_FEATURES, ...encodeFeatures({ fid, value }) });
+  }
+
+  getFeatures(fid: number): Promise<CompletionRecord> {
+    return this.execute({ opcode: AdminOpcode.GET_FEATURES, ...encodeFeatures({ fid }) });
+  }
+
+  setAsyncEventConfig(value: number): Promise<CompletionRecord> {
+    return this.setFeatures(FeatureId.ASYNC_EVENT_CONFIG, value);
+  }
+
+  /** Submit an Asynchronous Event Request; it completes when the controller reports an event. */
+  submitAer(): Promise<number> {
+    return this.submit({ opcode: AdminOpcode.ASYNC_EVENT_REQUEST });
+  }
+
+  abort(cid: number, sqid = 0): Promise<CompletionRecord> {
+    return this.execute({ opcode: AdminOpcode.ABORT, ...encodeAbort({ sqid, cid }) });
+  }
+
+  /** Namespace Attachment (15h) for this controller: SEL 0 attach, 1 detach. */
+  async namespaceAttachment(nsid: number, sel: 'attach' | 'detach', controllers?: readonly number[]): Promise<CompletionRecord> {
+    const ids = controllers ?? [(await this.identifyController()).cntlid];
+    return this.execute({ opcode: AdminOpcode.NAMESPACE_ATTACHMENT, nsid, ...encodeNamespaceAttachment({ sel: sel === 'attach' ? 0 : 1 }), dataOut: encodeControllerList(ids) });
+  }
+
+  keepAlive(): Promise<CompletionRecord> {
+    return this.execute({ opcode: AdminOpcode.KEEP_ALIVE });
+  }
+
+  private async expectSuccess(what: string, command: CommandSpec): Promise<CompletionRecord> {
+    const c = await this.execute(command);
+    if (!Status.equals(c.status, Status.SUCCESS)) throw new HostError(`${what} failed: ${Status.format(c.status)}`);
+    return c;
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}
