@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30000,
     // QEMU-backed suites start processes: keep files from running them all at once on a 2-core machine.
     maxWorkers: 2,
+    reporters: ['default', './test/support/totals-reporter.ts'],
   },
 });

@@ -1,0 +1,229 @@
+// Runs a scenario (../shared/SCENARIOS.md) against a target through NvmeHost, and records the trace: every
+// submission, completion, fault receipt, log content, register read and expectation result. The target decides
+// how a namespace change is carried out (the emulator's fault RPC; on QEMU, Namespace Attachment).
+import { AdminOpcode, LogPage, Status } from '../spec/constants.ts';
+import { encodeAbort, encodeFeatures, encodeGetLogPage, encodeIdentify, encodeNamespaceAttachment } from '../spec/admin-fields.codec.ts';
+import { decodeNsidList, encodeControllerList } from '../spec/namespace-list.codec.ts';
+import { HostError, NvmeHost, type CommandSpec, type CompletionRecord } from '../host/nvme-host.ts';
+import { EmulatorTransport } from '../host/emulator-transport.ts';
+import { createController } from '../emulator.ts';
+import type { NamespaceChangeReceipt } from '../faults/namespace-change.ts';
+import { REGISTER_NAMES, type CommandDecl, type Scenario, type Step } from './schema.ts';
+
+export type TraceRecord =
+  | { kind: 'submit'; tag: string; cid: number; opcode: number }
+  | { kind: 'completion'; tag: string | null; cid: number; sqid: number; sqhd: number; status: { sct: number; sc: number; dnr: boolean }; dw0: string }
+  | { kind: 'receipt'; nsid: number; count: number; outcome: string; aen?: { cid: number; dw0: string }; via?: string }
+  | { kind: 'log'; tag: string; nsids: number[] }
+  | { kind: 'register'; name: string; value: string }
+  | { kind: 'lifecycle'; action: 'enable' | 'disable' | 'shutdown' }
+  | { kind: 'expect'; step: number; ok: boolean; message: string }
+  | { kind: 'note'; message: string };
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly target: string;
+  readonly passed: number;
+  readonly failed: number;
+  readonly trace: readonly TraceRecord[];
+  readonly durationMs: number;
+}
+
+/** A controller to run against: the host driver over its transport, and how a namespace change is made. */
+export interface Target {
+  readonly name: string;
+  readonly host: NvmeHost;
+  /** Start a namespace change; the promise settles with the receipt (or the means used, for peers without the fault). */
+  namespaceChange(nsid: number, until: 'processed' | 'aen'): Promise<{ receipt?: NamespaceChangeReceipt; via?: string }>;
+  close(): Promise<void>;
+}
+export type TargetFactory = (scenario: Scenario) => Promise<Target>;
+
+export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+
+export const emulatorTarget: TargetFactory = async (scenario) => {
+  const controller = createController({ profile: scenario.profile, aerl: scenario.controller.aerl, namespaces: scenario.controller.namespaces });
+  const host = new NvmeHost(new EmulatorTransport(controller), { timeoutMs: 1000 });
+  return {
+    name: 'emulator',
+    host,
+    namespaceChange: async (nsid, until) => ({ receipt: await controller.faults.namespace.notifyChange(nsid, { until }) }),
+    close: () => host.close(),
+  };
+};
+
+/** Build the SQE fields and data of a scenario command. `cidOf` resolves an Abort's tag. */
+export async function buildCommand(decl: CommandDecl, cidOf: (tag: string) => number, controllerId: () => Promise<number>): Promise<CommandSpec> {
+  const f = decl.fields;
+  const num = (k: string, d: number): number => (typeof f[k] === 'number' ? (f[k] as number) : d);
+  let spec: { -readonly [K in keyof CommandSpec]: CommandSpec[K] } = {
+    opcode: decl.opcode,
+    nsid: num('nsid', 0),
+    cdw10: num('cdw10', 0), cdw11: num('cdw11', 0), cdw12: num('cdw12', 0), cdw13: num('cdw13', 0), cdw14: num('cdw14', 0), cdw15: num('cdw15', 0),
+  };
+  switch (decl.opcode) {
+    case AdminOpcode.IDENTIFY:
+      spec = { ...spec, ...(f.cns !== undefined ? encodeIdentify({ cns: num('cns', 0) }) : {}), dataIn: 4096 };
+      break;
+    case AdminOpcode.GET_LOG_PAGE: {
+      const numd = num('numd', f.cdw10 !== undefined ? ((num('cdw10', 0) >>> 16) + 1) : 1024);
+      const named = f.lid !== undefined || f.numd !== undefined || f.rae !== undefined || f.offset !== undefined;
+      if (named) spec = { ...spec, ...encodeGetLogPage({ lid: num('lid', LogPage.CHANGED_NAMESPACE_LIST), rae: f.rae === true, numd, offset: BigInt(num('offset', 0)) }) };
+      if (f.nsid === undefined) spec.nsid = 0xffffffff;
+      spec.dataIn = Math.min(numd * 4, 32 * 4096);
+      break;
+    }
+    case AdminOpcode.SET_FEATURES:
+    case AdminOpcode.GET_FEATURES:
+      if (f.fid !== undefined) spec = { ...spec, ...encodeFeatures({ fid: num('fid', 0), value: num('value', num('cdw11', 0)) }) };
+      break;
+    case AdminOpcode.ABORT:
+      if (f.cid !== undefined) spec = { ...spec, ...encodeAbort({ sqid: num('sqid', 0), cid: typeof f.cid === 'string' ? cidOf(f.cid) : num('cid', 0) }) };
+      break;
+    case AdminOpcode.NAMESPACE_ATTACHMENT: {
+      if (f.sel !== undefined) spec = { ...spec, ...encodeNamespaceAttachment({ sel: f.sel === 'attach' ? 0 : f.sel === 'detach' ? 1 : num('sel', 0) }) };
+      const ids = Array.isArray(f.controllers) ? f.controllers : [await controllerId()];
+      spec.dataOut = encodeControllerList(ids);
+      break;
+    }
+  }
+  return spec;
+}
+
+export async function runScenario(scenario: Scenario, factory: TargetFactory = emulatorTarget, options: { onRecord?: (r: TraceRecord) => void } = {}): Promise<ScenarioResult> {
+  const started = performance.now();
+  const trace: TraceRecord[] = [];
+  const add = (r: TraceRecord): void => {
+    trace.push(r);
+    options.onRecord?.(r);
+  };
+  let passed = 0;
+  let failed = 0;
+  const verdict = (step: number, ok: boolean, message: string): void => {
+    if (ok) passed++;
+    else failed++;
+    add({ kind: 'expect', step, ok, message });
+  };
+
+  const target = await factory(scenario);
+  const host = target.host;
+  const tagToCid = new Map<string, number>();
+  const cidToTag = new Map<number, string>();
+  const unsubscribe = host.onCompletion((c) => {
+    add({ kind: 'completion', tag: cidToTag.get(c.cid) ?? null, cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: { ...c.status }, dw0: hex32(c.dw0) });
+  });
+  let cntlid: number | undefined;
+  const controllerId = async (): Promise<number> => (cntlid ??= (await host.identifyController()).cntlid);
+  const receipts: Promise<void>[] = [];
+
+  const runStep = async (step: Step, index: number): Promise<void> => {
+    switch (step.do) {
+      case 'enable':
+        await host.enable({ queueSize: step.queueSize });
+        add({ kind: 'lifecycle', action: 'enable' });
+        return;
+      case 'disable':
+        await host.disable();
+        add({ kind: 'lifecycle', action: 'disable' });
+        return;
+      case 'shutdown':
+        await host.shutdown();
+        add({ kind: 'lifecycle', action: 'shutdown' });
+        return;
+      case 'submit': {
+        const spec = await buildCommand(step.command, (tag) => tagToCid.get(tag) ?? 0, controllerId);
+        const cid = await host.submit(spec);
+        tagToCid.set(step.tag, cid);
+        cidToTag.set(cid, step.tag);
+        add({ kind: 'submit', tag: step.tag, cid, opcode: step.command.opcode });
+        await host.poll();
+        return;
+      }
+      case 'namespaceChange': {
+        for (let i = 0; i < step.count; i++) {
+          const nsid = step.nsid + i;
+          const last = i === step.count - 1;
+          const settled = target.namespaceChange(nsid, step.until).then(
+            ({ receipt, via }) => {
+              if (step.count === 1 || last) {
+                add({ kind: 'receipt', nsid, count: step.count, outcome: receipt?.outcome ?? 'done', ...(receipt?.aen ? { aen: { cid: receipt.aen.cid, dw0: hex32(receipt.aen.dw0) } } : {}), ...(via ? { via } : {}) });
+              }
+              if (step.outcome && last) verdict(index, receipt?.outcome === step.outcome, `namespaceChange ${nsid} receipt ${receipt?.outcome ?? 'none'}${receipt?.outcome === step.outcome ? '' : `, expected ${step.outcome}`}`);
+            },
+            (e: Error) => {
+              add({ kind: 'note', message: `namespaceChange ${nsid}: ${e.message}` });
+              if (step.outcome && last) verdict(index, false, `namespaceChange ${nsid} rejected: ${e.message}`);
+            },
+          );
+          receipts.push(settled);
+          // Let a change that can be processed now be processed before the next step (a few event-loop turns).
+          await Promise.race([settled, host.transport.wait(0).then(() => host.transport.wait(0))]);
+        }
+        await host.poll();
+        return;
+      }
+      case 'expect': {
+        const cid = tagToCid.get(step.tag)!;
+        let c: CompletionRecord;
+        try {
+          c = await host.waitFor(cid, step.timeoutMs ?? host.timeoutMs);
+        } catch (e) {
+          if (!(e instanceof HostError)) throw e;
+          verdict(index, false, `expect ${step.tag}: no completion (${e.message})`);
+          return;
+        }
+        const problems: string[] = [];
+        if (step.status && (c.status.sct !== step.status.sct || c.status.sc !== step.status.sc)) problems.push(`status ${Status.format({ ...c.status, dnr: false })}, expected ${step.status.label}`);
+        if (step.dnr !== undefined && c.status.dnr !== step.dnr) problems.push(`DNR ${c.status.dnr ? 1 : 0}, expected ${step.dnr ? 1 : 0}`);
+        if (step.dw0 !== undefined && c.dw0 >>> 0 !== step.dw0 >>> 0) problems.push(`dw0 ${hex32(c.dw0)}, expected ${hex32(step.dw0)}`);
+        if (step.changedNamespaces) {
+          const nsids = c.data ? decodeNsidList(c.data) : [];
+          add({ kind: 'log', tag: step.tag, nsids });
+          if (nsids.length !== step.changedNamespaces.length || nsids.some((n, i) => n >>> 0 !== step.changedNamespaces![i]! >>> 0)) problems.push(`changed namespaces [${nsids.join(', ')}], expected [${step.changedNamespaces.join(', ')}]`);
+        }
+        if (step.data) {
+          const got = c.data ?? new Uint8Array(0);
+          if (step.data.some((b, i) => got[i] !== b)) problems.push(`data does not start with ${Buffer.from(step.data).toString('hex')}`);
+        }
+        verdict(index, problems.length === 0, `expect ${step.tag}${problems.length ? `: ${problems.join('; ')}` : ` ${describeCompletion(c)}`}`);
+        return;
+      }
+      case 'expectPending': {
+        await host.poll();
+        const cid = tagToCid.get(step.tag)!;
+        const pending = host.isOutstanding(cid);
+        verdict(index, pending, `expectPending ${step.tag}${pending ? '' : `: completed (${describeCompletion(host.completion(cid)!)})`}`);
+        return;
+      }
+      case 'expectRegister': {
+        const value = await host.transport.mmioRead32(REGISTER_NAMES[step.name]);
+        add({ kind: 'register', name: step.name, value: hex32(value) });
+        const ok = ((value ^ step.value) & step.mask) >>> 0 === 0;
+        verdict(index, ok, `expectRegister ${step.name} ${hex32(value)}${ok ? '' : `, expected ${hex32(step.value)} under mask ${hex32(step.mask)}`}`);
+        return;
+      }
+    }
+  };
+
+  try {
+    for (let i = 0; i < scenario.steps.length; i++) {
+      try {
+        await runStep(scenario.steps[i]!, i);
+      } catch (e) {
+        if (!(e instanceof HostError)) throw e;
+        verdict(i, false, `step ${i} (${scenario.steps[i]!.do}): ${e.message}`);
+        break;
+      }
+    }
+    await host.poll().catch(() => []);
+  } finally {
+    unsubscribe();
+    await target.close();
+    await Promise.allSettled(receipts);
+  }
+  return { name: scenario.name, target: target.name, passed, failed, trace, durationMs: performance.now() - started };
+}
+
+function describeCompletion(c: CompletionRecord): string {
+  return `status ${Status.format(c.status)} dw0 ${hex32(c.dw0)}`;
+}
