@@ -30,8 +30,9 @@ export class GuestMemory {
     return this.pages.size * PAGE_SIZE;
   }
 
-  tryRead(address: number, length: number, out = new Uint8Array(length)): Uint8Array | undefined {
-    if (address < 0 || length < 0 || address + length > this.size) return undefined;
+  tryRead(address: number, length: number, out?: Uint8Array): Uint8Array | undefined {
+    if (!Number.isInteger(address) || !Number.isInteger(length) || address < 0 || length < 0 || address + length > this.size) return undefined;
+    out ??= new Uint8Array(length);
     let done = 0;
     while (done < length) {
       const at = address + done;

@@ -53,7 +53,9 @@ export function resolvePrps(memory: GuestMemory, prp1: bigint, prp2: bigint, len
     if (chained) {
       if (!memory.contains(listAddress, 8) || !memory.tryRead(Number(listAddress), 8, entry)) return fail(Status.DATA_TRANSFER_ERROR);
       listAddress = view.getBigUint64(0, true);
-      if ((listAddress & 0x7n) !== 0n) return fail(PRP_OFFSET_INVALID);
+      // A chained list starts at a page boundary (as QEMU requires): each list page then yields at least one
+      // data entry, so the walk ends however the chain is linked.
+      if (listAddress % BigInt(PAGE_SIZE) !== 0n) return fail(PRP_OFFSET_INVALID);
     }
   }
   return { ok: true, segments };

@@ -1,0 +1,366 @@
+// AEN latch statechart decisions through XState's pure transition functions (NVMe Base 2.0 §5.2 AER, §5.16
+// Get Log Page RAE, §5.16.1.5 Changed Namespace List, §5.27.1.9 AEC, §3.7.2 reset). `transition()` returns the
+// next snapshot and the actions it would run; sendTo/emit are inspected, not executed.
+import { describe, expect, it } from 'vitest';
+import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
+import type { CompletionRequested, LatchEmitted, LatchEvent, LatchReplied } from '../../machines/events.ts';
+import type { LatchPolicy } from '../../src/logic/aen-latch.ts';
+import { PROFILES, type Profile } from '../../src/profiles/profiles.ts';
+import { Status } from '../../src/spec/constants.ts';
+
+type Snap = SnapshotFrom<typeof aenLatchMachine>;
+type Sent = CompletionRequested | LatchReplied;
+interface Step {
+  readonly s: Snap;
+  readonly sent: Sent[];
+  readonly emitted: LatchEmitted[];
+}
+
+const NOTICE_DW0 = 0x00040002;
+
+const policyOf = (p: Profile): LatchPolicy => ({
+  aecDefault: p.aecDefault,
+  aecGatesNamespaceNotice: p.aecGatesNamespaceNotice,
+  resetRestoresAec: p.resetRestoresAec,
+  resetClearsChangedList: p.resetClearsChangedList,
+  retainUnreadChangesOverReset: p.retainUnreadChangesOverReset,
+  aerCompletionOrder: p.aerCompletionOrder,
+  aerLimitStatus: p.aerLimitStatus,
+  noticePerNewNsid: p.noticePerNewNsid,
+  changedListHonoursOffset: p.changedListHonoursOffset,
+});
+
+function start(profile: Profile = PROFILES.spec): Snap {
+  const [s] = initialTransition(aenLatchMachine, { aerl: 3, policy: policyOf(profile) });
+  return s;
+}
+
+function send(s: Snap, event: LatchEvent): Step {
+  const [next, actions] = transition(aenLatchMachine, s, event);
+  const sent: Sent[] = [];
+  const emitted: LatchEmitted[] = [];
+  for (const a of actions) {
+    // XState's action type union names the setup() actions; the built-ins arrive as 'xstate.sendTo'/'xstate.emit'.
+    const type: string = a.type;
+    const params = a.params as { event?: unknown } | undefined;
+    if (type === 'xstate.sendTo') sent.push(params!.event as Sent);
+    else if (type === 'xstate.emit') emitted.push(params!.event as LatchEmitted);
+  }
+  return { s: next, sent, emitted };
+}
+
+/** Send events in order and return the last step. */
+function run(s: Snap, ...events: LatchEvent[]): Step {
+  let step: Step = { s, sent: [], emitted: [] };
+  for (const e of events) step = send(step.s, e);
+  return step;
+}
+
+const online = (profile: Profile = PROFILES.spec) => send(start(profile), { type: 'controller.enabled' }).s;
+const aer = (cid: number): LatchEvent => ({ type: 'aer.received', cid });
+const changed = (nsid: number, extra: Partial<Extract<LatchEvent, { type: 'namespace.changed' }>> = {}): LatchEvent => ({ type: 'namespace.changed', nsid, ...extra });
+const read = (rae: boolean, numd = 1024, offset = 0): LatchEvent => ({ type: 'changedList.read', rae, numd, offset });
+const dwords = (b: Uint8Array) => Array.from({ length: b.length / 4 }, (_, i) => new DataView(b.buffer, b.byteOffset).getUint32(i * 4, true));
+
+describe('aenLatchMachine: lifecycle', () => {
+  it('starts offline with AERL + 1 slots and the profile\'s AEC', () => {
+    const s = start();
+    expect(s.value).toBe('offline');
+    expect(s.context.aerLimit).toBe(4);
+    expect(s.context.aec).toBe(0x100);
+    expect(s.context.parked).toEqual([]);
+  });
+
+  it('controller.enabled goes to online.clear', () => {
+    expect(online().value).toEqual({ online: 'clear' });
+  });
+
+  it('ignores an AER while offline (no admin queue exists)', () => {
+    const { s, sent } = send(start(), aer(1));
+    expect(s.value).toBe('offline');
+    expect(s.context.parked).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it('queues a namespace change while offline and applies it at enable', () => {
+    let { s } = send(start(), changed(5, { requestId: 'r1', until: 'processed' }));
+    expect(s.value).toBe('offline');
+    expect(s.context.offlineChanges).toEqual([{ nsid: 5, requestId: 'r1', until: 'processed' }]);
+    expect(s.context.changed.nsids).toEqual([]);
+    const step = send(s, { type: 'controller.enabled' });
+    s = step.s;
+    expect(s.value).toEqual({ online: 'pending' });
+    expect(s.context.changed.nsids).toEqual([5]);
+    expect(s.context.offlineChanges).toEqual([]);
+    expect(step.emitted).toContainEqual({ type: 'namespace.processed', requestId: 'r1', nsid: 5, outcome: 'deferred' });
+  });
+});
+
+describe('aenLatchMachine: AER parking and the limit (§5.2)', () => {
+  it('parks AERs in submission order and emits aer.parked', () => {
+    const a = send(online(), aer(10));
+    expect(a.s.context.parked).toEqual([10]);
+    expect(a.emitted).toEqual([{ type: 'aer.parked', cid: 10, parked: 1 }]);
+    expect(a.sent).toEqual([]);
+    const b = send(a.s, aer(11));
+    expect(b.s.context.parked).toEqual([10, 11]);
+    expect(b.emitted).toEqual([{ type: 'aer.parked', cid: 11, parked: 2 }]);
+  });
+
+  it('an AER beyond AERL + 1 is completed with the limit status and not parked; the state stays', () => {
+    const s = run(online(), aer(1), aer(2), aer(3), aer(4)).s;
+    expect(s.context.parked).toEqual([1, 2, 3, 4]);
+    const over = send(s, aer(5));
+    expect(over.s.value).toEqual({ online: 'clear' });
+    expect(over.s.context.parked).toEqual([1, 2, 3, 4]);
+    expect(over.sent).toEqual([{ type: 'completion.requested', cid: 5, status: { sct: 1, sc: 0x05, dnr: false }, dw0: 0 }]);
+    expect(over.emitted).toEqual([]);
+  });
+
+  it('the limit holds in posted too', () => {
+    const posted = run(online(), aer(1), changed(1)).s;
+    expect(posted.value).toEqual({ online: 'posted' });
+    const s = run(posted, aer(2), aer(3), aer(4), aer(5)).s;
+    const over = send(s, aer(6));
+    expect(over.s.value).toEqual({ online: 'posted' });
+    expect(over.s.context.parked).toEqual([2, 3, 4, 5]);
+    expect(over.sent).toEqual([{ type: 'completion.requested', cid: 6, status: Status.AER_LIMIT_EXCEEDED, dw0: 0 }]);
+  });
+});
+
+describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () => {
+  it('from online.clear with a parked AER, namespace.changed posts the notice: online.posted', () => {
+    const { s, sent, emitted } = send(send(online(), aer(7)).s, changed(3, { requestId: 'r', until: 'processed' }));
+    expect(s.value).toEqual({ online: 'posted' });
+    expect(s.context.parked).toEqual([]);
+    expect(s.context.changed).toEqual({ nsids: [3], overflow: false });
+    expect(sent).toEqual([{ type: 'completion.requested', cid: 7, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
+    expect(emitted).toContainEqual({ type: 'aen.posted', cid: 7, dw0: NOTICE_DW0, requestIds: [] });
+    expect(emitted).toContainEqual({ type: 'namespace.processed', requestId: 'r', nsid: 3, outcome: 'posted' });
+  });
+
+  it('without a parked AER, namespace.changed goes to online.pending and posts nothing', () => {
+    const { s, sent, emitted } = send(online(), changed(3, { requestId: 'r' }));
+    expect(s.value).toEqual({ online: 'pending' });
+    expect(s.context.changed.nsids).toEqual([3]);
+    expect(sent).toEqual([]);
+    expect(emitted).toEqual([{ type: 'namespace.processed', requestId: 'r', nsid: 3, outcome: 'deferred' }]);
+  });
+
+  it('pending reports as soon as an AER arrives', () => {
+    const pending = run(online(), changed(3), changed(1)).s;
+    const { s, sent, emitted } = send(pending, aer(9));
+    expect(s.value).toEqual({ online: 'posted' });
+    expect(s.context.parked).toEqual([]);
+    expect(s.context.changed.nsids).toEqual([1, 3]);
+    expect(sent).toEqual([{ type: 'completion.requested', cid: 9, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
+    expect(emitted.map((e) => e.type)).toEqual(['aer.parked', 'aen.posted']);
+  });
+
+  it('the notice completes the most recently parked AER (LIFO)', () => {
+    const { s, sent } = send(run(online(), aer(1), aer(2), aer(3)).s, changed(4));
+    expect(sent).toEqual([{ type: 'completion.requested', cid: 3, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
+    expect(s.context.parked).toEqual([1, 2]);
+  });
+
+  it('FIFO completion order completes the oldest', () => {
+    const fifo: Profile = { ...PROFILES.spec, aerCompletionOrder: 'fifo' };
+    const { sent } = send(run(online(fifo), aer(1), aer(2), aer(3)).s, changed(4));
+    expect(sent[0]).toMatchObject({ cid: 1 });
+  });
+
+  it('a request waiting for the AEN is named in aen.posted', () => {
+    const pending = send(online(), changed(2, { requestId: 'w1', until: 'aen' })).s;
+    expect(pending.context.aenWaiters).toEqual(['w1']);
+    const { s, emitted } = send(pending, aer(5));
+    expect(emitted).toContainEqual({ type: 'aen.posted', cid: 5, dw0: NOTICE_DW0, requestIds: ['w1'] });
+    expect(s.context.aenWaiters).toEqual([]);
+  });
+
+  it('a change from Namespace Attachment answers the command with success', () => {
+    const { sent } = send(online(), changed(2, { fromCommand: true }));
+    expect(sent).toEqual([{ type: 'latch.replied', status: Status.SUCCESS, dw0: 0 }]);
+  });
+
+  it('in posted, further changes are recorded but masked (coalesced, nothing posted)', () => {
+    const posted = run(online(), aer(1), changed(3), aer(2)).s;
+    expect(posted.value).toEqual({ online: 'posted' });
+    const { s, sent, emitted } = send(posted, changed(1, { requestId: 'x' }));
+    expect(s.value).toEqual({ online: 'posted' });
+    expect(s.context.parked).toEqual([2]);
+    expect(s.context.changed.nsids).toEqual([1, 3]);
+    expect(sent).toEqual([]);
+    expect(emitted).toEqual([{ type: 'namespace.processed', requestId: 'x', nsid: 1, outcome: 'coalesced' }]);
+  });
+});
+
+describe('aenLatchMachine: Get Log Page 04h and RAE (§5.16)', () => {
+  const posted = () => run(online(), aer(1), changed(3), changed(1)).s;
+
+  it('in posted, changedList.read rae=true returns the list, empties it and stays posted (masked)', () => {
+    const { s, sent, emitted } = send(posted(), read(true));
+    expect(s.value).toEqual({ online: 'posted' });
+    expect(s.context.changed).toEqual({ nsids: [], overflow: false });
+    expect(sent.length).toBe(1);
+    const reply = sent[0] as LatchReplied;
+    expect(reply).toMatchObject({ type: 'latch.replied', status: Status.SUCCESS, dw0: 0 });
+    expect(reply.data!.length).toBe(4096);
+    expect(dwords(reply.data!.subarray(0, 12))).toEqual([1, 3, 0]);
+    expect(emitted).toEqual([{ type: 'changedList.read', nsids: [1, 3], overflow: false, rae: true, unmasked: false }]);
+  });
+
+  it('after an rae=true read, a new change with an AER parked is still masked', () => {
+    const s = run(posted(), read(true), aer(2)).s;
+    const { s: next, sent } = send(s, changed(4));
+    expect(next.value).toEqual({ online: 'posted' });
+    expect(sent).toEqual([]);
+    expect(next.context.parked).toEqual([2]);
+  });
+
+  it('in posted, changedList.read rae=false clears the event: online.clear', () => {
+    const { s, emitted } = send(posted(), read(false));
+    expect(s.value).toEqual({ online: 'clear' });
+    expect(s.context.changed).toEqual({ nsids: [], overflow: false });
+    expect(emitted).toEqual([{ type: 'changedList.read', nsids: [1, 3], overflow: false, rae: false, unmasked: true }]);
+  });
+
+  it('after an rae=false read the next change is reported again', () => {
+    const s = run(posted(), read(false), aer(2)).s;
+    const { s: next, sent } = send(s, changed(4));
+    expect(next.value).toEqual({ online: 'posted' });
+    expect(sent).toEqual([{ type: 'completion.requested', cid: 2, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
+  });
+
+  it('in pending, a read consumes the list and returns to clear', () => {
+    const { s, sent } = send(run(online(), changed(2)).s, read(true));
+    expect(s.value).toEqual({ online: 'clear' });
+    expect(dwords((sent[0] as LatchReplied).data!.subarray(0, 8))).toEqual([2, 0]);
+  });
+
+  it('in clear, a read returns an empty list', () => {
+    const { s, sent } = send(online(), read(false, 4));
+    expect(s.value).toEqual({ online: 'clear' });
+    expect(Array.from((sent[0] as LatchReplied).data!)).toEqual(new Array(16).fill(0));
+  });
+
+  it('returns numd dwords from the byte offset (spec honours LPOL)', () => {
+    const s = run(online(), aer(1), changed(1), changed(2), changed(3)).s;
+    const { sent } = send(s, read(false, 2, 4));
+    expect(dwords((sent[0] as LatchReplied).data!)).toEqual([2, 3]);
+  });
+
+  it('openvmm ignores the offset', () => {
+    const s = run(online(PROFILES.openvmm), aer(1), changed(1), changed(2), changed(3)).s;
+    const { sent } = send(s, read(false, 2, 4));
+    expect(dwords((sent[0] as LatchReplied).data!)).toEqual([1, 2]);
+  });
+});
+
+describe('aenLatchMachine: Asynchronous Event Configuration (§5.27.1.9)', () => {
+  it('aec.set stores the value and echoes it in DW0; aec.get returns it', () => {
+    const set = send(online(), { type: 'aec.set', value: 0x300 });
+    expect(set.s.context.aec).toBe(0x300);
+    expect(set.sent).toEqual([{ type: 'latch.replied', status: Status.SUCCESS, dw0: 0x300 }]);
+    const get = send(set.s, { type: 'aec.get' });
+    expect(get.sent).toEqual([{ type: 'latch.replied', status: Status.SUCCESS, dw0: 0x300 }]);
+  });
+
+  it('with AEC bit 8 clear (spec), a change stays pending despite a parked AER, and is posted when bit 8 is set', () => {
+    const s = run(online(), { type: 'aec.set', value: 0 }, aer(1)).s;
+    const pending = send(s, changed(2));
+    expect(pending.s.value).toEqual({ online: 'pending' });
+    expect(pending.sent).toEqual([]);
+    const enabled = send(pending.s, { type: 'aec.set', value: 0x100 });
+    expect(enabled.s.value).toEqual({ online: 'posted' });
+    expect(enabled.sent).toEqual([
+      { type: 'latch.replied', status: Status.SUCCESS, dw0: 0x100 },
+      { type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: NOTICE_DW0 },
+    ]);
+  });
+
+  it('QEMU ignores AEC bit 8 for the notice', () => {
+    const s = run(online(PROFILES.qemu), aer(1)).s;
+    expect(s.context.aec).toBe(0);
+    const { s: next, sent } = send(s, changed(2));
+    expect(next.value).toEqual({ online: 'posted' });
+    expect(sent).toEqual([{ type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
+  });
+});
+
+describe('aenLatchMachine: Abort (§5.1)', () => {
+  it('aborting a parked AER completes it with 0/07h, then answers the Abort with DW0 = 0', () => {
+    const s = run(online(), aer(1), aer(2), aer(3)).s;
+    const { s: next, sent } = send(s, { type: 'abort.requested', sqid: 0, cid: 2 });
+    expect(next.context.parked).toEqual([1, 3]);
+    expect(sent).toEqual([
+      { type: 'completion.requested', cid: 2, status: { sct: 0, sc: 0x07, dnr: false }, dw0: 0 },
+      { type: 'latch.replied', status: Status.SUCCESS, dw0: 0 },
+    ]);
+  });
+
+  it('aborting a CID that is not parked (or on another SQ) answers DW0 = 1, not aborted', () => {
+    const s = run(online(), aer(1)).s;
+    for (const req of [{ sqid: 0, cid: 9 }, { sqid: 1, cid: 1 }]) {
+      const { s: next, sent } = send(s, { type: 'abort.requested', ...req });
+      expect(next.context.parked).toEqual([1]);
+      expect(sent).toEqual([{ type: 'latch.replied', status: Status.SUCCESS, dw0: 1 }]);
+    }
+  });
+});
+
+describe('aenLatchMachine: controller reset (§3.7.2)', () => {
+  it('controller.reset goes offline with parked emptied and no completions for them', () => {
+    // AEC bit 8 off keeps the change pending with AERs parked and a request waiting for the AEN
+    const pending = run(online(), changed(4, { requestId: 'w', until: 'aen' }), { type: 'aec.set', value: 0 }).s;
+    const withAers = run(pending, aer(1), aer(2)).s;
+    expect(withAers.value).toEqual({ online: 'pending' });
+    const { s: off, sent, emitted } = send(withAers, { type: 'controller.reset' });
+    expect(off.value).toBe('offline');
+    expect(off.context.parked).toEqual([]);
+    expect(off.context.aenWaiters).toEqual([]);
+    expect(off.context.aec).toBe(0x100); // spec restores the default
+    expect(sent).toEqual([]);
+    expect(emitted).toEqual([
+      { type: 'aer.dropped', cids: [1, 2] },
+      { type: 'namespace.rejected', requestIds: ['w'], reason: 'reset' },
+    ]);
+  });
+
+  it('a reset with nothing parked emits nothing', () => {
+    const { s, emitted } = send(online(), { type: 'controller.reset' });
+    expect(s.value).toBe('offline');
+    expect(emitted).toEqual([]);
+  });
+
+  it('reset from posted lifts the mask: after re-enable the next change is reported', () => {
+    const posted = run(online(), aer(1), changed(3), read(true)).s;
+    const s = run(posted, { type: 'controller.reset' }, { type: 'controller.enabled' }, aer(2)).s;
+    expect(s.value).toEqual({ online: 'clear' });
+    const { sent } = send(s, changed(5));
+    expect(sent).toEqual([{ type: 'completion.requested', cid: 2, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
+  });
+
+  it('spec: unread changes survive the reset and are reported again once an AER is parked', () => {
+    const s = run(online(), changed(3), { type: 'controller.reset' }).s;
+    expect(s.context.changed.nsids).toEqual([3]);
+    const again = send(s, { type: 'controller.enabled' }).s;
+    expect(again.value).toEqual({ online: 'pending' });
+    const { s: posted, sent } = send(again, aer(8));
+    expect(posted.value).toEqual({ online: 'posted' });
+    expect(sent).toEqual([{ type: 'completion.requested', cid: 8, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
+  });
+
+  it('openvmm: the reset empties the list, so nothing is reported after re-enable', () => {
+    const s = run(online(PROFILES.openvmm), changed(3), { type: 'controller.reset' }, { type: 'controller.enabled' }).s;
+    expect(s.context.changed.nsids).toEqual([]);
+    expect(s.value).toEqual({ online: 'clear' });
+  });
+
+  it('qemu: the list is kept over the reset but the event is forgotten (clear)', () => {
+    const s = run(online(PROFILES.qemu), changed(3), { type: 'controller.reset' }, { type: 'controller.enabled' }).s;
+    expect(s.context.changed.nsids).toEqual([3]);
+    expect(s.value).toEqual({ online: 'clear' });
+    expect(s.context.aec).toBe(0);
+  });
+});
