@@ -28,9 +28,12 @@ export const aenLatchMachine = setup({
   guards: {
     isAerLimitReached: ({ context }) => context.parked.length >= context.aerLimit,
     canReportNotice: ({ context }) => context.parked.length > 0 && noticesEnabled(context) && (!context.policy.noticePerNewNsid || context.queuedNotices > 0),
+    /** Evaluated before the change is recorded: a change that is not stale always brings its own notice. */
+    canReportChange: ({ context }) => context.parked.length > 0 && noticesEnabled(context),
     hasRetainedChanges: ({ context }) => context.policy.retainUnreadChangesOverReset && !isEmpty(context.changed),
     isRaeSet: ({ event }) => event.type === 'changedList.read' && event.rae,
     hasQueuedNotices: ({ context }) => context.policy.noticePerNewNsid && context.queuedNotices > 0,
+    canReportQueuedNotice: ({ context }) => context.policy.noticePerNewNsid && context.queuedNotices > 0 && context.parked.length > 0 && noticesEnabled(context),
     isStaleChange: ({ context, event }) => context.policy.noticePerNewNsid && event.type === 'namespace.changed' && addChange(context.changed, event.nsid) === context.changed,
     isParkedAer: ({ context, event }) => event.type === 'abort.requested' && event.sqid === 0 && context.parked.includes(event.cid),
   },
@@ -141,7 +144,7 @@ export const aenLatchMachine = setup({
           on: {
             'namespace.changed': [
               { guard: 'isStaleChange', actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }], description: 'QEMU: an NSID still in the list raises no new event.' },
-              { guard: 'canReportNotice', target: 'posted', actions: ['recordChange', 'postNamespaceNotice', { type: 'acknowledgeChange', params: { outcome: 'posted' } }] },
+              { guard: 'canReportChange', target: 'posted', actions: ['recordChange', 'postNamespaceNotice', { type: 'acknowledgeChange', params: { outcome: 'posted' } }], description: 'An AER is parked and notices are enabled: the AEN is posted before the change is acknowledged (before a Namespace Attachment completes).' },
               { target: 'pending', actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'deferred' } }] },
             ],
             'changedList.read': { actions: 'replyChangedList' },
@@ -164,6 +167,7 @@ export const aenLatchMachine = setup({
             'namespace.changed': { actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }] },
             'changedList.read': [
               { guard: 'isRaeSet', actions: 'replyChangedList', description: 'RAE=1: the list is returned (and emptied); the event stays masked.' },
+              { guard: 'canReportQueuedNotice', actions: ['postNamespaceNotice', 'replyChangedList'], description: 'QEMU 7.2: the read unmasks and the next queued event goes at once to a parked AER, its AEN posted before the read completes (docs/qemu-observations.md e, m).' },
               { guard: 'hasQueuedNotices', target: 'pending', actions: 'replyChangedList', description: 'QEMU: an event queued while masked is reported once unmasked.' },
               { target: 'clear', actions: 'replyChangedList', description: 'RAE=0: the event is cleared and the mask lifted.' },
             ],

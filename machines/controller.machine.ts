@@ -2,12 +2,12 @@
 // shutdown, §3.7.2 controller reset). CSTS.RDY, CSTS.CFS and CSTS.SHST are state tags. It owns the AEN latch for
 // its whole life, the admin queue while enabled, and one namespaceChange RPC actor per fault request.
 // No NVM Subsystem Reset, no I/O queues.
-import { fromPromise, sendTo, setup, spawnChild } from 'xstate';
+import { fromPromise, sendTo, setup, spawnChild, stopChild } from 'xstate';
 import type { NamespaceChangeReceipt } from '../src/faults/namespace-change.ts';
 import type { ControllerEvent } from './events.ts';
 import { aenLatchMachine } from './aen-latch.machine.ts';
 import { adminQueueMachine } from './admin-queue.machine.ts';
-import { adminQueueGeometry, ccEnabled, ccShn, enableFault } from '../src/logic/controller.ts';
+import { adminQueueGeometry, ccEnabled, ccShn, enableFault, namespaceChangeActorId } from '../src/logic/controller.ts';
 import type { LatchPolicy } from '../src/logic/aen-latch.ts';
 import type { Profile } from '../src/profiles/profiles.ts';
 
@@ -75,12 +75,14 @@ export const controllerMachine = setup({
     notifyLatchEnabled: sendTo('aenLatch', { type: 'controller.enabled' }),
     notifyLatchReset: sendTo('aenLatch', { type: 'controller.reset' }),
     spawnNamespaceChange: spawnChild('namespaceChange', {
-      id: ({ event }) => (event.type === 'namespace.change.requested' ? event.requestId : 'namespaceChange'),
+      id: ({ event }) => namespaceChangeActorId(event.type === 'namespace.change.requested' ? event.requestId : ''),
       input: ({ event }) =>
         event.type === 'namespace.change.requested'
           ? { requestId: event.requestId, nsid: event.nsid, until: event.until }
           : { requestId: '', nsid: 0, until: 'processed' as const },
     }),
+    /** A namespaceChange RPC settled (its caller has the answer): remove its actor from the children. */
+    forgetNamespaceChange: stopChild(({ event }) => ('actorId' in event && typeof event.actorId === 'string' ? event.actorId : '')),
   },
 }).createMachine({
   id: 'controller',
@@ -93,6 +95,14 @@ export const controllerMachine = setup({
   },
   on: {
     'namespace.change.requested': { actions: 'spawnNamespaceChange' },
+    'xstate.done.actor.namespaceChange.*': {
+      actions: 'forgetNamespaceChange',
+      description: 'The change was processed and its caller answered: the settled RPC actor is dropped, so children do not grow with every request.',
+    },
+    'xstate.error.actor.namespaceChange.*': {
+      actions: 'forgetNamespaceChange',
+      description: 'The RPC was rejected (a reset dropped the AEN it waited for): its caller has the typed error; the controller carries on.',
+    },
   },
   initial: 'disabled',
   states: {

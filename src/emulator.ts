@@ -1,7 +1,7 @@
 // The emulator facade: wires the controller, admin queue and AEN latch actors to the device layer (BAR0 registers,
 // guest memory, rings, namespaces) and returns the MMIO/memory surface, the fault handle, a trace stream and stop().
 // Everything runs synchronously inside an MMIO write; only the namespace-change RPC is a promise.
-import { createActor, enqueueActions, fromPromise, raise, toPromise, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, enqueueActions, fromPromise, raise, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import { controllerMachine, type NamespaceChangeInput } from '../machines/controller.machine.ts';
 import { adminQueueMachine } from '../machines/admin-queue.machine.ts';
 import type { LatchEmitted } from '../machines/events.ts';
@@ -10,7 +10,7 @@ import { CompletionRing, SubmissionRing, type Completion } from './device/queues
 import { RegisterFile } from './device/registers.ts';
 import { NamespaceTable, type NamespaceSpec } from './device/namespaces.ts';
 import { resolvePrps, writeSegments, readSegments } from './device/prp.ts';
-import { adminQueueGeometry } from './logic/controller.ts';
+import { adminQueueGeometry, namespaceChangeActorId } from './logic/controller.ts';
 import { dataLength, decideAttachment, executeLocalCommand, type CommandEnv, type ControllerIdentity } from './logic/admin-commands.ts';
 import { Csts, Register, Status } from './spec/constants.ts';
 import { decodeSqe } from './spec/sqe.codec.ts';
@@ -237,9 +237,19 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
         if (until !== 'processed' && until !== 'aen') return Promise.reject(new NamespaceChangeError('invalidOption', `until must be 'processed' or 'aen', got '${String(until)}'`));
         const requestId = `nsChange-${++nextRequest}`;
         actor.send({ type: 'namespace.change.requested', requestId, nsid, until });
-        const child = actor.getSnapshot().children[requestId];
+        const child = actor.getSnapshot().children[namespaceChangeActorId(requestId)];
         if (!child) return Promise.reject(new NamespaceChangeError('stopped', 'the controller did not accept the request'));
-        return toPromise(child as never) as Promise<NamespaceChangeReceipt>;
+        // Not `toPromise`: a stopped actor completes its observers, which would resolve the caller with `undefined`.
+        return new Promise<NamespaceChangeReceipt>((resolve, reject) => {
+          child.subscribe({
+            complete: () => {
+              const s = child.getSnapshot();
+              if (s.status === 'done') resolve(s.output as NamespaceChangeReceipt);
+              else reject(new NamespaceChangeError('stopped', `namespace ${nsid} change: the controller was stopped`));
+            },
+            error: reject,
+          });
+        });
       },
     },
   };

@@ -108,6 +108,8 @@ export class NvmeHost {
     if (!Number.isInteger(size) || size < 2 || size > mqes) throw new HostError(`queue size ${size} is outside 2..${mqes} (CAP.MQES+1)`);
     if ((await this.readCsts()) & Csts.RDY) await this.disable();
     this.layout(size);
+    // A fresh CQ starts with every phase tag 0: entries left from before a reset would otherwise read as new.
+    await this.transport.memWrite(this.cqBase, new Uint8Array(size * CQE_SIZE));
     await this.transport.mmioWrite32(Register.AQA, ((size - 1) | ((size - 1) << 16)) >>> 0);
     await this.transport.mmioWrite64(Register.ASQ, this.sqBase);
     await this.transport.mmioWrite64(Register.ACQ, this.cqBase);
@@ -170,9 +172,12 @@ export class NvmeHost {
   /** Write the SQE, ring the tail doorbell; returns the CID. The completion is collected by poll(). */
   async submit(command: CommandSpec): Promise<number> {
     if (!this.enabled) throw new HostError('the controller is not enabled: call enable() first');
+    const deadline = Date.now() + this.timeoutMs;
     while ((this.sqTail + 1) % this.queueSize === this.sqHeadSeen) {
       await this.poll();
       if ((this.sqTail + 1) % this.queueSize !== this.sqHeadSeen) break;
+      // SQ head is only learnt from completions: parked AERs can hold every slot as far as the host knows.
+      if (Date.now() > deadline) throw new HostError(`timed out after ${this.timeoutMs} ms waiting for a free submission queue slot (no completion reported SQ head moving)`);
       await this.transport.wait(this.pollIntervalMs);
     }
     const cid = this.allocateCid();
@@ -191,7 +196,7 @@ export class NvmeHost {
       const dataPage = listPage + BigInt(PAGE_SIZE);
       dataAddress = dataPage + BigInt(offset);
       ({ prp1, prp2 } = await this.buildPrps(listPage, dataAddress, length));
-      await this.transport.memWrite(dataAddress, command.dataOut ?? new Uint8Array(length));
+      if (command.dataOut) await this.transport.memWrite(dataAddress, command.dataOut);
     }
     const entry = makeSqe({ ...command, cid, prp1, prp2 });
     this.outstanding.set(cid, { cid, slot, dataIn: command.dataIn ?? 0, dataAddress });

@@ -29,7 +29,8 @@ export async function flushPromiseJobs(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-export function guardUnhandledRejections(): void {
+/** Returns the collector, so a suite can check the guard itself is in place. */
+export function guardUnhandledRejections(): RejectionCollector {
   const collector = createRejectionCollector();
   beforeAll(() => {
     process.on('unhandledRejection', collector.listener);
@@ -42,4 +43,5 @@ export function guardUnhandledRejections(): void {
   afterAll(() => {
     process.off('unhandledRejection', collector.listener);
   });
+  return collector;
 }
