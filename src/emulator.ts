@@ -4,6 +4,7 @@
 import { createActor, enqueueActions, fromPromise, raise, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import { controllerMachine, type NamespaceChangeInput } from '../machines/controller.machine.ts';
 import { adminQueueMachine } from '../machines/admin-queue.machine.ts';
+import type { aenLatchMachine } from '../machines/aen-latch.machine.ts';
 import type { LatchEmitted } from '../machines/events.ts';
 import { GuestMemory } from './device/guest-memory.ts';
 import { CompletionRing, SubmissionRing, type Completion } from './device/queues.ts';
@@ -31,6 +32,9 @@ export interface ControllerOptions {
   serial?: string;
   /** Identify Controller NN (default: the larger of 1024 and the largest NSID). */
   nn?: number;
+  /** A replacement AEN latch (the real one with some implementations swapped through `.provide()`): how the
+   * mutation tests break one rule on purpose to prove the generated suite notices. */
+  latchMachine?: typeof aenLatchMachine;
   /** XState inspection hook (for @statelyai/inspect or tests). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -194,6 +198,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   const machine = controllerMachine.provide({
     actors: {
       adminQueue,
+      ...(options.latchMachine ? { aenLatch: options.latchMachine } : {}),
       namespaceChange: fromPromise<NamespaceChangeReceipt, NamespaceChangeInput>(({ input, system }) =>
         new Promise<NamespaceChangeReceipt>((resolve, reject) => {
           waiters.set(input.requestId, { nsid: input.nsid, until: input.until, resolve, reject });

@@ -38,8 +38,14 @@ export const EVENT_CLAUSE: Readonly<Record<ChartEvent['type'], string>> = {
   'controller.reset': '§3.7.2 controller reset',
 };
 
-export function chartToScenario(profile: Profile, events: readonly ChartEvent[], options: { name: string; aerl?: number; description?: string }): ScenarioJson {
+/** Appended to every path (unless `probe: false`): whether the notice is masked, whether an AER can be parked and
+ * what the list holds are all observed, so a path whose own steps produce no completion still checks the state. */
+export const PROBE: readonly ChartEvent[] = [{ type: 'aer.submit' }, { type: 'namespace.change', nsid: 1 }, { type: 'changedList.read', rae: false }];
+
+/** A generated path as a scenario file. */
+export function chartToScenario(profile: Profile, pathEvents: readonly ChartEvent[], options: { name: string; aerl?: number; description?: string; probe?: boolean }): ScenarioJson {
   const aerl = options.aerl ?? 3;
+  const events: readonly ChartEvent[] = options.probe === false ? pathEvents : [...pathEvents, ...PROBE];
   let ctx: ChartContext = initialChartContext({ policy: chartPolicy(profile), aerl });
   const steps: Array<Record<string, unknown>> = [{ do: 'enable' }];
   const parked: string[] = []; // tags of AERs the chart says are parked, oldest first
@@ -91,7 +97,8 @@ export function chartToScenario(profile: Profile, events: readonly ChartEvent[],
         case 'logPage': steps.push({ do: 'expect', tag: commandTag, status: 'success', changedNamespaces: e.list === 'overflow' ? [CHANGED_NS_LIST_OVERFLOW] : [...e.list] }); break;
       }
     }
-    // The state's observation: every AER the chart holds parked is still outstanding.
+    // The state's observation: the controller is ready, and every AER the chart holds parked is still outstanding.
+    steps.push({ do: 'expectRegister', name: 'CSTS', mask: '0x00000003', value: '0x00000001' });
     for (const t of parked) steps.push({ do: 'expectPending', tag: t });
     ctx = next;
   }

@@ -6,7 +6,7 @@ import { encodeAbort, encodeFeatures, encodeGetLogPage, encodeIdentify, encodeNa
 import { decodeNsidList, encodeControllerList } from '../spec/namespace-list.codec.ts';
 import { HostError, NvmeHost, type CommandSpec, type CompletionRecord } from '../host/nvme-host.ts';
 import { EmulatorTransport } from '../host/emulator-transport.ts';
-import { createController } from '../emulator.ts';
+import { createController, type ControllerOptions } from '../emulator.ts';
 import type { NamespaceChangeReceipt } from '../faults/namespace-change.ts';
 import { REGISTER_NAMES, type CommandDecl, type Scenario, type Step } from './schema.ts';
 
@@ -41,16 +41,22 @@ export type TargetFactory = (scenario: Scenario) => Promise<Target>;
 
 export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
-export const emulatorTarget: TargetFactory = async (scenario) => {
-  const controller = createController({ profile: scenario.profile, aerl: scenario.controller.aerl, namespaces: scenario.controller.namespaces });
-  const host = new NvmeHost(new EmulatorTransport(controller), { timeoutMs: 1000 });
-  return {
-    name: 'emulator',
-    host,
-    namespaceChange: async (nsid, until) => ({ receipt: await controller.faults.namespace.notifyChange(nsid, { until }) }),
-    close: () => host.close(),
+/** The in-process emulator as a target; `options` overrides the scenario's controller (for mutation tests). */
+export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachine' | 'profile'> = {}): TargetFactory {
+  return async (scenario) => {
+    const controller = createController({ profile: scenario.profile, aerl: scenario.controller.aerl, namespaces: scenario.controller.namespaces, ...options });
+    // In-process, a completion that is due is already in the CQ: a short wait is enough to call it missing.
+    const host = new NvmeHost(new EmulatorTransport(controller), { timeoutMs: 100 });
+    return {
+      name: 'emulator',
+      host,
+      namespaceChange: async (nsid, until) => ({ receipt: await controller.faults.namespace.notifyChange(nsid, { until }) }),
+      close: () => host.close(),
+    };
   };
-};
+}
+
+export const emulatorTarget: TargetFactory = makeEmulatorTarget();
 
 /** Build the SQE fields and data of a scenario command. `cidOf` resolves an Abort's tag. */
 export async function buildCommand(decl: CommandDecl, cidOf: (tag: string) => number, controllerId: () => Promise<number>): Promise<CommandSpec> {
