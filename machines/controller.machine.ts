@@ -23,7 +23,7 @@ export interface ControllerContext {
 
 export interface NamespaceChangeInput {
   readonly requestId: string;
-  readonly nsid: number;
+  readonly nsids: readonly number[];
   readonly until: 'processed' | 'aen';
 }
 
@@ -48,7 +48,7 @@ export const controllerMachine = setup({
   actors: {
     aenLatch: aenLatchMachine,
     adminQueue: adminQueueMachine,
-    namespaceChange: fromPromise<NamespaceChangeReceipt, NamespaceChangeInput>(async () => {
+    namespaceChange: fromPromise<NamespaceChangeReceipt[], NamespaceChangeInput>(async () => {
       throw new Error("actor 'namespaceChange' is not provided: the emulator facade supplies it");
     }),
   },
@@ -78,8 +78,8 @@ export const controllerMachine = setup({
       id: ({ event }) => namespaceChangeActorId(event.type === 'namespace.change.requested' ? event.requestId : ''),
       input: ({ event }) =>
         event.type === 'namespace.change.requested'
-          ? { requestId: event.requestId, nsid: event.nsid, until: event.until }
-          : { requestId: '', nsid: 0, until: 'processed' as const },
+          ? { requestId: event.requestId, nsids: event.nsids, until: event.until }
+          : { requestId: '', nsids: [], until: 'processed' as const },
     }),
     /** A namespaceChange RPC settled (its caller has the answer): remove its actor from the children. */
     forgetNamespaceChange: stopChild(({ event }) => ('actorId' in event && typeof event.actorId === 'string' ? event.actorId : '')),

@@ -14,10 +14,11 @@ export interface CcWritten {
   asq: bigint;
   acq: bigint;
 }
+/** One RPC for one or more namespaces (each NSID gets its own receipt). */
 export interface NamespaceChangeRequested {
   type: 'namespace.change.requested';
   requestId: string;
-  nsid: number;
+  nsids: readonly number[];
   until: 'processed' | 'aen';
 }
 export type ControllerEvent = CcWritten | NamespaceChangeRequested;

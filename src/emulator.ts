@@ -17,7 +17,7 @@ import { Csts, Register, Status } from './spec/constants.ts';
 import { decodeSqe } from './spec/sqe.codec.ts';
 import { decodeControllerList } from './spec/namespace-list.codec.ts';
 import { getProfile, type Profile, type ProfileName } from './profiles/profiles.ts';
-import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults } from './faults/namespace-change.ts';
+import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults, type NotifyChangeOptions } from './faults/namespace-change.ts';
 import type { TraceEvent } from './trace.ts';
 import { namespaceChanged } from './logic/messages.ts';
 
@@ -199,12 +199,17 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     actors: {
       adminQueue,
       ...(options.latchMachine ? { aenLatch: options.latchMachine } : {}),
-      namespaceChange: fromPromise<NamespaceChangeReceipt, NamespaceChangeInput>(({ input, system }) =>
-        new Promise<NamespaceChangeReceipt>((resolve, reject) => {
-          waiters.set(input.requestId, { nsid: input.nsid, until: input.until, resolve, reject });
-          system.get('aenLatch').send({ type: 'namespace.changed', nsid: input.nsid, requestId: input.requestId, until: input.until });
-        }),
-      ),
+      namespaceChange: fromPromise<NamespaceChangeReceipt[], NamespaceChangeInput>(({ input, system }) => {
+        const latchRef = system.get('aenLatch');
+        return Promise.all(
+          input.nsids.map((nsid, i) => {
+            const requestId = input.nsids.length === 1 ? input.requestId : `${input.requestId}.${i}`;
+            const receipt = new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(requestId, { nsid, until: input.until, resolve, reject }));
+            latchRef.send({ type: 'namespace.changed', nsid, requestId, until: input.until });
+            return receipt;
+          }),
+        );
+      }),
     },
     actions: {
       openQueues: ({ event }) => {
@@ -233,31 +238,42 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   let stopped = false;
   const faults: { namespace: NamespaceFaults } = {
     namespace: {
-      notifyChange(nsid, opts = {}) {
-        const until = opts.until ?? 'processed';
-        if (stopped) return Promise.reject(new NamespaceChangeError('stopped', 'the controller has been stopped'));
-        if (!Number.isInteger(nsid) || nsid < 1 || nsid > 0xfffffffe) {
-          return Promise.reject(new NamespaceChangeError('invalidNsid', `NSID ${nsid} cannot change: it must be an integer 1..FFFFFFFEh (0 and FFFFFFFFh are not namespaces)`));
-        }
-        if (until !== 'processed' && until !== 'aen') return Promise.reject(new NamespaceChangeError('invalidOption', `until must be 'processed' or 'aen', got '${String(until)}'`));
-        const requestId = `nsChange-${++nextRequest}`;
-        actor.send({ type: 'namespace.change.requested', requestId, nsid, until });
-        const child = actor.getSnapshot().children[namespaceChangeActorId(requestId)];
-        if (!child) return Promise.reject(new NamespaceChangeError('stopped', 'the controller did not accept the request'));
-        // Not `toPromise`: a stopped actor completes its observers, which would resolve the caller with `undefined`.
-        return new Promise<NamespaceChangeReceipt>((resolve, reject) => {
-          child.subscribe({
-            complete: () => {
-              const s = child.getSnapshot();
-              if (s.status === 'done') resolve(s.output as NamespaceChangeReceipt);
-              else reject(new NamespaceChangeError('stopped', `namespace ${nsid} change: the controller was stopped`));
-            },
-            error: reject,
-          });
-        });
+      async notifyChange(nsid, opts = {}) {
+        const [receipt] = await request([nsid], opts);
+        return receipt!;
+      },
+      notifyChanges(nsids, opts = {}) {
+        return request(nsids, opts);
       },
     },
   };
+
+  /** One namespaceChange RPC actor for the whole batch: every NSID is validated first, and gets its own receipt. */
+  function request(nsids: readonly number[], opts: NotifyChangeOptions): Promise<NamespaceChangeReceipt[]> {
+    const until = opts.until ?? 'processed';
+    if (stopped) return Promise.reject(new NamespaceChangeError('stopped', 'the controller has been stopped'));
+    if (!Array.isArray(nsids) || nsids.length === 0) return Promise.reject(new NamespaceChangeError('invalidNsid', 'no NSIDs given: expected at least one NSID 1..FFFFFFFEh'));
+    const bad = nsids.find((nsid) => !Number.isInteger(nsid) || nsid < 1 || nsid > 0xfffffffe);
+    if (bad !== undefined) {
+      return Promise.reject(new NamespaceChangeError('invalidNsid', `NSID ${bad} cannot change: it must be an integer 1..FFFFFFFEh (0 and FFFFFFFFh are not namespaces)`));
+    }
+    if (until !== 'processed' && until !== 'aen') return Promise.reject(new NamespaceChangeError('invalidOption', `until must be 'processed' or 'aen', got '${String(until)}'`));
+    const requestId = `nsChange-${++nextRequest}`;
+    actor.send({ type: 'namespace.change.requested', requestId, nsids: [...nsids], until });
+    const child = actor.getSnapshot().children[namespaceChangeActorId(requestId)];
+    if (!child) return Promise.reject(new NamespaceChangeError('stopped', 'the controller did not accept the request'));
+    // Not `toPromise`: a stopped actor completes its observers, which would resolve the caller with `undefined`.
+    return new Promise<NamespaceChangeReceipt[]>((resolve, reject) => {
+      child.subscribe({
+        complete: () => {
+          const s = child.getSnapshot();
+          if (s.status === 'done') resolve(s.output as NamespaceChangeReceipt[]);
+          else reject(new NamespaceChangeError('stopped', `namespace change of ${nsids.length === 1 ? `NSID ${nsids[0]}` : `${nsids.length} NSIDs`}: the controller was stopped`));
+        },
+        error: reject,
+      });
+    });
+  }
 
   const csts = (): number => {
     const s = actor.getSnapshot();

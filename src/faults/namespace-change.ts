@@ -20,6 +20,8 @@ export interface NotifyChangeOptions {
 
 export interface NamespaceFaults {
   notifyChange(nsid: number, options?: NotifyChangeOptions): Promise<NamespaceChangeReceipt>;
+  /** Several namespaces in one RPC (one actor): each NSID is processed in order and gets its own receipt. */
+  notifyChanges(nsids: readonly number[], options?: NotifyChangeOptions): Promise<NamespaceChangeReceipt[]>;
 }
 
 export type NamespaceChangeErrorCode = 'invalidNsid' | 'invalidOption' | 'reset' | 'stopped';

@@ -35,6 +35,8 @@ export interface Target {
   readonly host: NvmeHost;
   /** Start a namespace change; the promise settles with the receipt (or the means used, for peers without the fault). */
   namespaceChange(nsid: number, until: 'processed' | 'aen'): Promise<{ receipt?: NamespaceChangeReceipt; via?: string }>;
+  /** Many namespaces in one request, where the target can (the emulator's batch RPC); else one by one. */
+  namespaceChanges?(nsids: readonly number[], until: 'processed' | 'aen'): Promise<{ receipts: readonly NamespaceChangeReceipt[] }>;
   close(): Promise<void>;
 }
 export type TargetFactory = (scenario: Scenario) => Promise<Target>;
@@ -51,6 +53,7 @@ export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachin
       name: 'emulator',
       host,
       namespaceChange: async (nsid, until) => ({ receipt: await controller.faults.namespace.notifyChange(nsid, { until }) }),
+      namespaceChanges: async (nsids, until) => ({ receipts: await controller.faults.namespace.notifyChanges(nsids, { until }) }),
       close: () => host.close(),
     };
   };
@@ -146,25 +149,25 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
         return;
       }
       case 'namespaceChange': {
-        for (let i = 0; i < step.count; i++) {
-          const nsid = step.nsid + i;
-          const last = i === step.count - 1;
-          const settled = target.namespaceChange(nsid, step.until).then(
-            ({ receipt, via }) => {
-              if (step.count === 1 || last) {
-                add({ kind: 'receipt', nsid, count: step.count, outcome: receipt?.outcome ?? 'done', ...(receipt?.aen ? { aen: { cid: receipt.aen.cid, dw0: hex32(receipt.aen.dw0) } } : {}), ...(via ? { via } : {}) });
-              }
-              if (step.outcome && last) verdict(index, receipt?.outcome === step.outcome, `namespaceChange ${nsid} receipt ${receipt?.outcome ?? 'none'}${receipt?.outcome === step.outcome ? '' : `, expected ${step.outcome}`}`);
-            },
-            (e: Error) => {
-              add({ kind: 'note', message: `namespaceChange ${nsid}: ${e.message}` });
-              if (step.outcome && last) verdict(index, false, `namespaceChange ${nsid} rejected: ${e.message}`);
-            },
-          );
-          receipts.push(settled);
-          // Let a change that can be processed now be processed before the next step (a few event-loop turns).
-          await Promise.race([settled, host.transport.wait(0).then(() => host.transport.wait(0))]);
-        }
+        const nsids = Array.from({ length: step.count }, (_, i) => step.nsid + i);
+        const last = nsids[nsids.length - 1]!;
+        const change: Promise<{ receipt?: NamespaceChangeReceipt; via?: string }> =
+          nsids.length > 1 && target.namespaceChanges
+            ? target.namespaceChanges(nsids, step.until).then(({ receipts }) => ({ receipt: receipts[receipts.length - 1] }))
+            : nsids.reduce<Promise<{ receipt?: NamespaceChangeReceipt; via?: string }>>((prev, nsid) => prev.then(() => target.namespaceChange(nsid, step.until)), Promise.resolve({}));
+        const settled = change.then(
+          ({ receipt, via }) => {
+            add({ kind: 'receipt', nsid: last, count: step.count, outcome: receipt?.outcome ?? 'done', ...(receipt?.aen ? { aen: { cid: receipt.aen.cid, dw0: hex32(receipt.aen.dw0) } } : {}), ...(via ? { via } : {}) });
+            if (step.outcome) verdict(index, receipt?.outcome === step.outcome, `namespaceChange ${last} receipt ${receipt?.outcome ?? 'none'}${receipt?.outcome === step.outcome ? '' : `, expected ${step.outcome}`}`);
+          },
+          (e: Error) => {
+            add({ kind: 'note', message: `namespaceChange ${step.nsid}${step.count > 1 ? `..${last}` : ''}: ${e.message}` });
+            if (step.outcome) verdict(index, false, `namespaceChange ${last} rejected: ${e.message}`);
+          },
+        );
+        receipts.push(settled);
+        // Let a change that can be processed now be processed before the next step (a few event-loop turns).
+        await Promise.race([settled, host.transport.wait(0).then(() => host.transport.wait(0))]);
         await host.poll();
         return;
       }

@@ -1,0 +1,45 @@
+// Long random host sequences with the specification chart as the oracle: fast-check draws chart events, the chart
+// predicts every completion and list read, and the emulator must produce exactly that. Seeded (NVME_ACTORS_SEED,
+// printed on failure with a shrunk counterexample); 200 sequences of 50–70 steps by default, NVME_ACTORS_LONG=1
+// (npm run test:long) runs 10,000.
+import { describe, it } from 'vitest';
+import fc from 'fast-check';
+import type { ChartEvent } from '../../src/logic/aen-chart.ts';
+import { chartToScenario, describeEvent } from '../../src/model/to-scenario.ts';
+import { PROFILE_NAMES, PROFILES } from '../../src/profiles/profiles.ts';
+import { parseScenario } from '../../src/scenario/schema.ts';
+import { runScenario } from '../../src/scenario/runner.ts';
+import { formatResult } from '../../src/scenario/trace-format.ts';
+
+const LONG = process.env.NVME_ACTORS_LONG === '1';
+const SEED = Number(process.env.NVME_ACTORS_SEED ?? 20261127);
+const RUNS = LONG ? 10_000 : 200;
+
+function eventArbitrary(overflow: boolean): fc.Arbitrary<ChartEvent> {
+  const common: Array<{ weight: number; arbitrary: fc.Arbitrary<ChartEvent> }> = [
+    { weight: 6, arbitrary: fc.constant({ type: 'aer.submit' }) },
+    { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.change' as const, nsid })) },
+    { weight: 4, arbitrary: fc.boolean().map((rae) => ({ type: 'changedList.read' as const, rae })) },
+    { weight: 1, arbitrary: fc.constant({ type: 'changedList.readShort' }) },
+    { weight: 2, arbitrary: fc.boolean().map((enabled) => ({ type: 'notices.set' as const, enabled })) },
+    { weight: 2, arbitrary: fc.constant({ type: 'aer.abort' }) },
+    { weight: 1, arbitrary: fc.constant({ type: 'controller.reset' }) },
+  ];
+  // Each overflow is 1025 namespace changes: rare, so a run stays quick.
+  if (overflow) common.push({ weight: 1, arbitrary: fc.constant({ type: 'namespace.overflow' }) });
+  return fc.oneof(...common);
+}
+
+describe.each(PROFILE_NAMES)('random host sequences against the chart, profile %s', (name) => {
+  const profile = PROFILES[name];
+  it(`${RUNS} sequences of 50+ steps agree with the chart (seed ${SEED})`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(eventArbitrary(!profile.noticePerNewNsid), { minLength: 50, maxLength: 70 }), async (events) => {
+        const scenario = parseScenario(chartToScenario(profile, events, { name: `${name}: ${events.map(describeEvent).join(' → ')}` }));
+        const result = await runScenario(scenario);
+        if (result.failed > 0) throw new Error(`the emulator departed from the chart:\n${formatResult(result)}`);
+      }),
+      { numRuns: RUNS, seed: SEED + PROFILE_NAMES.indexOf(name), endOnFailure: false },
+    );
+  }, LONG ? 3_600_000 : 120_000);
+});
