@@ -140,38 +140,51 @@ class Reader {
 }
 
 export function parseScenarioText(text: string, file?: string): Scenario {
+  const all = parseScenarioFile(text, file);
+  if (all.length !== 1) throw new ScenarioError('$', 'a single scenario, not a pack', file);
+  return all[0]!;
+}
+
+/** A scenario file, or a conformance pack (`{"kind": "nvme-actors.pack", "scenarios": [...]}`) written by `nvme-actors paths`. */
+export function parseScenarioFile(text: string, file?: string): Scenario[] {
   let json: Json;
   try {
     json = JSON.parse(text);
   } catch (e) {
     throw new ScenarioError('$', `valid JSON (${(e as Error).message})`, file);
   }
-  return parseScenario(json, file);
+  if (isObject(json) && json.kind === 'nvme-actors.pack') {
+    const r = new Reader(file);
+    const pack = r.object(json, '$', ['kind', 'profile', 'generatedFrom', 'coverage', 'scenarios']);
+    if (!Array.isArray(pack.scenarios) || pack.scenarios.length === 0) r.fail('$.scenarios', 'a non-empty array of scenarios', pack.scenarios);
+    return (pack.scenarios as Json[]).map((s, i) => parseScenario(s, file, `$.scenarios[${i}]`));
+  }
+  return [parseScenario(json, file)];
 }
 
-export function parseScenario(json: Json, file?: string): Scenario {
+export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   const r = new Reader(file);
-  const root = r.object(json, '$', ['name', 'profile', 'controller', 'steps', 'description']);
-  const name = root.name === undefined ? (file ?? 'scenario') : r.string(root.name, '$.name');
-  if (root.description !== undefined) r.string(root.description, '$.description');
-  const profile = root.profile === undefined ? 'spec' : r.oneOf(root.profile, '$.profile', PROFILE_NAMES);
-  const controller = parseController(r, root.controller);
-  if (!Array.isArray(root.steps) || root.steps.length === 0) r.fail('$.steps', 'a non-empty array of steps', root.steps);
+  const root = r.object(json, at, ['name', 'profile', 'controller', 'steps', 'description']);
+  const name = root.name === undefined ? (file ?? 'scenario') : r.string(root.name, `${at}.name`);
+  if (root.description !== undefined) r.string(root.description, `${at}.description`);
+  const profile = root.profile === undefined ? 'spec' : r.oneOf(root.profile, `${at}.profile`, PROFILE_NAMES);
+  const controller = parseController(r, root.controller, at);
+  if (!Array.isArray(root.steps) || root.steps.length === 0) r.fail(`${at}.steps`, 'a non-empty array of steps', root.steps);
   const tags = new Set<string>();
-  const steps = (root.steps as Json[]).map((s, i) => parseStep(r, s, `$.steps[${i}]`, tags, controller.namespaces));
+  const steps = (root.steps as Json[]).map((s, i) => parseStep(r, s, `${at}.steps[${i}]`, tags, controller.namespaces));
   return { name, profile, controller, steps };
 }
 
-function parseController(r: Reader, v: Json): Scenario['controller'] {
+function parseController(r: Reader, v: Json, at: string): Scenario['controller'] {
   if (v === undefined) return { aerl: 3, namespaces: [{ nsid: 1, blocks: 2048, blockSize: 512, attached: true }] };
-  const c = r.object(v, '$.controller', ['aerl', 'namespaces']);
-  const aerl = c.aerl === undefined ? 3 : r.number(c.aerl, '$.controller.aerl', 0, 255);
+  const c = r.object(v, `${at}.controller`, ['aerl', 'namespaces']);
+  const aerl = c.aerl === undefined ? 3 : r.number(c.aerl, `${at}.controller.aerl`, 0, 255);
   let namespaces: NamespaceDecl[] = [{ nsid: 1, blocks: 2048, blockSize: 512, attached: true }];
   if (c.namespaces !== undefined) {
-    if (!Array.isArray(c.namespaces)) r.fail('$.controller.namespaces', 'an array of namespaces', c.namespaces);
+    if (!Array.isArray(c.namespaces)) r.fail(`${at}.controller.namespaces`, 'an array of namespaces', c.namespaces);
     const seen = new Set<number>();
     namespaces = (c.namespaces as Json[]).map((n, i) => {
-      const path = `$.controller.namespaces[${i}]`;
+      const path = `${at}.controller.namespaces[${i}]`;
       const o = r.object(n, path, ['nsid', 'blocks', 'blockSize', 'attached']);
       if (o.nsid === undefined) r.fail(`${path}.nsid`, 'an NSID 1..0xFFFFFFFE');
       const nsid = r.number(o.nsid, `${path}.nsid`, 1, 0xfffffffe);

@@ -1,0 +1,80 @@
+// The conformance run: generate the chart's paths for a profile, turn each into a scenario, replay it against a
+// target and collect one row per path (its events, how many checks, pass/fail, the spec clause it exercises).
+import { generatePaths, type Coverage } from './generate.ts';
+import { chartToScenario, describeEvent, EVENT_CLAUSE, type ScenarioJson } from './to-scenario.ts';
+import { getProfile, type ProfileName } from '../profiles/profiles.ts';
+import { parseScenario } from '../scenario/schema.ts';
+import { emulatorTarget, runScenario, type ScenarioResult, type TargetFactory } from '../scenario/runner.ts';
+
+export interface ConformanceRow {
+  readonly index: number;
+  readonly path: string;
+  readonly steps: number;
+  readonly clause: string;
+  readonly transition: string;
+  readonly passed: number;
+  readonly failed: number;
+  readonly result: ScenarioResult;
+}
+
+export interface ConformancePack {
+  readonly kind: 'nvme-actors.pack';
+  readonly profile: ProfileName;
+  readonly generatedFrom: 'machines/aen-log-page.chart.ts';
+  readonly coverage: { states: string; transitions: string };
+  readonly scenarios: ScenarioJson[];
+}
+
+export function coverageSummary(c: Coverage): { states: string; transitions: string } {
+  const applicable = c.transitions.total.length - c.transitions.unreachable.length;
+  return {
+    states: `${c.states.covered.length}/${c.states.total.length}`,
+    transitions: `${c.transitions.covered.length}/${applicable} reachable under this profile (${c.transitions.total.length} in the chart)`,
+  };
+}
+
+export function buildPack(profileName: ProfileName): ConformancePack {
+  const profile = getProfile(profileName);
+  const { paths, coverage } = generatePaths(profile);
+  return {
+    kind: 'nvme-actors.pack',
+    profile: profileName,
+    generatedFrom: 'machines/aen-log-page.chart.ts',
+    coverage: coverageSummary(coverage),
+    scenarios: paths.map((p, i) =>
+      chartToScenario(profile, p.events, {
+        name: `${profileName} path ${i + 1}: ${p.events.map(describeEvent).join(' → ')}`,
+        description: `covers ${p.transitions[p.transitions.length - 1]} (${EVENT_CLAUSE[p.events[p.events.length - 1]!.type]})`,
+      }),
+    ),
+  };
+}
+
+export async function runConformance(
+  profileName: ProfileName,
+  target: TargetFactory = emulatorTarget,
+  onRow?: (row: ConformanceRow, total: number) => void,
+): Promise<{ rows: ConformanceRow[]; coverage: { states: string; transitions: string }; wallMs: number }> {
+  const started = performance.now();
+  const profile = getProfile(profileName);
+  const { paths, coverage } = generatePaths(profile);
+  const rows: ConformanceRow[] = [];
+  for (const [i, p] of paths.entries()) {
+    const json = chartToScenario(profile, p.events, { name: `${profileName} path ${i + 1}` });
+    const result = await runScenario(parseScenario(json), target);
+    const last = p.events[p.events.length - 1]!;
+    const row: ConformanceRow = {
+      index: i + 1,
+      path: p.events.map(describeEvent).join(' → '),
+      steps: p.events.length,
+      clause: EVENT_CLAUSE[last.type],
+      transition: p.transitions[p.transitions.length - 1]!,
+      passed: result.passed,
+      failed: result.failed,
+      result,
+    };
+    rows.push(row);
+    onRow?.(row, paths.length);
+  }
+  return { rows, coverage: coverageSummary(coverage), wallMs: performance.now() - started };
+}

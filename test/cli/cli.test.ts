@@ -1,0 +1,76 @@
+// The nvme-actors command: exit statuses (0 held, 1 failed, 2 bad input), one-line errors without stack traces,
+// the pack written by `paths` passing under `run`, and the examples passing.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main, type CliIo } from '../../src/cli.ts';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), isTty: false };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const tmp = () => mkdtemp(join(tmpdir(), 'nvme-actors-cli-'));
+
+describe('nvme-actors', () => {
+  it('runs the examples: every expectation holds', async () => {
+    const r = await cli('run', 'examples/');
+    expect(r.code).toBe(0);
+    expect(r.out.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
+  });
+
+  it.each(['spec', 'qemu', 'openvmm'])('writes a %s pack that passes when run', async (profile) => {
+    const file = join(await tmp(), `${profile}.json`);
+    const written = await cli('paths', '--profile', profile, '--out', file);
+    expect(written.code).toBe(0);
+    expect(written.err[0]).toMatch(/^wrote \d+ scenarios/);
+    const r = await cli('run', file, '--json');
+    expect(r.code).toBe(0);
+    const total = JSON.parse(r.out.at(-1)!);
+    expect(total).toMatchObject({ kind: 'total', failed: 0 });
+    expect(total.passed).toBeGreaterThan(1000);
+  });
+
+  it('conformance against the emulator: all paths pass, with coverage and wall time', async () => {
+    const r = await cli('conformance', '--profile', 'spec');
+    expect(r.code).toBe(0);
+    expect(r.out.join('\n')).toMatch(/coverage: states 4\/4, transitions (\d+)\/\1 reachable/);
+    expect(r.out.join('\n')).toMatch(/wall time [\d.]+ s on the emulator/);
+    expect(r.out.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
+  });
+
+  it('exits 1 when an expectation fails, naming it', async () => {
+    const file = join(await tmp(), 'wrong.json');
+    await writeFile(file, JSON.stringify({ steps: [{ do: 'enable' }, { do: 'submit', tag: 'id', command: { opcode: 'identify', cns: 1 } }, { do: 'expect', tag: 'id', status: 'invalidField' }] }));
+    const r = await cli('run', file);
+    expect(r.code).toBe(1);
+    expect(r.out.join('\n')).toContain('✗ expect id: status 0/00h, expected invalidField');
+  });
+
+  it.each([
+    [['frobnicate'], /^nvme-actors: unknown command 'frobnicate'/],
+    [['run', '--bogus', 'x'], /^nvme-actors: Unknown option '--bogus'/],
+    [['run'], /^nvme-actors: run: expected at least one scenario FILE or DIR$/],
+    [['run', 'no-such-file.json'], /^nvme-actors: no-such-file.json: no such file or directory$/],
+    [['conformance', '--profile', 'nvmet'], /^nvme-actors: --profile nvmet: expected one of spec, qemu, openvmm$/],
+    [['conformance', '--target', 'real'], /^nvme-actors: --target real: expected emulator$/],
+  ])('bad arguments %j: exit 2, one line', async (argv, message) => {
+    const r = await cli(...argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(message);
+    expect(r.err[0]).not.toMatch(/\n\s+at /);
+  });
+
+  it('a bad scenario file: exit 2 with the JSON path of the fault', async () => {
+    const file = join(await tmp(), 'bad.json');
+    await writeFile(file, JSON.stringify({ steps: [{ do: 'enable' }, { do: 'expect', tag: 'never', status: 'success' }] }));
+    const r = await cli('run', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toEqual([`nvme-actors: ${file}: $.steps[1].tag: expected the tag of an earlier submit step, got "never"`]);
+  });
+});
