@@ -1,7 +1,8 @@
 // The admin queue: fetches SQEs in submission order, one command at a time, as a controller's admin worker does
 // (NVMe Base 2.0 §3.3.1, §4.1). Commands that need AEN state go to the aenLatch (systemId) and complete when it
 // replies; AERs are handed over and complete later; everything else completes at once through the pure handlers.
-// Guest-memory access (fetch, data transfer, CQE writes) is done by actions the emulator facade provides.
+// Guest-memory access (fetch, data transfer, CQE writes) is done by actions the emulator facade provides. The CQ's
+// tail, phase and head are device state (src/device/queues.ts): a CQ head doorbell never reaches this actor.
 import { assign, sendTo, setup } from 'xstate';
 import type { AdminQueueEvent } from './events.ts';
 import { latchRequest, routeCommand } from '../src/logic/admin-commands.ts';
@@ -71,8 +72,6 @@ export const adminQueueMachine = setup({
     completeLatchCommand: notProvided('completeLatchCommand'),
     /** Provided: post a completion the latch asked for (AEN, aborted AER, AER over the limit). */
     postCompletion: notProvided('postCompletion'),
-    /** Provided: the host moved CQ head; completions held while the CQ was full are posted. */
-    releaseCompletions: notProvided('releaseCompletions'),
     /** Provided: a tail doorbell value outside the queue (§5.2 Error event, info 01h); the ring is untouched. */
     reportInvalidDoorbell: notProvided('reportInvalidDoorbell'),
   },
@@ -85,7 +84,6 @@ export const adminQueueMachine = setup({
       { guard: 'isValidSqTail', actions: 'storeSqTail' },
       { actions: 'reportInvalidDoorbell', description: 'Tail beyond the queue size: Invalid Doorbell Write Value; the write is ignored.' },
     ],
-    'cq.head.written': { actions: 'releaseCompletions' },
     'completion.requested': { actions: 'postCompletion' },
   },
   states: {

@@ -25,7 +25,6 @@ export type ControllerEvent = CcWritten | NamespaceChangeRequested;
 
 // ---- facade → admin queue (doorbells) ----
 export interface SqTailWritten { type: 'sq.tail.written'; value: number }
-export interface CqHeadWritten { type: 'cq.head.written'; value: number }
 
 // ---- admin queue internal ----
 /** The command at SQ head, decoded; `segments` are its data pointer resolved to guest memory, or `prpStatus` the
@@ -54,7 +53,7 @@ export type LatchEvent = AerReceived | ChangedListRead | AecSet | AecGet | Abort
 export interface CompletionRequested { type: 'completion.requested'; cid: number; status: Status; dw0: number }
 /** The latch's answer to the admin command in flight. */
 export interface LatchReplied { type: 'latch.replied'; status: Status; dw0: number; data?: Uint8Array }
-export type AdminQueueEvent = SqTailWritten | CqHeadWritten | CommandFetched | CommandUnreadable | CompletionRequested | LatchReplied;
+export type AdminQueueEvent = SqTailWritten | CommandFetched | CommandUnreadable | CompletionRequested | LatchReplied;
 
 // ---- outward (emit) ----
 export type ReceiptOutcome = 'posted' | 'coalesced' | 'deferred';

@@ -140,14 +140,6 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
         if (event.type !== 'completion.requested') return;
         post({ cid: event.cid, sqid: 0, sqhd: context.sqHead, status: event.status, dw0: event.dw0 });
       },
-      releaseCompletions: ({ event }) => {
-        if (event.type !== 'cq.head.written' || !rings) return;
-        if (event.value >= rings.cq.size) {
-          trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL + 4, value: event.value, reason: `CQ head ${event.value} is outside a queue of ${rings.cq.size}` });
-          return;
-        }
-        rings.cq.setHead(event.value);
-      },
       reportInvalidDoorbell: ({ context, event }) => {
         if (event.type !== 'sq.tail.written') return;
         trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL, value: event.value, reason: `SQ tail ${event.value} is outside a queue of ${context.sqSize}` });
@@ -297,7 +289,10 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
         actor.system.get('adminQueue')?.send({ type: 'sq.tail.written', value: effect.value });
         return;
       case 'cqHead':
-        actor.system.get('adminQueue')?.send({ type: 'cq.head.written', value: effect.value });
+        // Device state: the ring frees slots and posts what it held while full; no actor needs to know.
+        if (!rings) return;
+        if (effect.value >= rings.cq.size) trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL + 4, value: effect.value, reason: `CQ head ${effect.value} is outside a queue of ${rings.cq.size}` });
+        else rings.cq.setHead(effect.value);
         return;
       case 'invalidDoorbell':
         trace({ type: 'doorbell.invalid', offset: effect.offset, value: effect.value, reason: 'no such queue' });

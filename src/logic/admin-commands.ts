@@ -104,12 +104,18 @@ export function identifyController(env: CommandEnv): IdentifyController {
   };
 }
 
+const identifyCache = new WeakMap<CommandEnv, Uint8Array>();
+
 function identify(sqe: Sqe, env: CommandEnv): CommandAnswer {
   const { cns } = decodeIdentify(sqe);
   const { profile, identity } = env;
   switch (cns) {
-    case Cns.CONTROLLER:
-      return ok(0, encodeIdentifyController(identifyController(env)));
+    case Cns.CONTROLLER: {
+      // Identify Controller never changes for a controller: encode it once (it is copied out, never mutated).
+      let bytes = identifyCache.get(env);
+      if (!bytes) identifyCache.set(env, (bytes = encodeIdentifyController(identifyController(env))));
+      return ok(0, bytes);
+    }
     case Cns.NAMESPACE: {
       if (sqe.nsid === 0 || (sqe.nsid > identity.nn && sqe.nsid !== NSID_BROADCAST)) return failure(profile, Status.INVALID_NAMESPACE);
       const ns = env.namespaces.get(sqe.nsid);
