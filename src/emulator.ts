@@ -35,6 +35,10 @@ export interface ControllerOptions {
   /** A replacement AEN latch (the real one with some implementations swapped through `.provide()`): how the
    * mutation tests break one rule on purpose to prove the generated suite notices. */
   latchMachine?: typeof aenLatchMachine;
+  /** Interrupt sink: called with vector 0 each time a completion is written to the admin CQ while INTMS bit 0 is
+   * clear (pin-based/MSI single vector; NVMe Base 2.0 §3.1.3.3–4). Completions held while the CQ is full interrupt
+   * when they are written. */
+  onInterrupt?: (vector: number) => void;
   /** XState inspection hook (for @statelyai/inspect or tests). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -92,6 +96,10 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   };
 
   let rings: { sq: SubmissionRing; cq: CompletionRing } | null = null;
+  const interrupt = (): void => {
+    if ((registers.intms & 1) !== 0) return;
+    options.onInterrupt?.(0);
+  };
   const post = (c: Completion): void => {
     if (!rings) return;
     if (!rings.cq.post(c)) trace({ type: 'completion.refused', cid: c.cid, reason: 'completion queue full and hold limit reached' });
@@ -207,7 +215,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       openQueues: ({ event }) => {
         if (event.type !== 'cc.written') return;
         const g = adminQueueGeometry(event.aqa, event.asq, event.acq);
-        rings = { sq: new SubmissionRing(memory, g.sqBase, g.sqSize), cq: new CompletionRing(memory, g.cqBase, g.cqSize) };
+        rings = { sq: new SubmissionRing(memory, g.sqBase, g.sqSize), cq: new CompletionRing(memory, g.cqBase, g.cqSize, undefined, interrupt) };
         trace({ type: 'controller.enabled', sqSize: g.sqSize, cqSize: g.cqSize });
       },
       closeQueues: () => {

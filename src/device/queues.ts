@@ -38,6 +38,8 @@ export class CompletionRing {
     readonly size: number,
     /** Completions held while the ring is full; beyond this many a completion is refused. */
     readonly holdLimit = 65536,
+    /** Called after each entry is written to the ring (the interrupt source for vector 0). */
+    private readonly onWritten: () => void = () => {},
   ) {}
 
   get isFull(): boolean {
@@ -69,5 +71,6 @@ export class CompletionRing {
     this.memory.tryWrite(this.base + this.tail * CQE_SIZE, this.scratch);
     this.tail = (this.tail + 1) % this.size;
     if (this.tail === 0) this.phase = this.phase === 1 ? 0 : 1;
+    this.onWritten();
   }
 }
