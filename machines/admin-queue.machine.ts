@@ -3,7 +3,7 @@
 // replies; AERs are handed over and complete later; everything else completes at once through the pure handlers.
 // Guest-memory access (fetch, data transfer, CQE writes) is done by actions the emulator facade provides. The CQ's
 // tail, phase and head are device state (src/device/queues.ts): a CQ head doorbell never reaches this actor.
-import { assign, sendTo, setup } from 'xstate';
+import { assign, enqueueActions, sendTo, setup } from 'xstate';
 import type { AdminQueueEvent } from './events.ts';
 import { latchRequest, routeCommand } from '../src/logic/admin-commands.ts';
 import type { Profile } from '../src/profiles/profiles.ts';
@@ -35,7 +35,6 @@ export const adminQueueMachine = setup({
     input: {} as AdminQueueInput,
   },
   guards: {
-    hasSubmission: ({ context }) => context.sqHead !== context.sqTail,
     isValidSqTail: ({ context, event }) => event.type === 'sq.tail.written' && event.value < context.sqSize,
     hasTransferError: ({ event }) => event.type === 'command.fetched' && event.prpStatus !== null,
     isAsyncEventRequest: ({ context, event }) => event.type === 'command.fetched' && routeCommand(event.sqe, context.profile) === 'aer',
@@ -49,6 +48,10 @@ export const adminQueueMachine = setup({
       current: event.type === 'command.fetched' ? { cid: event.sqe.cid, segments: event.segments } : null,
     })),
     clearCurrent: assign({ current: null }),
+    /** One command at a time: the next SQE is fetched only when the previous command has been dispatched. */
+    fetchNextCommand: enqueueActions(({ context, enqueue }) => {
+      if (context.sqHead !== context.sqTail) enqueue('fetchCommand');
+    }),
     forwardAerToLatch: sendTo(
       ({ system }) => system.get('aenLatch'),
       ({ event }) => ({ type: 'aer.received' as const, cid: event.type === 'command.fetched' ? event.sqe.cid : 0 }),
@@ -81,26 +84,25 @@ export const adminQueueMachine = setup({
   initial: 'idle',
   on: {
     'sq.tail.written': [
-      { guard: 'isValidSqTail', actions: 'storeSqTail' },
+      { guard: 'isValidSqTail', actions: 'storeSqTail', description: 'Remembered; fetched once the command in flight is answered.' },
       { actions: 'reportInvalidDoorbell', description: 'Tail beyond the queue size: Invalid Doorbell Write Value; the write is ignored.' },
     ],
     'completion.requested': { actions: 'postCompletion' },
   },
   states: {
     idle: {
-      description: 'Waiting for the host to move SQ tail past SQ head.',
-      always: { guard: 'hasSubmission', target: 'fetching' },
-    },
-    fetching: {
-      description: 'Reading the SQE at SQ head and resolving its data pointer (PRP1/PRP2, §4.1.1).',
-      entry: 'fetchCommand',
+      description: 'No command in flight. A tail doorbell past SQ head starts fetching: the SQE at head is read and its data pointer resolved (PRP1/PRP2, §4.1.1).',
       on: {
+        'sq.tail.written': [
+          { guard: 'isValidSqTail', actions: ['storeSqTail', 'fetchNextCommand'] },
+          { actions: 'reportInvalidDoorbell', description: 'Tail beyond the queue size: Invalid Doorbell Write Value; the write is ignored.' },
+        ],
         'command.fetched': [
-          { guard: 'hasTransferError', target: 'idle', actions: ['consumeSubmission', 'completeWithTransferError', 'clearCurrent'], description: 'A data pointer outside guest memory: Data Transfer Error (0/04h).' },
-          { guard: 'isAsyncEventRequest', target: 'idle', actions: ['consumeSubmission', 'forwardAerToLatch', 'clearCurrent'], description: 'AERs are parked by the latch and complete when an event is reported (§5.2).' },
+          { guard: 'hasTransferError', actions: ['consumeSubmission', 'completeWithTransferError', 'clearCurrent', 'fetchNextCommand'], description: 'A data pointer outside guest memory: Data Transfer Error (0/04h).' },
+          { guard: 'isAsyncEventRequest', actions: ['consumeSubmission', 'forwardAerToLatch', 'clearCurrent', 'fetchNextCommand'], description: 'AERs are parked by the latch and complete when an event is reported (§5.2).' },
           { guard: 'isLatchCommand', target: 'awaitingLatch', actions: ['consumeSubmission', 'forwardToLatch'] },
           { guard: 'isNamespaceAttachment', target: 'awaitingLatch', actions: ['consumeSubmission', 'applyNamespaceAttachment'] },
-          { target: 'idle', actions: ['consumeSubmission', 'executeCommand', 'clearCurrent'] },
+          { actions: ['consumeSubmission', 'executeCommand', 'clearCurrent', 'fetchNextCommand'], description: 'Completed at once by the pure handlers.' },
         ],
         'command.unreadable': { target: 'failed' },
       },
@@ -108,7 +110,7 @@ export const adminQueueMachine = setup({
     awaitingLatch: {
       description: 'The AEN latch answers this command (Get Log Page 04h, Features 0Bh, Abort, Namespace Attachment).',
       on: {
-        'latch.replied': { target: 'idle', actions: ['completeLatchCommand', 'clearCurrent'] },
+        'latch.replied': { target: 'idle', actions: ['completeLatchCommand', 'clearCurrent', 'fetchNextCommand'] },
       },
     },
     failed: {

@@ -160,7 +160,8 @@ export const controllerMachine = setup({
     },
     fatal: {
       tags: ['csts.cfs'],
-      description: 'CSTS.CFS = 1: the controller cannot operate until the host clears CC.EN (§3.1.3.6).',
+      entry: 'notifyLatchReset',
+      description: 'CSTS.CFS = 1: the controller cannot operate until the host clears CC.EN (§3.1.3.6). The latch goes offline: no AEN is posted into a queue that no longer runs, and callers waiting for one are rejected.',
       on: { 'cc.written': { guard: 'isEnableCleared', target: 'resetting' } },
     },
   },
