@@ -10,6 +10,8 @@ import { getProfile, PROFILE_NAMES, type ProfileName } from './profiles/profiles
 import { generatePaths } from './model/generate.ts';
 import { emulatorTarget, runScenario, type TargetFactory } from './scenario/runner.ts';
 import { formatResult } from './scenario/trace-format.ts';
+import { qemuTarget } from './host/qemu-target.ts';
+import { QemuStartError, QemuUnavailableError } from './host/qemu-transport.ts';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -122,9 +124,16 @@ function profileOption(value: string | undefined): ProfileName {
   return name as ProfileName;
 }
 
-function targetFactory(name: string): TargetFactory {
-  if (name === 'emulator') return emulatorTarget;
-  throw new UsageError(`--target ${name}: expected emulator`);
+export const TARGET_NAMES = ['emulator', 'qemu'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+function targetOption(name: string): TargetName {
+  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${name}: expected ${TARGET_NAMES.join(' or ')}`);
+  return name as TargetName;
+}
+
+function targetFactory(name: TargetName): TargetFactory {
+  return name === 'qemu' ? qemuTarget : emulatorTarget;
 }
 
 async function runCommand(args: string[], io: CliIo): Promise<number> {
@@ -139,7 +148,7 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('run: expected at least one scenario FILE or DIR');
-  const factory = targetFactory(values.target!);
+  const factory = targetFactory(targetOption(values.target!));
   const files = await expandFiles(positionals);
   const scenarios = (await Promise.all(files.map(loadScenarios))).flat(); // every file is validated before any runs
   let passed = 0;
@@ -215,7 +224,7 @@ async function conformanceCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`conformance: unexpected argument '${positionals[0]}'`);
   const profile = profileOption(values.profile);
-  const factory = targetFactory(values.target!);
+  const factory = targetFactory(targetOption(values.target!));
   const color = io.isTty;
   const mark = (ok: boolean) => (ok ? (color ? '\x1b[32mpass\x1b[0m' : 'pass') : color ? '\x1b[31mFAIL\x1b[0m' : 'FAIL');
   const width = 64;
@@ -261,6 +270,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     if (e instanceof UsageError || e instanceof ScenarioError) {
       io.err(`nvme-actors: ${e.message}`);
       return 2;
+    }
+    if (e instanceof QemuUnavailableError || e instanceof QemuStartError) {
+      io.err(`nvme-actors: ${e.message}`);
+      return 3;
     }
     if (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`nvme-actors: ${e.message.split('\n')[0]}`);

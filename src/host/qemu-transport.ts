@@ -25,6 +25,8 @@ export interface QemuOptions {
   namespaces?: QemuNamespaceOptions[];
   /** Default 'qemu-system-x86_64'; the environment variable NVME_ACTORS_QEMU overrides the default. */
   binary?: string;
+  /** Asynchronous Event Request Limit, 0's based (QEMU's `aerl` property, default 3). */
+  aerl?: number;
   /** Guest RAM in MiB (default 64). */
   memoryMiB?: number;
   /** Spawn + device discovery budget (default 15000 ms). */
@@ -315,12 +317,12 @@ function namespaceArgs(image: NamespaceImage): string[] {
   return ['-drive', `file=${image.path},if=none,id=${drive},format=raw`, '-device', device.join(',')];
 }
 
-function qemuArgs(memoryMiB: number, images: NamespaceImage[]): string[] {
+function qemuArgs(memoryMiB: number, images: NamespaceImage[], aerl: number | undefined): string[] {
   return [
     ...['-machine', 'q35', '-qtest', 'stdio', '-qtest-log', '/dev/null'],
     ...['-display', 'none', '-nodefaults', '-m', `${memoryMiB}M`, '-S'],
     ...['-device', 'nvme-subsys,id=subsys0,nqn=subsys0'],
-    ...['-device', 'nvme,id=nvme0,serial=nvme-actors,subsys=subsys0'],
+    ...['-device', `nvme,id=nvme0,serial=nvme-actors,subsys=subsys0${aerl === undefined ? '' : `,aerl=${aerl}`}`],
     ...images.flatMap(namespaceArgs),
   ];
 }
@@ -511,7 +513,7 @@ export async function startQemu(options: QemuOptions = {}): Promise<QemuTranspor
   let child: ChildProcess | undefined;
   try {
     const images = await createImages(dir, namespaceList(options));
-    child = await spawnQemu(binary, qemuArgs(memoryMiB, images));
+    child = await spawnQemu(binary, qemuArgs(memoryMiB, images, options.aerl));
     trackChild(child, true);
     log(`qemu pid ${child.pid} started: ${binary}`);
     const channel = new QtestChannel(child, options.commandTimeoutMs ?? 10_000, log);

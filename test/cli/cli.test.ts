@@ -57,7 +57,7 @@ describe('nvme-actors', () => {
     [['run'], /^nvme-actors: run: expected at least one scenario FILE or DIR$/],
     [['run', 'no-such-file.json'], /^nvme-actors: no-such-file.json: no such file or directory$/],
     [['conformance', '--profile', 'nvmet'], /^nvme-actors: --profile nvmet: expected one of spec, qemu, openvmm$/],
-    [['conformance', '--target', 'real'], /^nvme-actors: --target real: expected emulator$/],
+    [['conformance', '--target', 'real'], /^nvme-actors: --target real: expected emulator or qemu$/],
   ])('bad arguments %j: exit 2, one line', async (argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);
