@@ -3,8 +3,8 @@
 // replies; AERs are handed over and complete later; everything else completes at once through the pure handlers.
 // Guest-memory access (fetch, data transfer, CQE writes) is done by actions the emulator facade provides. The CQ's
 // tail, phase and head are device state (src/device/queues.ts): a CQ head doorbell never reaches this actor.
-import { assign, enqueueActions, sendTo, setup } from 'xstate';
-import type { AdminQueueEvent } from './events.ts';
+import { assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
+import type { AdminQueueEvent, CommandFetched } from './events.ts';
 import { latchRequest, routeCommand } from '../src/logic/admin-commands.ts';
 import type { Profile } from '../src/profiles/profiles.ts';
 import type { Segment } from '../src/device/prp.ts';
@@ -22,6 +22,8 @@ export interface AdminQueueContext {
   readonly sqTail: number;
   /** The command in flight: its CID and resolved data pointer (the latch's reply is written there). */
   readonly current: { readonly cid: number; readonly segments: readonly Segment[] } | null;
+  /** A command an injected delay holds before dispatch. */
+  readonly held: CommandFetched | null;
 }
 
 const notProvided = (name: string) => () => {
@@ -34,7 +36,15 @@ export const adminQueueMachine = setup({
     events: {} as AdminQueueEvent,
     input: {} as AdminQueueInput,
   },
+  actors: {
+    /** Provided: resolves after `ms` (a timer lives outside the machine). */
+    faultDelay: fromPromise<void, { ms: number }>(async () => {
+      throw new Error("adminQueue actor 'faultDelay' is not provided: the emulator facade supplies it");
+    }),
+  },
   guards: {
+    isDroppedByFault: ({ event }) => event.type === 'command.fetched' && event.fault?.kind === 'drop',
+    isDelayedByFault: ({ event }) => event.type === 'command.fetched' && event.fault?.kind === 'delay',
     isValidSqTail: ({ context, event }) => event.type === 'sq.tail.written' && event.value < context.sqSize,
     hasTransferError: ({ event }) => event.type === 'command.fetched' && event.prpStatus !== null,
     isAsyncEventRequest: ({ context, event }) => event.type === 'command.fetched' && routeCommand(event.sqe, context.profile) === 'aer',
@@ -48,6 +58,11 @@ export const adminQueueMachine = setup({
       current: event.type === 'command.fetched' ? { cid: event.sqe.cid, segments: event.segments } : null,
     })),
     clearCurrent: assign({ current: null }),
+    holdCommand: assign({ held: ({ event }) => (event.type === 'command.fetched' ? event : null) }),
+    releaseHeldCommand: enqueueActions(({ context, enqueue }) => {
+      if (context.held) enqueue.raise({ ...context.held, fault: null });
+      enqueue.assign({ held: null });
+    }),
     /** One command at a time: the next SQE is fetched only when the previous command has been dispatched. */
     fetchNextCommand: enqueueActions(({ context, enqueue }) => {
       if (context.sqHead !== context.sqTail) enqueue('fetchCommand');
@@ -75,12 +90,14 @@ export const adminQueueMachine = setup({
     completeLatchCommand: notProvided('completeLatchCommand'),
     /** Provided: post a completion the latch asked for (AEN, aborted AER, AER over the limit). */
     postCompletion: notProvided('postCompletion'),
+    /** Provided: a submission fault dropped the command (trace). */
+    reportDroppedCommand: notProvided('reportDroppedCommand'),
     /** Provided: a tail doorbell value outside the queue (§5.2 Error event, info 01h); the ring is untouched. */
     reportInvalidDoorbell: notProvided('reportInvalidDoorbell'),
   },
 }).createMachine({
   id: 'adminQueue',
-  context: ({ input }) => ({ profile: input.profile, sqSize: input.sqSize, sqHead: 0, sqTail: 0, current: null }),
+  context: ({ input }) => ({ profile: input.profile, sqSize: input.sqSize, sqHead: 0, sqTail: 0, current: null, held: null }),
   initial: 'idle',
   on: {
     'sq.tail.written': [
@@ -98,6 +115,8 @@ export const adminQueueMachine = setup({
           { actions: 'reportInvalidDoorbell', description: 'Tail beyond the queue size: Invalid Doorbell Write Value; the write is ignored.' },
         ],
         'command.fetched': [
+          { guard: 'isDroppedByFault', actions: ['consumeSubmission', 'reportDroppedCommand', 'clearCurrent', 'fetchNextCommand'], description: 'Fault: the command is consumed and never completed.' },
+          { guard: 'isDelayedByFault', target: 'delayed', actions: 'holdCommand', description: 'Fault: the whole admin queue waits before this command is dispatched.' },
           { guard: 'hasTransferError', actions: ['consumeSubmission', 'completeWithTransferError', 'clearCurrent', 'fetchNextCommand'], description: 'A data pointer outside guest memory: Data Transfer Error (0/04h).' },
           { guard: 'isAsyncEventRequest', actions: ['consumeSubmission', 'forwardAerToLatch', 'clearCurrent', 'fetchNextCommand'], description: 'AERs are parked by the latch and complete when an event is reported (§5.2).' },
           { guard: 'isLatchCommand', target: 'awaitingLatch', actions: ['consumeSubmission', 'forwardToLatch'] },
@@ -106,6 +125,10 @@ export const adminQueueMachine = setup({
         ],
         'command.unreadable': { target: 'failed' },
       },
+    },
+    delayed: {
+      description: 'An injected submission delay holds the admin queue, as OpenVMM\'s Delay fault blocks its admin worker.',
+      invoke: { src: 'faultDelay', input: ({ context }) => ({ ms: context.held?.fault?.kind === 'delay' ? context.held.fault.ms : 0 }), onDone: { target: 'idle', actions: 'releaseHeldCommand' } },
     },
     awaitingLatch: {
       description: 'The AEN latch answers this command (Get Log Page 04h, Features 0Bh, Abort, Namespace Attachment).',

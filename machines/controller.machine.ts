@@ -2,9 +2,9 @@
 // shutdown, §3.7.2 controller reset). CSTS.RDY, CSTS.CFS and CSTS.SHST are state tags. It owns the AEN latch for
 // its whole life, the admin queue while enabled, and one namespaceChange RPC actor per fault request.
 // No NVM Subsystem Reset, no I/O queues.
-import { fromPromise, sendTo, setup, spawnChild, stopChild } from 'xstate';
+import { assign, fromPromise, sendTo, setup, spawnChild, stopChild } from 'xstate';
 import type { NamespaceChangeReceipt } from '../src/faults/namespace-change.ts';
-import type { ControllerEvent } from './events.ts';
+import type { CcWritten, ControllerEvent } from './events.ts';
 import { aenLatchMachine } from './aen-latch.machine.ts';
 import { adminQueueMachine } from './admin-queue.machine.ts';
 import { adminQueueGeometry, ccEnabled, ccShn, enableFault, namespaceChangeActorId } from '../src/logic/controller.ts';
@@ -19,6 +19,8 @@ export interface ControllerInput {
 export interface ControllerContext {
   readonly profile: Profile;
   readonly aerl: number;
+  /** The enable fault in force for the current enable (null: none). */
+  readonly enableFault: CcWritten['enableFault'];
 }
 
 export interface NamespaceChangeInput {
@@ -48,11 +50,18 @@ export const controllerMachine = setup({
   actors: {
     aenLatch: aenLatchMachine,
     adminQueue: adminQueueMachine,
+    /** Provided: resolves after `ms` (a timer lives outside the machine). */
+    faultDelay: fromPromise<void, { ms: number }>(async () => {
+      throw new Error("actor 'faultDelay' is not provided: the emulator facade supplies it");
+    }),
     namespaceChange: fromPromise<NamespaceChangeReceipt[], NamespaceChangeInput>(async () => {
       throw new Error("actor 'namespaceChange' is not provided: the emulator facade supplies it");
     }),
   },
   guards: {
+    isEnableFaultFatal: ({ event }) => event.type === 'cc.written' && ccEnabled(event.cc) && !ccEnabled(event.previous) && event.enableFault?.kind === 'fatal',
+    isEnableDelayed: ({ context }) => context.enableFault?.kind === 'delay',
+    isEnableStalled: ({ context }) => context.enableFault?.kind === 'neverReady',
     isValidEnable: ({ event }) => event.type === 'cc.written' && ccEnabled(event.cc) && !ccEnabled(event.previous) && enableFault(event) === null,
     isInvalidEnable: ({ event }) => event.type === 'cc.written' && ccEnabled(event.cc) && !ccEnabled(event.previous) && enableFault(event) !== null,
     isEnableCleared: ({ event }) => event.type === 'cc.written' && !ccEnabled(event.cc),
@@ -73,6 +82,7 @@ export const controllerMachine = setup({
       throw new Error("controller action 'reportEnableFault' is not provided: the emulator facade supplies it");
     },
     notifyLatchEnabled: sendTo('aenLatch', { type: 'controller.enabled' }),
+    storeEnableFault: assign({ enableFault: ({ event }) => (event.type === 'cc.written' ? (event.enableFault ?? null) : null) }),
     notifyLatchReset: sendTo('aenLatch', { type: 'controller.reset' }),
     spawnNamespaceChange: spawnChild('namespaceChange', {
       id: ({ event }) => namespaceChangeActorId(event.type === 'namespace.change.requested' ? event.requestId : ''),
@@ -86,7 +96,7 @@ export const controllerMachine = setup({
   },
 }).createMachine({
   id: 'controller',
-  context: ({ input }) => ({ profile: input.profile, aerl: input.aerl }),
+  context: ({ input }) => ({ profile: input.profile, aerl: input.aerl, enableFault: null }),
   invoke: {
     id: 'aenLatch',
     systemId: 'aenLatch',
@@ -110,7 +120,8 @@ export const controllerMachine = setup({
       description: 'CC.EN = 0, CSTS.RDY = 0. The host programs AQA/ASQ/ACQ, then sets CC.EN (NVMe Base 2.0 §3.5.1).',
       on: {
         'cc.written': [
-          { guard: 'isValidEnable', target: 'enabled' },
+          { guard: 'isEnableFaultFatal', target: 'fatal', description: 'Fault: the enable ends in CSTS.CFS.' },
+          { guard: 'isValidEnable', target: 'enabled', actions: 'storeEnableFault' },
           { guard: 'isInvalidEnable', target: 'fatal', actions: 'reportEnableFault', description: 'Unsupported CC fields or admin queue attributes: CSTS.CFS.' },
         ],
       },
@@ -134,8 +145,23 @@ export const controllerMachine = setup({
           { guard: 'isEnableCleared', target: 'resetting', description: 'CC.EN 1→0 is a controller reset (§3.7.2).' },
         ],
       },
-      initial: 'ready',
+      initial: 'enabling',
       states: {
+        enabling: {
+          description: 'CC.EN 0→1 accepted; CSTS.RDY follows at once unless an enable fault holds it.',
+          always: [
+            { guard: 'isEnableStalled', target: 'stalled' },
+            { guard: 'isEnableDelayed', target: 'delayingReady' },
+            { target: 'ready' },
+          ],
+        },
+        delayingReady: {
+          description: 'Fault: CSTS.RDY is set only after the injected delay (OpenVMM PciFaultBehavior::Delay).',
+          invoke: { src: 'faultDelay', input: ({ context }) => ({ ms: context.enableFault?.kind === 'delay' ? context.enableFault.ms : 0 }), onDone: { target: 'ready' } },
+        },
+        stalled: {
+          description: 'Fault: CSTS.RDY never becomes 1; only CC.EN 1→0 leaves this state.',
+        },
         ready: {
           tags: ['csts.rdy'],
           description: 'CSTS.RDY = 1: commands are processed.',

@@ -13,6 +13,8 @@ export interface CcWritten {
   aqa: number;
   asq: bigint;
   acq: bigint;
+  /** An injected enable fault in force for this write (only while faults are active). */
+  enableFault?: { kind: 'delay'; ms: number } | { kind: 'neverReady' } | { kind: 'fatal' } | null;
 }
 /** One RPC for one or more namespaces (each NSID gets its own receipt). */
 export interface NamespaceChangeRequested {
@@ -34,6 +36,8 @@ export interface CommandFetched {
   sqe: Sqe;
   segments: readonly Segment[];
   prpStatus: Status | null;
+  /** An injected submission fault: the command is dropped (never completed), or held this long before dispatch. */
+  fault?: { kind: 'drop' } | { kind: 'delay'; ms: number } | null;
 }
 export interface CommandUnreadable { type: 'command.unreadable' }
 

@@ -19,6 +19,10 @@ import { decodeControllerList } from './spec/namespace-list.codec.ts';
 import { getProfile, type Profile, type ProfileName } from './profiles/profiles.ts';
 import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults, type NotifyChangeOptions } from './faults/namespace-change.ts';
 import type { TraceEvent } from './trace.ts';
+import { FaultSet, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
+import type { CommandFetched } from '../machines/events.ts';
+import type { Segment } from './device/prp.ts';
+import { encodeSqe } from './spec/sqe.codec.ts';
 import { namespaceChanged } from './logic/messages.ts';
 
 export interface ControllerOptions {
@@ -47,7 +51,7 @@ export interface EmulatedController {
   readonly profile: Profile;
   readonly memory: GuestMemory;
   readonly namespaces: NamespaceTable;
-  readonly faults: { readonly namespace: NamespaceFaults };
+  readonly faults: ControllerFaults;
   mmioRead32(offset: number): number;
   mmioRead64(offset: number): bigint;
   mmioWrite32(offset: number, value: number): void;
@@ -57,6 +61,19 @@ export interface EmulatedController {
   /** The controller actor, for inspection and tests. */
   readonly actor: Actor<typeof controllerMachine>;
   stop(): void;
+}
+
+/** The fault handle (after OpenVMM's `FaultConfiguration`): see docs/faults.md. */
+export interface ControllerFaults {
+  /** `faultActive`: admin and enable faults apply only while true (default false); the namespace fault always does. */
+  active: boolean;
+  readonly admin: {
+    submission(match: CommandMatch, behaviour: SubmissionBehaviour): FaultHandle;
+    completion(match: CommandMatch, behaviour: CompletionBehaviour): FaultHandle;
+  };
+  /** The controller-enable fault (replaces any earlier one): applied on the next CC.EN 0→1 while active. */
+  enable(behaviour: EnableBehaviour): FaultHandle;
+  readonly namespace: NamespaceFaults;
 }
 
 export const DEFAULT_MEMORY_SIZE = 64 * 1024 * 1024;
@@ -100,23 +117,80 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     if ((registers.intms & 1) !== 0) return;
     options.onInterrupt?.(0);
   };
-  const post = (c: Completion): void => {
+  const faultSet = new FaultSet();
+  /** Commands fetched and not yet completed, by CID: what completion faults match on and write to. */
+  const inFlight = new Map<number, { readonly bytes: Uint8Array; readonly segments: readonly Segment[] }>();
+  let generation = 0; // bumped by every reset: a delayed completion of an older generation is never posted
+
+  const write = (c: Completion): void => {
     if (!rings) return;
     if (!rings.cq.post(c)) trace({ type: 'completion.refused', cid: c.cid, reason: 'completion queue full and hold limit reached' });
     trace({ type: 'completion.posted', cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: c.status, dw0: c.dw0 });
   };
+  const post = (c: Completion): void => {
+    const command = inFlight.get(c.cid);
+    inFlight.delete(c.cid);
+    const fault = command ? faultSet.findCompletion(command.bytes) : undefined;
+    if (!fault) return write(c);
+    fault.fire();
+    const b = fault.behaviour;
+    trace({ type: 'fault.fired', side: 'completion', kind: b.kind, cid: c.cid });
+    switch (b.kind) {
+      case 'verify':
+        return write(c);
+      case 'drop':
+        return;
+      case 'update':
+        return write({ ...c, ...b.completion });
+      case 'customPayload':
+        writeSegments(memory, command!.segments, b.data);
+        return write(c);
+      case 'delay': {
+        const at = generation;
+        setTimeout(() => {
+          if (at === generation && !stopped) write(c);
+        }, b.ms).unref?.();
+        return;
+      }
+    }
+  };
+  const delayActor = fromPromise<void, { ms: number }>(({ input, signal }) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, input.ms);
+      signal.addEventListener('abort', () => clearTimeout(timer));
+    }),
+  );
 
   const adminQueue = adminQueueMachine.provide({
+    actors: { faultDelay: delayActor },
     actions: {
       fetchCommand: raise(({ context }) => {
-        const bytes = rings?.sq.fetch(context.sqHead);
-        if (!bytes) return { type: 'command.unreadable' as const };
+        const fetched = rings?.sq.fetch(context.sqHead);
+        if (!fetched) return { type: 'command.unreadable' as const };
+        let bytes = fetched;
+        const fault = faultSet.findSubmission(bytes);
+        let injected: CommandFetched['fault'] = null;
+        if (fault) {
+          fault.fire();
+          const b = fault.behaviour;
+          trace({ type: 'fault.fired', side: 'submission', kind: b.kind, cid: decodeSqe(bytes).cid });
+          if (b.kind === 'update') bytes = encodeSqe({ ...decodeSqe(bytes), ...b.command });
+          else if (b.kind === 'drop') injected = { kind: 'drop' };
+          else if (b.kind === 'delay') injected = { kind: 'delay', ms: b.ms };
+        }
         const sqe = decodeSqe(bytes);
         const length = dataLength(sqe);
         const r = length > 0 ? resolvePrps(memory, sqe.prp1, sqe.prp2, length) : { ok: true as const, segments: [] };
+        const segments = r.ok ? r.segments : [];
+        inFlight.set(sqe.cid, { bytes: bytes.slice(), segments });
         trace({ type: 'command.fetched', cid: sqe.cid, opcode: sqe.opcode, sqhd: context.sqHead });
-        return { type: 'command.fetched' as const, sqe, segments: r.ok ? r.segments : [], prpStatus: r.ok ? null : r.status };
+        return { type: 'command.fetched' as const, sqe, segments, prpStatus: r.ok ? null : r.status, fault: injected };
       }),
+      reportDroppedCommand: ({ event }) => {
+        if (event.type !== 'command.fetched') return;
+        inFlight.delete(event.sqe.cid);
+        trace({ type: 'command.dropped', cid: event.sqe.cid, opcode: event.sqe.opcode });
+      },
       executeCommand: ({ context, event }) => {
         if (event.type !== 'command.fetched') return;
         const answer = executeLocalCommand(event.sqe, env);
@@ -198,6 +272,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   const machine = controllerMachine.provide({
     actors: {
       adminQueue,
+      faultDelay: delayActor,
       ...(options.latchMachine ? { aenLatch: options.latchMachine } : {}),
       namespaceChange: fromPromise<NamespaceChangeReceipt[], NamespaceChangeInput>(({ input, system }) => {
         const latchRef = system.get('aenLatch');
@@ -220,6 +295,8 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       },
       closeQueues: () => {
         rings = null;
+        generation++;
+        inFlight.clear();
         trace({ type: 'controller.reset' });
       },
       reportEnableFault: ({ event }) => {
@@ -236,7 +313,18 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
 
   let nextRequest = 0;
   let stopped = false;
-  const faults: { namespace: NamespaceFaults } = {
+  const faults: ControllerFaults = {
+    get active() {
+      return faultSet.active;
+    },
+    set active(on: boolean) {
+      faultSet.active = Boolean(on);
+    },
+    admin: {
+      submission: (match, behaviour) => faultSet.addSubmission(match, behaviour),
+      completion: (match, behaviour) => faultSet.addCompletion(match, behaviour),
+    },
+    enable: (behaviour) => faultSet.setEnable(behaviour),
     namespace: {
       async notifyChange(nsid, opts = {}) {
         const [receipt] = await request([nsid], opts);
@@ -290,7 +378,15 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     switch (effect.kind) {
       case 'cc':
         trace({ type: 'register.written', name: 'CC', value: effect.value });
-        actor.send({ type: 'cc.written', cc: effect.value, previous: effect.previous, aqa: registers.aqa, asq: registers.asq, acq: registers.acq });
+        {
+          const enabling = (effect.value & 1) === 1 && (effect.previous & 1) === 0;
+          const fault = enabling ? faultSet.findEnable() : undefined;
+          if (fault) {
+            fault.fire();
+            trace({ type: 'fault.fired', side: 'enable', kind: fault.behaviour.kind, cid: null });
+          }
+          actor.send({ type: 'cc.written', cc: effect.value, previous: effect.previous, aqa: registers.aqa, asq: registers.asq, acq: registers.acq, enableFault: fault?.behaviour ?? null });
+        }
         if ((effect.value & 1) === 0) registers.resetMask();
         return;
       case 'sqTail':

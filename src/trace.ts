@@ -13,4 +13,6 @@ export type TraceEvent =
   | { type: 'register.written'; name: string; value: number }
   | { type: 'controller.enabled'; sqSize: number; cqSize: number }
   | { type: 'controller.reset' }
-  | { type: 'controller.enableFailed'; reason: string };
+  | { type: 'controller.enableFailed'; reason: string }
+  | { type: 'fault.fired'; side: 'submission' | 'completion' | 'enable'; kind: string; cid: number | null }
+  | { type: 'command.dropped'; cid: number; opcode: number };

@@ -1,0 +1,144 @@
+// Admin-queue and controller-enable faults, shaped after OpenVMM's `FaultConfiguration` (openvmm-nvme-facts.md §1):
+// submission and completion faults matched by a 64-byte pattern and mask over the command, first match wins, with
+// behaviours update, drop, delay, customPayload (completion side) and verify; an enable fault (delay, neverReady,
+// fatal). All are gated by the `faultActive` switch; the namespace fault is not. Pure data and matching here; the
+// emulator facade applies them. Every fault has a handle whose `fired` promise proves it fired.
+import { SQE_SIZE, type Status } from '../spec/constants.ts';
+import { encodeSqe, sqe as makeSqe, type Sqe } from '../spec/sqe.codec.ts';
+
+/** Matches a command when `(command ^ pattern) & mask` is zero over all 64 bytes. */
+export interface CommandMatch {
+  readonly pattern: Uint8Array;
+  readonly mask: Uint8Array;
+}
+
+/** Build a match from SQE fields: every field named is compared exactly, everything else is ignored. */
+export function matchCommand(fields: Partial<Omit<Sqe, 'cid'>> & { cid?: number }): CommandMatch {
+  const pattern = encodeSqe(makeSqe({ opcode: 0, ...fields }));
+  const ones: Partial<Sqe> = {};
+  const full = (k: keyof Sqe, v: number | bigint) => Object.assign(ones, { [k]: v });
+  for (const key of Object.keys(fields) as (keyof Sqe)[]) {
+    if (key === 'mptr' || key === 'prp1' || key === 'prp2') full(key, 0xffffffffffffffffn);
+    else if (key === 'opcode') full(key, 0xff);
+    else if (key === 'fuse' || key === 'psdt') full(key, 0x3);
+    else if (key === 'cid') full(key, 0xffff);
+    else full(key, 0xffffffff);
+  }
+  const mask = encodeSqe(makeSqe({ opcode: 0, ...ones }));
+  return { pattern, mask };
+}
+
+export function matches(m: CommandMatch, command: Uint8Array): boolean {
+  if (m.pattern.length !== SQE_SIZE || m.mask.length !== SQE_SIZE) return false;
+  for (let i = 0; i < SQE_SIZE; i++) if (((command[i]! ^ m.pattern[i]!) & m.mask[i]!) !== 0) return false;
+  return true;
+}
+
+export type SubmissionBehaviour =
+  | { readonly kind: 'update'; readonly command: Partial<Omit<Sqe, 'opcode'>> }
+  | { readonly kind: 'drop' }
+  | { readonly kind: 'delay'; readonly ms: number }
+  | { readonly kind: 'verify' };
+
+export type CompletionBehaviour =
+  | { readonly kind: 'update'; readonly completion: { readonly status?: Status; readonly dw0?: number; readonly cid?: number } }
+  | { readonly kind: 'drop' }
+  | { readonly kind: 'delay'; readonly ms: number }
+  | { readonly kind: 'customPayload'; readonly data: Uint8Array }
+  | { readonly kind: 'verify' };
+
+export type EnableBehaviour = { readonly kind: 'delay'; readonly ms: number } | { readonly kind: 'neverReady' } | { readonly kind: 'fatal' };
+
+export interface FaultHandle {
+  /** Resolves the first time the fault fires. */
+  readonly fired: Promise<void>;
+  /** How many times it has fired. */
+  readonly count: number;
+  /** Take the fault out of its list. */
+  remove(): void;
+}
+
+export class FaultConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FaultConfigError';
+  }
+}
+
+export interface FaultEntry<B> extends FaultHandle {
+  readonly match: CommandMatch | null;
+  readonly behaviour: B;
+  fire(): void;
+}
+
+function entry<B>(match: CommandMatch | null, behaviour: B, list: FaultEntry<B>[]): FaultEntry<B> {
+  let resolveFired!: () => void;
+  const fired = new Promise<void>((r) => (resolveFired = r));
+  let count = 0;
+  const e: FaultEntry<B> = {
+    match,
+    behaviour,
+    fired,
+    get count() {
+      return count;
+    },
+    fire() {
+      count++;
+      if (count === 1) resolveFired();
+    },
+    remove() {
+      const at = list.indexOf(e);
+      if (at >= 0) list.splice(at, 1);
+    },
+  };
+  list.push(e);
+  return e;
+}
+
+function checkMatch(m: CommandMatch): void {
+  if (!(m.pattern instanceof Uint8Array) || !(m.mask instanceof Uint8Array) || m.pattern.length !== SQE_SIZE || m.mask.length !== SQE_SIZE) {
+    throw new FaultConfigError(`a command match needs a 64-byte pattern and a 64-byte mask`);
+  }
+}
+function checkMs(ms: number): void {
+  if (!Number.isFinite(ms) || ms < 0 || ms > 600_000) throw new FaultConfigError(`a delay must be 0..600000 ms, got ${ms}`);
+}
+
+/** The fault configuration of one controller. */
+export class FaultSet {
+  /** The master switch: admin and enable faults apply only while it is on (the namespace fault always does). */
+  active = false;
+  readonly submission: FaultEntry<SubmissionBehaviour>[] = [];
+  readonly completion: FaultEntry<CompletionBehaviour>[] = [];
+  readonly enable: FaultEntry<EnableBehaviour>[] = [];
+
+  addSubmission(match: CommandMatch, behaviour: SubmissionBehaviour): FaultHandle {
+    checkMatch(match);
+    if (behaviour.kind === 'delay') checkMs(behaviour.ms);
+    if ((behaviour as { kind: string }).kind === 'customPayload') throw new FaultConfigError('customPayload is a completion behaviour (it writes the completed command\'s data)');
+    return entry(match, behaviour, this.submission);
+  }
+
+  addCompletion(match: CommandMatch, behaviour: CompletionBehaviour): FaultHandle {
+    checkMatch(match);
+    if (behaviour.kind === 'delay') checkMs(behaviour.ms);
+    return entry(match, behaviour, this.completion);
+  }
+
+  setEnable(behaviour: EnableBehaviour): FaultHandle {
+    if (behaviour.kind === 'delay') checkMs(behaviour.ms);
+    this.enable.length = 0;
+    return entry(null, behaviour, this.enable);
+  }
+
+  /** The first active submission fault matching the command (OpenVMM: first match wins). */
+  findSubmission(command: Uint8Array): FaultEntry<SubmissionBehaviour> | undefined {
+    return this.active ? this.submission.find((f) => matches(f.match!, command)) : undefined;
+  }
+  findCompletion(command: Uint8Array): FaultEntry<CompletionBehaviour> | undefined {
+    return this.active ? this.completion.find((f) => matches(f.match!, command)) : undefined;
+  }
+  findEnable(): FaultEntry<EnableBehaviour> | undefined {
+    return this.active ? this.enable[0] : undefined;
+  }
+}
