@@ -8,7 +8,7 @@ import type { CcWritten, ControllerEvent } from './events.ts';
 import { aenLatchMachine } from './aen-latch.machine.ts';
 import { adminQueueMachine } from './admin-queue.machine.ts';
 import { adminQueueGeometry, ccEnabled, ccShn, enableFault, namespaceChangeActorId } from '../src/logic/controller.ts';
-import type { LatchPolicy } from '../src/logic/aen-latch.ts';
+import { latchPolicy } from '../src/logic/aen-latch.ts';
 import type { Profile } from '../src/profiles/profiles.ts';
 
 export interface ControllerInput {
@@ -29,17 +29,6 @@ export interface NamespaceChangeInput {
   readonly until: 'processed' | 'aen';
 }
 
-const latchPolicy = (p: Profile): LatchPolicy => ({
-  aecDefault: p.aecDefault,
-  aecGatesNamespaceNotice: p.aecGatesNamespaceNotice,
-  resetRestoresAec: p.resetRestoresAec,
-  resetClearsChangedList: p.resetClearsChangedList,
-  retainUnreadChangesOverReset: p.retainUnreadChangesOverReset,
-  aerCompletionOrder: p.aerCompletionOrder,
-  aerLimitStatus: p.aerLimitStatus,
-  noticePerNewNsid: p.noticePerNewNsid,
-  changedListHonoursOffset: p.changedListHonoursOffset,
-});
 
 export const controllerMachine = setup({
   types: {

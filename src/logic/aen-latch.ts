@@ -19,6 +19,21 @@ export type LatchPolicy = Pick<
   | 'changedListHonoursOffset'
 >;
 
+/** The latch's knobs of a profile. */
+export function latchPolicy(p: Profile): LatchPolicy {
+  return {
+    aecDefault: p.aecDefault,
+    aecGatesNamespaceNotice: p.aecGatesNamespaceNotice,
+    resetRestoresAec: p.resetRestoresAec,
+    resetClearsChangedList: p.resetClearsChangedList,
+    retainUnreadChangesOverReset: p.retainUnreadChangesOverReset,
+    aerCompletionOrder: p.aerCompletionOrder,
+    aerLimitStatus: p.aerLimitStatus,
+    noticePerNewNsid: p.noticePerNewNsid,
+    changedListHonoursOffset: p.changedListHonoursOffset,
+  };
+}
+
 export interface PendingChange {
   readonly nsid: number;
   readonly requestId?: string;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
 import type { CompletionRequested, LatchEmitted, LatchEvent, LatchReplied } from '../../machines/events.ts';
-import type { LatchPolicy } from '../../src/logic/aen-latch.ts';
+import { latchPolicy } from '../../src/logic/aen-latch.ts';
 import { PROFILES, type Profile } from '../../src/profiles/profiles.ts';
 import { Status } from '../../src/spec/constants.ts';
 
@@ -19,17 +19,7 @@ interface Step {
 
 const NOTICE_DW0 = 0x00040002;
 
-const policyOf = (p: Profile): LatchPolicy => ({
-  aecDefault: p.aecDefault,
-  aecGatesNamespaceNotice: p.aecGatesNamespaceNotice,
-  resetRestoresAec: p.resetRestoresAec,
-  resetClearsChangedList: p.resetClearsChangedList,
-  retainUnreadChangesOverReset: p.retainUnreadChangesOverReset,
-  aerCompletionOrder: p.aerCompletionOrder,
-  aerLimitStatus: p.aerLimitStatus,
-  noticePerNewNsid: p.noticePerNewNsid,
-  changedListHonoursOffset: p.changedListHonoursOffset,
-});
+const policyOf = latchPolicy;
 
 function start(profile: Profile = PROFILES.spec): Snap {
   const [s] = initialTransition(aenLatchMachine, { aerl: 3, policy: policyOf(profile) });

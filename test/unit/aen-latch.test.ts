@@ -1,21 +1,11 @@
 // Pure decisions of the AEN latch (NVMe Base 2.0 §5.2, §5.16.1.5, §5.27.1.9): initial context, notice gating by
 // AEC bit 8, which parked AER an event completes (LIFO/FIFO), abort removal, and what a controller reset leaves.
 import { describe, expect, it } from 'vitest';
-import { afterReset, initialLatchContext, NAMESPACE_NOTICE_DW0, noticesEnabled, takeAer, withoutCid, type LatchContext, type LatchPolicy } from '../../src/logic/aen-latch.ts';
+import { afterReset, initialLatchContext, NAMESPACE_NOTICE_DW0, noticesEnabled, takeAer, withoutCid, type LatchContext, type LatchPolicy, latchPolicy } from '../../src/logic/aen-latch.ts';
 import { PROFILES, type Profile } from '../../src/profiles/profiles.ts';
 import { EMPTY_CHANGED_LIST } from '../../src/logic/changed-list.ts';
 
-const policyOf = (p: Profile): LatchPolicy => ({
-  aecDefault: p.aecDefault,
-  aecGatesNamespaceNotice: p.aecGatesNamespaceNotice,
-  resetRestoresAec: p.resetRestoresAec,
-  resetClearsChangedList: p.resetClearsChangedList,
-  retainUnreadChangesOverReset: p.retainUnreadChangesOverReset,
-  aerCompletionOrder: p.aerCompletionOrder,
-  aerLimitStatus: p.aerLimitStatus,
-  noticePerNewNsid: p.noticePerNewNsid,
-  changedListHonoursOffset: p.changedListHonoursOffset,
-});
+const policyOf = latchPolicy;
 const ctx = (p: Profile, over: Partial<LatchContext> = {}): LatchContext => ({ ...initialLatchContext({ aerl: 3, policy: policyOf(p) }), ...over });
 
 describe('AEN latch logic', () => {
