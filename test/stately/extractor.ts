@@ -1,8 +1,8 @@
 // Runs Stately's static extractor (tools/stately-extractor, xstate 4) in a child process, so its xstate never meets
 // ours, and compares what it read from each machine file with the machines that file exports at run time.
-// installExtractor() runs `npm ci` for the nested package when its node_modules is missing (CI has the registry).
+// installExtractor() runs `npm ci` for the nested package when its pinned packages are missing (CI has the registry).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
@@ -20,8 +20,18 @@ export function machineFiles(): string[] {
     .map((name) => join(REPO_ROOT, 'machines', name));
 }
 
+/** True when every pinned dependency of tools/stately-extractor is installed at its pinned version. */
+function extractorInstalled(): boolean {
+  const pins = (JSON.parse(readFileSync(join(EXTRACTOR_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+  return Object.entries(pins).every(([name, version]) => {
+    const manifest = join(EXTRACTOR_DIR, 'node_modules', name, 'package.json');
+    return existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version === version;
+  });
+}
+
+/** `npm ci` for tools/stately-extractor unless its pinned packages are already there. */
 export function installExtractor(): void {
-  if (existsSync(join(EXTRACTOR_DIR, 'node_modules/@xstate/machine-extractor/package.json'))) return;
+  if (extractorInstalled()) return;
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const run = spawnSync(npm, ['ci', '--prefix', EXTRACTOR_DIR, '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: REPO_ROOT,
