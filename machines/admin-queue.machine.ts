@@ -128,7 +128,7 @@ export const adminQueueMachine = setup({
     },
     delayed: {
       description: 'An injected submission delay holds the admin queue, as OpenVMM\'s Delay fault blocks its admin worker.',
-      invoke: { src: 'faultDelay', input: ({ context }) => ({ ms: context.held?.fault?.kind === 'delay' ? context.held.fault.ms : 0 }), onDone: { target: 'idle', actions: 'releaseHeldCommand' } },
+      invoke: { id: 'faultDelay', src: 'faultDelay', input: ({ context }) => ({ ms: context.held?.fault?.kind === 'delay' ? context.held.fault.ms : 0 }), onDone: { target: 'idle', actions: 'releaseHeldCommand' } },
     },
     awaitingLatch: {
       description: 'The AEN latch answers this command (Get Log Page 04h, Features 0Bh, Abort, Namespace Attachment).',

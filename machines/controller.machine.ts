@@ -146,7 +146,7 @@ export const controllerMachine = setup({
         },
         delayingReady: {
           description: 'Fault: CSTS.RDY is set only after the injected delay (OpenVMM PciFaultBehavior::Delay).',
-          invoke: { src: 'faultDelay', input: ({ context }) => ({ ms: context.enableFault?.kind === 'delay' ? context.enableFault.ms : 0 }), onDone: { target: 'ready' } },
+          invoke: { id: 'faultDelay', src: 'faultDelay', input: ({ context }) => ({ ms: context.enableFault?.kind === 'delay' ? context.enableFault.ms : 0 }), onDone: { target: 'ready' } },
         },
         stalled: {
           description: 'Fault: CSTS.RDY never becomes 1; only CC.EN 1→0 leaves this state.',
