@@ -10,7 +10,10 @@ import { getProfile, PROFILE_NAMES, type ProfileName } from './profiles/profiles
 import { generatePaths } from './model/generate.ts';
 import { emulatorTarget, runScenario, type TargetFactory } from './scenario/runner.ts';
 import { formatResult } from './scenario/trace-format.ts';
-import { qemuTarget } from './host/qemu-target.ts';
+import { qemuCannotRun, qemuTarget, qemuVersion } from './host/qemu-target.ts';
+import { bestMatch, checkRef, exhibited, explain, passesAll, runPack, runPacks, type CheckResult, type ProfileRun, type TargetUnderTest } from './model/fingerprint.ts';
+import { peerMajorMinor, renderConformanceDoc } from './model/conformance-doc.ts';
+import { KNOB_TOPIC } from './model/rules.ts';
 import { QemuStartError, QemuUnavailableError } from './host/qemu-transport.ts';
 
 export class UsageError extends Error {
@@ -39,21 +42,30 @@ Generates the chart's paths for every profile and prints which states and transi
 the paths; transitions no context reachable under a profile can take are listed by name.
 
 Example: nvme-actors coverage`,
-  conformance: `Usage: nvme-actors conformance [--profile P] [--target emulator] [--json] [--verbose]
+  conformance: `Usage: nvme-actors conformance [--profile P] [--target emulator|qemu] [--json] [--verbose] [--doc FILE]
 
 Generates paths from machines/aen-log-page.chart.ts (createTestModel: shortest paths plus the transitions they
 miss), replays each against a fresh controller through the host driver, and prints one row per path: the events,
 steps, pass/fail and the spec clause it exercises, then coverage and totals.
-Exit status: 0 every path passed, 1 one failed, 2 bad arguments.
+
+With --target qemu (QEMU's NVMe controller over qtest; one QEMU per scenario; a namespace change is made with
+Namespace Attachment), it replays every profile's pack (chart paths plus the rule checks of src/model/rules.ts),
+prints the rows of --profile's pack, how many checks of each profile's pack pass, the best-matching profile, the
+divergences from the spec profile (clause, what spec says, what QEMU did, a failing check as evidence), the checks
+QEMU cannot carry out, and the wall time of the packs on QEMU and on the emulator.
+Exit status: 0 every path (and rule check) of --profile's pack passed, 1 one failed, 2 bad arguments,
+3 QEMU is missing or failed to start.
 
 Options:
-  --profile P       the chart's expectations: ${PROFILE_NAMES.join(', ')} (default spec)
-  --target NAME     emulator (default)
+  --profile P       the expectations: ${PROFILE_NAMES.join(', ')} (default spec; with --target qemu, qemu)
+  --target NAME     emulator (default) or qemu (qemu-system-x86_64, or NVME_ACTORS_QEMU)
+  --doc FILE        with --target qemu: write the spec-rules × {emulator, QEMU} table (docs/conformance.md)
   --json            one JSON object per path, then a summary object
-  --verbose         print the trace of every failing path
+  --verbose         print the failed expectations of every failing path
   -h, --help        this help
 
-Example: nvme-actors conformance --profile qemu`,
+Examples: nvme-actors conformance --profile qemu
+          nvme-actors conformance --target qemu`,
   paths: `Usage: nvme-actors paths [--profile P] [--out FILE]
 
 Writes the generated paths as a conformance pack: {"kind": "nvme-actors.pack", "scenarios": [...]}, each scenario
@@ -65,14 +77,17 @@ Options:
   -h, --help        this help
 
 Example: nvme-actors paths --profile spec --out spec-pack.json && nvme-actors run spec-pack.json`,
-  run: `Usage: nvme-actors run FILE|DIR... [--json] [--target emulator]
+  run: `Usage: nvme-actors run FILE|DIR... [--json] [--target emulator|qemu]
 
-Runs each scenario file (a directory means every *.json in it) and prints its trace.
-Exit status: 0 every expectation held, 1 one failed, 2 a file or an argument is bad.
+Runs each scenario file (a directory means every *.json in it) and prints its trace. On QEMU each scenario gets
+its own QEMU, and a namespace change is made with Namespace Attachment (the trace says which); QEMU gives no
+receipts, and a change of an NSID it cannot have fails that step with a note.
+Exit status: 0 every expectation held, 1 one failed, 2 a file or an argument is bad, 3 QEMU is missing or failed
+to start.
 
 Options:
   --json            one JSON object per line instead of text
-  --target NAME     emulator (default)
+  --target NAME     emulator (default) or qemu (qemu-system-x86_64, or NVME_ACTORS_QEMU)
   -h, --help        this help
 
 Example: nvme-actors run examples/seed-namespace-change.json --json`,
@@ -216,41 +231,159 @@ async function conformanceCommand(args: string[], io: CliIo): Promise<number> {
     args,
     allowPositionals: true,
     strict: true,
-    options: { profile: { type: 'string' }, target: { type: 'string', default: 'emulator' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      profile: { type: 'string' },
+      target: { type: 'string', default: 'emulator' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+      doc: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     io.out(HELP.conformance!);
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`conformance: unexpected argument '${positionals[0]}'`);
-  const profile = profileOption(values.profile);
-  const factory = targetFactory(targetOption(values.target!));
-  const color = io.isTty;
-  const mark = (ok: boolean) => (ok ? (color ? '\x1b[32mpass\x1b[0m' : 'pass') : color ? '\x1b[31mFAIL\x1b[0m' : 'FAIL');
-  const width = 64;
-  if (!values.json) {
-    io.out(`Conformance of the ${values.target} against the AEN/log-page chart, profile ${profile}`);
-    io.out(`${'#'.padStart(4)}  ${'path'.padEnd(width)} ${'steps'.padStart(5)}  ${'checks'.padStart(6)}  result  clause`);
+  const target = targetOption(values.target!);
+  if (values.doc !== undefined && target !== 'qemu') throw new UsageError('--doc: needs --target qemu (the document compares this emulator with QEMU)');
+  const options = { json: values.json === true, verbose: values.verbose === true, doc: values.doc };
+  if (target === 'qemu') return qemuConformance(values.profile === undefined ? 'qemu' : profileOption(values.profile), options, io);
+  return emulatorConformance(profileOption(values.profile), targetFactory(target), target, options, io);
+}
+
+type ConformanceOptions = { json: boolean; verbose: boolean; doc?: string | undefined };
+
+const PATH_WIDTH = 64;
+
+function marker(color: boolean): (ok: boolean) => string {
+  return (ok) => (ok ? (color ? '\x1b[32mpass\x1b[0m' : 'pass') : color ? '\x1b[31mFAIL\x1b[0m' : 'FAIL');
+}
+
+const clip = (s: string, width: number): string => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+async function emulatorConformance(profile: ProfileName, factory: TargetFactory, target: TargetName, options: ConformanceOptions, io: CliIo): Promise<number> {
+  const mark = marker(io.isTty);
+  if (!options.json) {
+    io.out(`Conformance of the ${target} against the AEN/log-page chart, profile ${profile}`);
+    io.out(`${'#'.padStart(4)}  ${'path'.padEnd(PATH_WIDTH)} ${'steps'.padStart(5)}  ${'checks'.padStart(6)}  result  clause`);
   }
   const onRow = (row: ConformanceRow) => {
-    if (values.json) {
+    if (options.json) {
       io.out(JSON.stringify({ kind: 'path', index: row.index, path: row.path, steps: row.steps, transition: row.transition, clause: row.clause, passed: row.passed, failed: row.failed }));
       return;
     }
-    const path = row.path.length > width ? `${row.path.slice(0, width - 1)}…` : row.path;
-    io.out(`${String(row.index).padStart(4)}  ${path.padEnd(width)} ${String(row.steps).padStart(5)}  ${String(row.passed + row.failed).padStart(6)}  ${mark(row.failed === 0)}    ${row.clause}`);
-    if (row.failed > 0 && values.verbose) for (const r of row.result.trace) if (r.kind === 'expect' && !r.ok) io.out(`        ✗ ${r.message}`);
+    io.out(`${String(row.index).padStart(4)}  ${clip(row.path, PATH_WIDTH).padEnd(PATH_WIDTH)} ${String(row.steps).padStart(5)}  ${String(row.passed + row.failed).padStart(6)}  ${mark(row.failed === 0)}    ${row.clause}`);
+    if (row.failed > 0 && options.verbose) for (const r of row.result.trace) if (r.kind === 'expect' && !r.ok) io.out(`        ✗ ${r.message}`);
   };
   const { rows, coverage, wallMs } = await runConformance(profile, factory, onRow);
   const failed = rows.filter((r) => r.failed > 0).length;
   const checks = rows.reduce((n, r) => n + r.passed + r.failed, 0);
-  if (values.json) {
-    io.out(JSON.stringify({ kind: 'summary', profile, target: values.target, paths: rows.length, failedPaths: failed, checks, coverage, wallMs: Math.round(wallMs) }));
+  if (options.json) {
+    io.out(JSON.stringify({ kind: 'summary', profile, target, paths: rows.length, failedPaths: failed, checks, coverage, wallMs: Math.round(wallMs) }));
   } else {
     io.out(`coverage: states ${coverage.states}, transitions ${coverage.transitions}`);
-    io.out(`${rows.length} paths, ${checks} checks, wall time ${(wallMs / 1000).toFixed(2)} s on the ${values.target}`);
+    io.out(`${rows.length} paths, ${checks} checks, wall time ${seconds(wallMs)} on the ${target}`);
   }
   io.out(`${rows.length - failed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}
+
+/** QEMU: every profile's pack (chart paths and rule checks), the table of `profile`'s, the fingerprint, the
+ * divergences from `spec`, and the same packs on the emulator for the wall-time comparison. */
+async function qemuConformance(profile: ProfileName, options: ConformanceOptions, io: CliIo): Promise<number> {
+  const mark = marker(io.isTty);
+  const version = await qemuVersion();
+  const peer = version ?? 'QEMU';
+  const qemu: TargetUnderTest = { name: 'qemu', factory: qemuTarget, cannotRun: qemuCannotRun };
+  const emulator: TargetUnderTest = { name: 'emulator', factory: emulatorTarget };
+  const order: ProfileName[] = [profile, ...PROFILE_NAMES.filter((p) => p !== profile)];
+  if (!options.json) {
+    io.out(`Conformance of ${peer} (qemu-system-x86_64 over qtest) against every profile's pack: the AEN/log-page chart's paths and the rule checks`);
+    io.out(`Profile ${profile}:`);
+    io.out(`${'#'.padStart(8)}  ${'path or rule'.padEnd(PATH_WIDTH)} ${'checks'.padStart(6)}  result  clause`);
+  }
+  const onResult = (p: ProfileName, r: CheckResult): void => {
+    const checks = r.result.passed + r.result.failed;
+    if (options.json) {
+      io.out(JSON.stringify({ kind: r.check.kind, target: 'qemu', profile: p, id: r.check.id, label: r.check.label, clause: r.check.clause, passed: r.result.passed, failed: r.result.failed, ...(r.firstFailure ? { firstFailure: r.firstFailure } : {}), ...(r.untestable ? { untestable: r.untestable } : {}) }));
+      return;
+    }
+    if (p !== profile) return;
+    io.out(`${r.check.id.padStart(8)}  ${clip(r.check.label, PATH_WIDTH).padEnd(PATH_WIDTH)} ${String(checks).padStart(6)}  ${mark(r.passed)}    ${r.check.clause}`);
+    if (!r.passed && options.verbose) for (const t of r.result.trace) if ((t.kind === 'expect' && !t.ok) || t.kind === 'note') io.out(`          ${t.kind === 'note' ? '·' : '✗'} ${t.message}`);
+  };
+  const runs: ProfileRun[] = [];
+  let qemuWall = 0;
+  for (const p of order) {
+    const run = await runPack(p, qemu, (r) => onResult(p, r));
+    runs.push(run);
+    qemuWall += run.wallMs;
+    if (!options.json && p === profile) io.out(`Other profiles' packs on ${peer}:`);
+    if (!options.json && p !== profile) io.out(`  ${p}: ${run.paths.passed}/${run.paths.total} paths, ${run.rules.passed}/${run.rules.total} rule checks pass`);
+  }
+  const emulatorRuns = await runPacks(emulator, order);
+  const byName = (list: readonly ProfileRun[]) => PROFILE_NAMES.map((n) => list.find((r) => r.profile === n)!);
+  const peerRuns = byName(runs);
+  const best = bestMatch(peerRuns);
+  const specRun = peerRuns.find((r) => r.profile === 'spec')!;
+  const why = explain(specRun, best.profile);
+  const shown = exhibited(why);
+  const selected = runs[0]!;
+  const emulatorSelected = emulatorRuns.runs.find((r) => r.profile === profile)!;
+  const emulatorFailures = emulatorRuns.runs.flatMap((r) => r.results.filter((c) => !c.passed).map((c) => `${r.profile} ${c.check.id}`));
+  const totalPaths = runs.reduce((n, r) => n + r.paths.total, 0);
+  const totalRules = runs.reduce((n, r) => n + r.rules.total, 0);
+  const failed = selected.results.filter((r) => !r.passed).length;
+
+  if (options.json) {
+    io.out(JSON.stringify({
+      kind: 'summary',
+      target: 'qemu',
+      peer,
+      profile,
+      fingerprint: peerRuns.map((r) => ({ profile: r.profile, paths: r.paths, rules: r.rules, wallMs: Math.round(r.wallMs) })),
+      bestMatch: best.profile,
+      divergences: shown.map((d) => ({ knob: d.knob, clause: d.rules.map((r) => r.clause).join('; '), spec: d.expected, qemu: d.observed, failingChecks: d.blamed.length, witness: d.witness ? { check: d.witness.check.id, failure: d.witness.firstFailure } : undefined })),
+      untestable: why.untestable.map((r) => ({ check: r.check.id, reason: r.untestable })),
+      unexplained: why.unexplained.map((u) => ({ check: u.result.check.id, predicted: u.predicted, passed: u.result.passed })),
+      wallMs: { qemu: Math.round(qemuWall), emulator: Math.round(emulatorRuns.wallMs), profile: { qemu: Math.round(selected.wallMs), emulator: Math.round(emulatorSelected.wallMs) } },
+      emulatorFailures,
+    }));
+  } else {
+    io.out('');
+    io.out(`Profile fingerprint of ${peer} (checks of each profile's pack that pass):`);
+    for (const r of peerRuns) io.out(`  ${r.profile.padEnd(8)} ${`${r.paths.passed}/${r.paths.total}`.padStart(7)} paths  ${`${r.rules.passed}/${r.rules.total}`.padStart(5)} rule checks`);
+    io.out(`best match: ${best.profile}${passesAll(best) ? ' (every path and rule check passes)' : ` (${best.results.filter((r) => !r.passed).length} checks fail)`}`);
+    io.out('');
+    io.out(`Divergences of ${peer} from the spec profile (${specRun.results.filter((r) => !r.passed).length} failing checks of the spec pack, explained by the ${best.profile} profile's knobs):`);
+    shown.forEach((d, i) => {
+      io.out(`  ${i + 1}. ${KNOB_TOPIC[d.knob]} (${[...new Set(d.rules.map((r) => r.clause))].join('; ')})`);
+      io.out(`     spec: ${d.expected}`);
+      io.out(`     ${peer}: ${d.observed}`);
+      io.out(`     ${d.blamed.length} failing check${d.blamed.length === 1 ? '' : 's'}; e.g. ${d.witness ? `${checkRef(d.witness)}: ${d.witness.firstFailure}` : '—'}`);
+    });
+    if (why.untestable.length > 0) io.out(`  not testable on ${peer}: ${why.untestable.length} checks (${why.untestable.map((r) => r.check.id).join(', ')}): ${why.untestable[0]!.untestable}`);
+    if (why.unexplained.length > 0) {
+      io.out(`  unexplained (${why.unexplained.length}): the knobs of ${best.profile} do not predict these results:`);
+      for (const u of why.unexplained) io.out(`    ${checkRef(u.result)}: predicted ${u.predicted}, ${u.result.passed ? 'passed' : `failed: ${u.result.firstFailure}`}`);
+    }
+    io.out('');
+    if (emulatorFailures.length > 0) io.out(`emulator: ${emulatorFailures.length} checks of its own packs fail: ${emulatorFailures.join(', ')}`);
+    io.out(`wall time, full pack (${PROFILE_NAMES.length} profiles: ${totalPaths} paths, ${totalRules} rule checks): ${seconds(qemuWall)} on ${peer}, ${seconds(emulatorRuns.wallMs)} on the emulator`);
+    io.out(`wall time, ${profile} pack (${selected.paths.total} paths, ${selected.rules.total} rule checks): ${seconds(selected.wallMs)} on ${peer}, ${seconds(emulatorSelected.wallMs)} on the emulator`);
+  }
+  if (options.doc !== undefined) {
+    const text = renderConformanceDoc({ peer: peerMajorMinor(peer), peerRuns, emulatorSpec: emulatorRuns.runs.find((r) => r.profile === 'spec')! });
+    try {
+      await writeFile(options.doc, text);
+    } catch (e) {
+      throw new UsageError(`--doc ${options.doc}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    io.err(`wrote ${options.doc}`);
+  }
+  io.out(`${selected.results.length - failed} passed, ${failed} failed`);
   return failed > 0 ? 1 : 0;
 }
 

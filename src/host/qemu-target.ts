@@ -1,8 +1,9 @@
 // QEMU's NVMe controller as a scenario target: one QEMU process per scenario, started with the scenario's
 // namespaces in one NVM subsystem, driven by the same NvmeHost as the emulator. QEMU has no namespace-change
-// fault, so a change is made the way a management host makes one: Namespace Attachment (NVMe Base 2.0 §5.6),
+// fault, so a change is made the way a management host makes one: Namespace Attachment (NVMe Base 2.0 §5.23),
 // detaching an attached namespace or attaching a detached one, which makes QEMU 7.2 record the NSID in its Changed
 // Namespace List and queue a Namespace Attribute Changed notice (docs/qemu-observations.md c, e).
+import { spawn } from 'node:child_process';
 import { Status } from '../spec/constants.ts';
 import { NvmeHost } from './nvme-host.ts';
 import { startQemu, type QemuOptions } from './qemu-transport.ts';
@@ -23,6 +24,36 @@ export function qemuNamespaceProblem(scenario: Scenario): string | undefined {
   const bad = scenario.controller.namespaces.filter((ns) => ns.nsid < 1 || ns.nsid > QEMU_MAX_NSID);
   if (bad.length > 0) return `QEMU 7.2 allows NSIDs 1..${QEMU_MAX_NSID}; this scenario declares ${bad.map((ns) => ns.nsid).join(', ')}`;
   return undefined;
+}
+
+/** Why QEMU cannot carry a scenario out (a declared NSID it cannot have, or a change of an undeclared NSID), or
+ * undefined. The target reports the same thing as a failed check when the scenario runs. */
+export function qemuCannotRun(scenario: Scenario): string | undefined {
+  const problem = qemuNamespaceProblem(scenario);
+  if (problem) return problem;
+  const declared = new Set(scenario.controller.namespaces.map((ns) => ns.nsid));
+  for (const step of scenario.steps) {
+    if (step.do !== 'namespaceChange') continue;
+    for (let nsid = step.nsid; nsid < step.nsid + step.count; nsid++) {
+      if (!declared.has(nsid)) return `namespaceChange ${step.nsid}${step.count > 1 ? `..${step.nsid + step.count - 1}` : ''}: QEMU can only attach or detach a declared namespace, and its NSIDs stop at ${QEMU_MAX_NSID}`;
+    }
+  }
+  return undefined;
+}
+
+/** `QEMU 7.2.22`, from `--version` of the binary startQemu uses (NVME_ACTORS_QEMU or qemu-system-x86_64). */
+export function qemuVersion(binary: string = process.env.NVME_ACTORS_QEMU || 'qemu-system-x86_64'): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let out = '';
+    const child = spawn(binary, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (out += chunk));
+    child.once('error', () => resolve(undefined));
+    child.once('close', (code) => {
+      const m = /version (\d+\.\d+(?:\.\d+)?)/.exec(out);
+      resolve(code === 0 && m ? `QEMU ${m[1]}` : undefined);
+    });
+  });
 }
 
 export function makeQemuTarget(options: QemuTargetOptions = {}): TargetFactory {
@@ -55,7 +86,8 @@ export function makeQemuTarget(options: QemuTargetOptions = {}): TargetFactory {
       let sel: 'attach' | 'detach' = isAttached ? 'detach' : 'attach';
       let c = await host.namespaceAttachment(nsid, sel, [cntlid]);
       // If the bookkeeping was wrong (1/18h already attached, 1/1Ah not attached): do the other one.
-      if (Status.equals(c.status, Status.NAMESPACE_ALREADY_ATTACHED) || Status.equals(c.status, Status.NAMESPACE_NOT_ATTACHED)) {
+      const is = (s: Status): boolean => c.status.sct === s.sct && c.status.sc === s.sc; // QEMU sets DNR on both
+      if (is(Status.NAMESPACE_ALREADY_ATTACHED) || is(Status.NAMESPACE_NOT_ATTACHED)) {
         sel = sel === 'attach' ? 'detach' : 'attach';
         c = await host.namespaceAttachment(nsid, sel, [cntlid]);
       }

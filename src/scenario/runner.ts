@@ -174,7 +174,8 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
         const settled = change.then(
           ({ receipt, via }) => {
             add({ kind: 'receipt', nsid: last, count: step.count, outcome: receipt?.outcome ?? 'done', ...(receipt?.aen ? { aen: { cid: receipt.aen.cid, dw0: hex32(receipt.aen.dw0) } } : {}), ...(via ? { via } : {}) });
-            if (step.outcome) verdict(index, receipt?.outcome === step.outcome, `namespaceChange ${last} receipt ${receipt?.outcome ?? 'none'}${receipt?.outcome === step.outcome ? '' : `, expected ${step.outcome}`}`);
+            if (step.outcome && !receipt && via) verdict(index, false, `namespaceChange ${last}: the ${target.name} gives no receipt (the change was made with ${via}), expected ${step.outcome}`);
+            else if (step.outcome) verdict(index, receipt?.outcome === step.outcome, `namespaceChange ${last} receipt ${receipt?.outcome ?? 'none'}${receipt?.outcome === step.outcome ? '' : `, expected ${step.outcome}`}`);
           },
           (e: Error) => {
             add({ kind: 'note', message: `namespaceChange ${step.nsid}${step.count > 1 ? `..${last}` : ''}: ${e.message}` });

@@ -58,12 +58,29 @@ describe('nvme-actors', () => {
     [['run', 'no-such-file.json'], /^nvme-actors: no-such-file.json: no such file or directory$/],
     [['conformance', '--profile', 'nvmet'], /^nvme-actors: --profile nvmet: expected one of spec, qemu, openvmm$/],
     [['conformance', '--target', 'real'], /^nvme-actors: --target real: expected emulator or qemu$/],
+    [['conformance', '--doc', 'x.md'], /^nvme-actors: --doc: needs --target qemu/],
   ])('bad arguments %j: exit 2, one line', async (argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);
     expect(r.err).toHaveLength(1);
     expect(r.err[0]).toMatch(message);
     expect(r.err[0]).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['run', 'examples/seed-namespace-change.json', '--target', 'qemu'],
+    ['conformance', '--target', 'qemu'],
+  ])('QEMU missing (%s … --target qemu): exit 3, one line saying how to install it', async (...argv) => {
+    const saved = process.env.NVME_ACTORS_QEMU;
+    process.env.NVME_ACTORS_QEMU = '/nonexistent/qemu-system-x86_64';
+    try {
+      const r = await cli(...argv);
+      expect(r.code).toBe(3);
+      expect(r.err).toEqual(['nvme-actors: /nonexistent/qemu-system-x86_64 not found: install it with `apt-get install -y --no-install-recommends qemu-system-x86` or set NVME_ACTORS_QEMU']);
+    } finally {
+      if (saved === undefined) delete process.env.NVME_ACTORS_QEMU;
+      else process.env.NVME_ACTORS_QEMU = saved;
+    }
   });
 
   it('a bad scenario file: exit 2 with the JSON path of the fault', async () => {
