@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Status } from '../spec/constants.ts';
 import { NvmeHost } from './nvme-host.ts';
-import { startQemu, type QemuOptions } from './qemu-transport.ts';
+import { defaultBinary, startQemu, type QemuOptions } from './qemu-transport.ts';
 import { UnsupportedStepError, type Target, type TargetFactory } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
 
@@ -42,7 +42,7 @@ export function qemuCannotRun(scenario: Scenario): string | undefined {
 }
 
 /** `QEMU 7.2.22`, from `--version` of the binary startQemu uses (NVME_ACTORS_QEMU or qemu-system-x86_64). */
-export function qemuVersion(binary: string = process.env.NVME_ACTORS_QEMU || 'qemu-system-x86_64'): Promise<string | undefined> {
+export function qemuVersion(binary: string = defaultBinary()): Promise<string | undefined> {
   return new Promise((resolve) => {
     let out = '';
     const child = spawn(binary, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });

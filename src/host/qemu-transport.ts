@@ -138,7 +138,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 }
 
-function defaultBinary(): string {
+/** The QEMU binary startQemu runs: NVME_ACTORS_QEMU, else qemu-system-x86_64. */
+export function defaultBinary(): string {
   return process.env.NVME_ACTORS_QEMU || DEFAULT_BINARY;
 }
 

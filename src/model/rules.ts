@@ -30,7 +30,8 @@ export const KNOBS: readonly Knob[] = [
   'supportsKeepAlive',
 ];
 
-const statusText = (s: Status): string => `${s.sct.toString(16)}/${s.sc.toString(16).padStart(2, '0').toUpperCase()}h`;
+/** "1/05h": the scenario form of a status, without DNR (compared separately). */
+const statusText = (s: Status): string => Status.format({ ...s, dnr: false });
 const withDnr = (s: Status): string => `${statusText(s)}${s.dnr ? ' with DNR' : ', no DNR'}`;
 const hex = (n: number): string => `${(n >>> 0).toString(16).toUpperCase()}h`;
 

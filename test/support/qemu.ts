@@ -3,7 +3,7 @@
 // starts has its disk images in a temporary directory named nvme-actors-qemu-*, which shows in its command line.
 import { readdirSync, readFileSync } from 'node:fs';
 import { it } from 'vitest';
-import { qemuAvailable } from '../../src/host/qemu-transport.ts';
+import { defaultBinary, qemuAvailable } from '../../src/host/qemu-transport.ts';
 
 export interface QemuGate {
   readonly available: boolean;
@@ -12,14 +12,12 @@ export interface QemuGate {
   readonly reason: string;
 }
 
-const binary = (): string => process.env.NVME_ACTORS_QEMU || 'qemu-system-x86_64';
-
 export async function qemuGate(): Promise<QemuGate> {
   const available = await qemuAvailable();
   const required = process.env.NVME_ACTORS_REQUIRE_QEMU === '1';
   const reason = available
     ? ''
-    : `${binary()} cannot be run: install it with \`apt-get install -y --no-install-recommends qemu-system-x86\` or set NVME_ACTORS_QEMU` +
+    : `${defaultBinary()} cannot be run: install it with \`apt-get install -y --no-install-recommends qemu-system-x86\` or set NVME_ACTORS_QEMU` +
       (required ? ' (NVME_ACTORS_REQUIRE_QEMU=1: a missing QEMU is a failure)' : '; set NVME_ACTORS_REQUIRE_QEMU=1 to make this a failure instead of a skip');
   return { available, required, reason };
 }
