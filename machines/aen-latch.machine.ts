@@ -81,7 +81,7 @@ export const aenLatchMachine = setup({
     storeAec: enqueueActions(({ event, enqueue }) => {
       if (event.type !== 'aec.set') return;
       enqueue.assign({ aec: event.value >>> 0 });
-      enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, event.value >>> 0));
+      enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS)); // DW0 reserved: AEC defines no completion value (§5.27)
     }),
     replyAec: sendTo(({ system }) => system.get('adminQueue'), ({ context }) => latchReplied(Status.SUCCESS, context.aec)),
     abortParkedAer: enqueueActions(({ context, event, enqueue }) => {

@@ -2,7 +2,7 @@
 // emulator under the `qemu` profile and QEMU 7.2 through qtest. Both must meet every expectation, and what each
 // controller answered must be the same: per tag, in arrival order, the status (SCT, SC, DNR) and DW0 of every
 // completion, and the contents of every Changed Namespace List read (one known difference, Set Features DW0, is
-// named below and pinned by an it.fails). One QEMU per scenario, one at a time.
+// named below, now fixed). One QEMU per scenario, one at a time.
 import { afterAll, describe, expect, it } from 'vitest';
 import { packChecks } from '../../src/model/fingerprint.ts';
 import { SPEC_RULES } from '../../src/model/rules.ts';
@@ -14,11 +14,9 @@ import { liveQemuProcesses } from '../../src/host/qemu-transport.ts';
 import { AdminOpcode } from '../../src/spec/constants.ts';
 import { declareQemuGate, qemuChildrenOf, qemuGate } from '../support/qemu.ts';
 
-/** Known difference, not the `qemu` profile's to fix: this emulator answers Set Features 0Bh with the value set in
- * DW0 (the AEN latch's `storeAec` replies `event.value`); QEMU 7.2 answers DW0 = 0, as NVMe Base 2.0 §5.27 leaves
- * DW0 reserved for features that define no completion value (AEC defines none). Fixing it means changing
- * `storeAec` in machines/aen-latch.machine.ts to reply DW0 0; the `it.fails` below notices when that happens. */
-const SET_FEATURES_DW0_DIFFERS = true;
+/** Set Features 0Bh DW0 used to differ (the emulator echoed the value; QEMU 7.2 answers 0, as NVMe Base 2.0 §5.27
+ * leaves DW0 reserved for features that define no completion value). Fixed in the latch's `storeAec`; compared. */
+const SET_FEATURES_DW0_DIFFERS = false;
 
 /** What the controller answered, per tag and in arrival order; the host's own commands (tag null) are left out. */
 function answers(result: ScenarioResult, options: { setFeaturesDw0?: boolean } = {}): string[] {
@@ -57,7 +55,7 @@ if (declareQemuGate(gate, 'differential qemu pack')) {
       expect(answers(onQemu, compare)).toEqual(answers(onEmulator, compare));
     });
 
-    it.fails('Set Features 0Bh: the emulator answers DW0 0, as QEMU does (fails until storeAec is fixed)', async () => {
+    it('Set Features 0Bh: the emulator answers DW0 0, as QEMU does', async () => {
       const scenario = parseScenario(SPEC_RULES.find((r) => r.id === 'aec-default')!.check(qemu)!);
       const [onEmulator, onQemu] = [await runScenario(scenario, emulatorTarget), await runScenario(scenario, qemuTarget)];
       expect(answers(onEmulator)).toEqual(answers(onQemu));

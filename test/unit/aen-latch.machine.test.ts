@@ -248,10 +248,10 @@ describe('aenLatchMachine: Get Log Page 04h and RAE (§5.16)', () => {
 });
 
 describe('aenLatchMachine: Asynchronous Event Configuration (§5.27.1.9)', () => {
-  it('aec.set stores the value and echoes it in DW0; aec.get returns it', () => {
+  it('aec.set stores the value (DW0 reserved: 0, as QEMU answers); aec.get returns it', () => {
     const set = send(online(), { type: 'aec.set', value: 0x300 });
     expect(set.s.context.aec).toBe(0x300);
-    expect(set.sent).toEqual([{ type: 'latch.replied', status: Status.SUCCESS, dw0: 0x300 }]);
+    expect(set.sent).toEqual([{ type: 'latch.replied', status: Status.SUCCESS, dw0: 0 }]);
     const get = send(set.s, { type: 'aec.get' });
     expect(get.sent).toEqual([{ type: 'latch.replied', status: Status.SUCCESS, dw0: 0x300 }]);
   });
@@ -264,7 +264,7 @@ describe('aenLatchMachine: Asynchronous Event Configuration (§5.27.1.9)', () =>
     const enabled = send(pending.s, { type: 'aec.set', value: 0x100 });
     expect(enabled.s.value).toEqual({ online: 'posted' });
     expect(enabled.sent).toEqual([
-      { type: 'latch.replied', status: Status.SUCCESS, dw0: 0x100 },
+      { type: 'latch.replied', status: Status.SUCCESS, dw0: 0 },
       { type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: NOTICE_DW0 },
     ]);
   });
