@@ -8,6 +8,8 @@ import { parseScenarioFile, ScenarioError, type Scenario } from './scenario/sche
 import { buildPack, runConformance, type ConformanceRow } from './model/conformance.ts';
 import { getProfile, PROFILE_NAMES, type ProfileName } from './profiles/profiles.ts';
 import { generatePaths } from './model/generate.ts';
+import { DIAGRAM_FORMATS, isDiagramFormat, renderDiagram } from './diagram/diagram.ts';
+import { machineNames } from './diagram/machines.ts';
 import { emulatorTarget, runScenario, type TargetFactory } from './scenario/runner.ts';
 import { formatResult } from './scenario/trace-format.ts';
 import { qemuCannotRun, qemuTarget, qemuVersion } from './host/qemu-target.ts';
@@ -30,12 +32,25 @@ Usage: nvme-actors <command> [options]
 
 Commands:
   conformance       generate tests from the AEN/log-page chart, replay them, print a table and totals
+  diagram           draw a statechart as Mermaid, Graphviz dot, SVG or JSON
   coverage          states and transitions of the chart covered by the generated paths, per profile
   paths             write the generated tests as a conformance pack of scenario files
   run FILE|DIR...   run scenario files (or packs) against a controller and print their traces
 
 Run 'nvme-actors <command> --help' for a command's options.
 Example: nvme-actors conformance --profile spec`,
+  diagram: `Usage: nvme-actors diagram [--machine NAME] [--format mermaid|dot|svg|json] [--out FILE]
+
+Draws a statechart from its definition (nothing is downloaded: SVG comes from Graphviz compiled to WebAssembly).
+Without --machine, every machine is drawn (mermaid and dot only; svg and json need one machine).
+
+Options:
+  --machine NAME    controller, admin-queue, aen-latch, aen-log-page
+  --format F        mermaid (default), dot, svg, json
+  --out FILE        write there instead of standard output
+  -h, --help        this help
+
+Example: nvme-actors diagram --machine aen-latch --format svg --out aen-latch.svg`,
   coverage: `Usage: nvme-actors coverage [--json]
 
 Generates the chart's paths for every profile and prints which states and transitions they cover, computed from
@@ -176,6 +191,36 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
   io.out(values.json ? JSON.stringify({ kind: 'total', passed, failed }) : `${passed} passed, ${failed} failed`);
   return failed > 0 ? 1 : 0;
+}
+
+async function diagramCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { machine: { type: 'string' }, format: { type: 'string', default: 'mermaid' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.out(HELP.diagram!);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`diagram: unexpected argument '${positionals[0]}'`);
+  const format = values.format!;
+  if (!isDiagramFormat(format)) throw new UsageError(`--format ${format}: expected one of ${DIAGRAM_FORMATS.join(', ')}`);
+  if (values.machine !== undefined && !machineNames.includes(values.machine)) throw new UsageError(`--machine ${values.machine}: expected one of ${machineNames.join(', ')}`);
+  if (values.machine === undefined && (format === 'svg' || format === 'json')) throw new UsageError(`--format ${format} draws one machine: add --machine (${machineNames.join(', ')})`);
+  const names = values.machine === undefined ? machineNames : [values.machine];
+  const parts: string[] = [];
+  for (const name of names) parts.push(names.length > 1 ? `%% ${name}\n${await renderDiagram(name, format)}` : await renderDiagram(name, format));
+  const text = parts.join('\n\n');
+  if (values.out) {
+    try {
+      await writeFile(values.out, text.endsWith('\n') ? text : `${text}\n`);
+    } catch (e) {
+      throw new UsageError(`--out ${values.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  } else io.out(text.trimEnd());
+  return 0;
 }
 
 async function coverageCommand(args: string[], io: CliIo): Promise<number> {
@@ -397,8 +442,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     if (command === 'run') return await runCommand(rest, io);
     if (command === 'paths') return await pathsCommand(rest, io);
     if (command === 'coverage') return await coverageCommand(rest, io);
+    if (command === 'diagram') return await diagramCommand(rest, io);
     if (command === 'conformance') return await conformanceCommand(rest, io);
-    throw new UsageError(`unknown command '${command}': expected conformance, coverage, paths or run (see nvme-actors --help)`);
+    throw new UsageError(`unknown command '${command}': expected conformance, coverage, diagram, paths or run (see nvme-actors --help)`);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {
       io.err(`nvme-actors: ${e.message}`);

@@ -83,6 +83,19 @@ describe('nvme-actors', () => {
     }
   });
 
+  it('draws a machine as Mermaid and as SVG', async () => {
+    const mermaid = await cli('diagram', '--machine', 'aen-latch');
+    expect(mermaid.code).toBe(0);
+    expect(mermaid.out[0]).toMatch(/^stateDiagram-v2/);
+    expect(mermaid.out.join('\n')).toContain('posted');
+    const svg = await cli('diagram', '--machine', 'controller', '--format', 'svg');
+    expect(svg.code).toBe(0);
+    expect(svg.out.join('\n')).toMatch(/<svg[\s\S]*shutdownComplete[\s\S]*<\/svg>/);
+    const bad = await cli('diagram', '--machine', 'nope');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toEqual(['nvme-actors: --machine nope: expected one of controller, admin-queue, aen-latch, aen-log-page']);
+  });
+
   it('a bad scenario file: exit 2 with the JSON path of the fault', async () => {
     const file = join(await tmp(), 'bad.json');
     await writeFile(file, JSON.stringify({ steps: [{ do: 'enable' }, { do: 'expect', tag: 'never', status: 'success' }] }));
