@@ -104,6 +104,9 @@ export function makeQemuTarget(options: QemuTargetOptions = {}): TargetFactory {
       // 'aen' is met as 'processed': QEMU 7.2 posts the AEN before the attachment command's own completion.
       namespaceChange: (nsid) => namespaceChange(nsid),
       changesUseHostQueue: true,
+      fault: () => {
+        throw new UnsupportedStepError('QEMU has no fault injection (fault steps need the emulator target)');
+      },
       close: () => host.close(),
     };
     return target;

@@ -8,7 +8,8 @@ import { HostError, NvmeHost, type CommandSpec, type CompletionRecord } from '..
 import { EmulatorTransport } from '../host/emulator-transport.ts';
 import { createController, type ControllerOptions } from '../emulator.ts';
 import type { NamespaceChangeReceipt } from '../faults/namespace-change.ts';
-import { REGISTER_NAMES, type CommandDecl, type Scenario, type Step } from './schema.ts';
+import { FaultConfigError, matchCommand, type CompletionBehaviour, type SubmissionBehaviour } from '../faults/admin-faults.ts';
+import { REGISTER_NAMES, type CommandDecl, type FaultSpec, type FaultStep, type Scenario, type Step } from './schema.ts';
 
 export type TraceRecord =
   | { kind: 'submit'; tag: string; cid: number; opcode: number }
@@ -40,7 +41,16 @@ export interface Target {
   /** The change is made with commands on the host's own admin queue (QEMU: Namespace Attachment). The host driver
    * polls for one caller at a time, so the runner finishes such a change before it goes on to the next step. */
   readonly changesUseHostQueue?: boolean;
+  /** A `fault` step (docs/scenarios.md): set the faultActive switch and/or add the fault, returning its handle.
+   * Absent, or throwing UnsupportedStepError, on a target without fault injection (QEMU): the step fails. */
+  fault?(step: FaultStep): ScenarioFaultHandle | undefined;
   close(): Promise<void>;
+}
+
+/** What `expectFault` checks: the fault's handle (docs/faults.md). */
+export interface ScenarioFaultHandle {
+  readonly fired: Promise<void>;
+  readonly count: number;
 }
 export type TargetFactory = (scenario: Scenario) => Promise<Target>;
 
@@ -62,12 +72,31 @@ export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachin
       host,
       namespaceChange: async (nsid, until) => ({ receipt: await controller.faults.namespace.notifyChange(nsid, { until }) }),
       namespaceChanges: async (nsids, until) => ({ receipts: await controller.faults.namespace.notifyChanges(nsids, { until }) }),
+      fault: (step) => {
+        const f = step.fault;
+        let handle: ScenarioFaultHandle | undefined;
+        if (f?.on === 'enable') handle = controller.faults.enable(f.behaviour);
+        else if (f?.on === 'submission') handle = controller.faults.admin.submission(matchCommand(f.match), f.behaviour as SubmissionBehaviour);
+        else if (f?.on === 'completion') handle = controller.faults.admin.completion(matchCommand(f.match), f.behaviour as CompletionBehaviour);
+        if (step.active !== undefined) controller.faults.active = step.active;
+        return handle;
+      },
       close: () => host.close(),
     };
   };
 }
 
 export const emulatorTarget: TargetFactory = makeEmulatorTarget();
+
+const opcodeHex = (op: number): string => `${op.toString(16).padStart(2, '0').toUpperCase()}h`;
+
+/** `completion update on opcode=06h cdw10=0x1` */
+export function describeFault(f: FaultSpec): string {
+  const kind = f.behaviour.kind;
+  if (f.on === 'enable') return `enable ${kind}${kind === 'delay' ? ` ${(f.behaviour as { ms: number }).ms} ms` : ''}`;
+  const match = Object.entries(f.match).map(([k, v]) => (k === 'opcode' ? `opcode=${opcodeHex(v!)}` : `${k}=${hex32(v!)}`));
+  return `${f.on} ${kind}${kind === 'delay' ? ` ${(f.behaviour as { ms: number }).ms} ms` : ''} on ${match.length ? match.join(' ') : 'every command'}`;
+}
 
 /** Build the SQE fields and data of a scenario command. `cidOf` resolves an Abort's tag. */
 export async function buildCommand(decl: CommandDecl, cidOf: (tag: string) => number, controllerId: () => Promise<number>): Promise<CommandSpec> {
@@ -140,13 +169,66 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
   let cntlid: number | undefined;
   const controllerId = async (): Promise<number> => (cntlid ??= (await host.identifyController()).cntlid);
   const receipts: Promise<void>[] = [];
+  const faultHandles = new Map<string, ScenarioFaultHandle>();
+  let faultsActive = false;
+  let enableFaultArmed = false;
 
   const runStep = async (step: Step, index: number): Promise<void> => {
     switch (step.do) {
       case 'enable':
-        await host.enable({ queueSize: step.queueSize });
+        try {
+          await host.enable({ queueSize: step.queueSize });
+        } catch (e) {
+          // With an enable fault armed, a controller that does not become ready is the point: note it and go on
+          // (expectFault and expectRegister check the effect).
+          if (!(e instanceof HostError) || !(enableFaultArmed && faultsActive)) throw e;
+          add({ kind: 'note', message: `enable with an enable fault armed: ${e.message}` });
+          return;
+        }
         add({ kind: 'lifecycle', action: 'enable' });
         return;
+      case 'fault': {
+        const what = `fault${step.tag ? ` ${step.tag}` : ''}`;
+        const described = [step.fault ? describeFault(step.fault) : undefined, step.active === undefined ? undefined : `faultActive ${step.active}`].filter(Boolean).join(', ');
+        if (!target.fault) {
+          verdict(index, false, `${what} (${described}) not carried out: the ${target.name} target has no fault injection`);
+          return;
+        }
+        let handle: ScenarioFaultHandle | undefined;
+        try {
+          handle = target.fault(step);
+        } catch (e) {
+          if (!(e instanceof UnsupportedStepError) && !(e instanceof FaultConfigError)) throw e;
+          verdict(index, false, `${what} (${described}) not carried out on the ${target.name}: ${e.message}`);
+          return;
+        }
+        if (handle && step.tag) faultHandles.set(step.tag, handle);
+        if (step.active !== undefined) faultsActive = step.active;
+        if (step.fault?.on === 'enable') enableFaultArmed = true;
+        add({ kind: 'note', message: `${what}: ${described}` });
+        return;
+      }
+      case 'expectFault': {
+        const handle = faultHandles.get(step.tag);
+        if (!handle) {
+          verdict(index, false, `expectFault ${step.tag}: the fault was not set up on the ${target.name}`);
+          return;
+        }
+        // Let the controller work first (a completion fault fires when the command completes); wait for a fault
+        // expected to fire up to timeoutMs.
+        await host.poll();
+        const deadline = Date.now() + (step.timeoutMs ?? (step.fired || (step.count ?? 0) > 0 ? host.timeoutMs : 0));
+        const want = step.count ?? 1;
+        while ((step.fired === true || step.count !== undefined) && handle.count < want && Date.now() < deadline) {
+          await host.transport.wait(1);
+          await host.poll();
+        }
+        const problems: string[] = [];
+        if (step.fired !== undefined && (handle.count > 0) !== step.fired) problems.push(step.fired ? 'never fired' : `fired ${handle.count} time${handle.count === 1 ? '' : 's'}, expected not to`);
+        else if (step.count !== undefined && handle.count !== step.count) problems.push(`fired ${handle.count} time${handle.count === 1 ? '' : 's'}, expected ${step.count}`);
+        verdict(index, problems.length === 0, `expectFault ${step.tag}${problems.length ? `: ${problems.join('; ')}` : ` fired ${handle.count} time${handle.count === 1 ? '' : 's'}`}`);
+        return;
+      }
       case 'disable':
         await host.disable();
         add({ kind: 'lifecycle', action: 'disable' });

@@ -1,6 +1,7 @@
 // Scenario files (../shared/SCENARIOS.md): the types and a validator that names the JSON path of the first bad
 // field and what was expected there. Numbers may be JSON numbers or hex strings ("0x1f"). Extensions beyond the
-// contract (documented in docs/scenarios.md): `namespaceChange.count` and `.outcome`, `expect.timeoutMs`.
+// contract (documented in docs/scenarios.md): `namespaceChange.count` and `.outcome`, `expect.timeoutMs`, the
+// `fault` and `expectFault` steps.
 import { AdminOpcode, Status } from '../spec/constants.ts';
 import { PROFILE_NAMES, type ProfileName } from '../profiles/profiles.ts';
 
@@ -25,7 +26,37 @@ export interface CommandDecl {
 
 export type StatusExpectation = { readonly sct: number; readonly sc: number; readonly label: string };
 
+/** SQE fields a fault matches on (each named field compared exactly; `{}` matches every command). */
+export type FaultMatchDecl = Readonly<Partial<Record<'opcode' | 'nsid' | 'cdw2' | 'cdw3' | 'cdw10' | 'cdw11' | 'cdw12' | 'cdw13' | 'cdw14' | 'cdw15', number>>>;
+
+export type FaultSpec =
+  | {
+      readonly on: 'submission';
+      readonly match: FaultMatchDecl;
+      readonly behaviour:
+        | { readonly kind: 'update'; readonly command: Readonly<Record<string, number>> }
+        | { readonly kind: 'drop' }
+        | { readonly kind: 'delay'; readonly ms: number }
+        | { readonly kind: 'verify' };
+    }
+  | {
+      readonly on: 'completion';
+      readonly match: FaultMatchDecl;
+      readonly behaviour:
+        | { readonly kind: 'update'; readonly completion: { readonly status?: { readonly sct: number; readonly sc: number; readonly dnr: boolean }; readonly dw0?: number; readonly cid?: number } }
+        | { readonly kind: 'drop' }
+        | { readonly kind: 'delay'; readonly ms: number }
+        | { readonly kind: 'customPayload'; readonly data: Uint8Array }
+        | { readonly kind: 'verify' };
+    }
+  | { readonly on: 'enable'; readonly behaviour: { readonly kind: 'delay'; readonly ms: number } | { readonly kind: 'neverReady' } | { readonly kind: 'fatal' } };
+
+/** `{do: "fault"}`: set the faultActive switch (`active`), add a fault under `tag` (`fault`), or both. */
+export type FaultStep = { readonly do: 'fault'; readonly tag?: string; readonly active?: boolean; readonly fault?: FaultSpec };
+
 export type Step =
+  | FaultStep
+  | { readonly do: 'expectFault'; readonly tag: string; readonly fired?: boolean; readonly count?: number; readonly timeoutMs?: number }
   | { readonly do: 'enable'; readonly queueSize: number }
   | { readonly do: 'disable' }
   | { readonly do: 'shutdown' }
@@ -151,7 +182,7 @@ export function parseScenarioFile(text: string, file?: string): Scenario[] {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ScenarioError('$', `valid JSON (${(e as Error).message})`, file);
+    throw new ScenarioError('$', `valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`, file);
   }
   if (isObject(json) && json.kind === 'nvme-actors.pack') {
     const r = new Reader(file);
@@ -171,7 +202,8 @@ export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   const controller = parseController(r, root.controller, at);
   if (!Array.isArray(root.steps) || root.steps.length === 0) r.fail(`${at}.steps`, 'a non-empty array of steps', root.steps);
   const tags = new Set<string>();
-  const steps = (root.steps as Json[]).map((s, i) => parseStep(r, s, `${at}.steps[${i}]`, tags, controller.namespaces));
+  const faultTags = new Set<string>();
+  const steps = (root.steps as Json[]).map((s, i) => parseStep(r, s, `${at}.steps[${i}]`, tags, controller.namespaces, faultTags));
   return { name, profile, controller, steps };
 }
 
@@ -205,7 +237,7 @@ function parseController(r: Reader, v: Json, at: string): Scenario['controller']
 
 function parseStatus(r: Reader, v: Json, path: string): StatusExpectation {
   if (typeof v === 'string') {
-    const named = STATUS_NAMES[v];
+    const named = Object.hasOwn(STATUS_NAMES, v) ? STATUS_NAMES[v] : undefined;
     if (named) return { sct: named.sct, sc: named.sc, label: v };
     const m = /^([0-7])\/([0-9a-f]{1,2})h$/i.exec(v);
     if (m) return { sct: Number.parseInt(m[1]!, 16), sc: Number.parseInt(m[2]!, 16), label: v };
@@ -216,10 +248,7 @@ function parseStatus(r: Reader, v: Json, path: string): StatusExpectation {
 function parseCommand(r: Reader, v: Json, path: string, tags: Set<string>): CommandDecl {
   if (!isObject(v)) r.fail(path, 'a command object with an opcode', v);
   const o = v as Record<string, Json>;
-  if (o.opcode === undefined) r.fail(`${path}.opcode`, `an opcode name (${Object.keys(OPCODE_NAMES).join(', ')}) or a number 0..255`);
-  const opcode = typeof o.opcode === 'string' && !/^0x|h$/i.test(o.opcode) && !(o.opcode in OPCODE_NAMES)
-    ? r.fail(`${path}.opcode`, `an opcode name (${Object.keys(OPCODE_NAMES).join(', ')}) or a number 0..255`, o.opcode)
-    : typeof o.opcode === 'string' && o.opcode in OPCODE_NAMES ? OPCODE_NAMES[o.opcode]! : r.number(o.opcode, `${path}.opcode`, 0, 255);
+  const opcode = parseOpcode(r, o.opcode, `${path}.opcode`);
   const named = COMMAND_FIELDS[opcode] ?? [];
   r.object(o, path, ['opcode', ...RAW_FIELDS, ...named]);
   const fields: Record<string, number | boolean | string | number[]> = {};
@@ -250,9 +279,95 @@ function parseCommand(r: Reader, v: Json, path: string, tags: Set<string>): Comm
   return { opcode, fields };
 }
 
-function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespaces: readonly NamespaceDecl[]): Step {
+const OPCODE_EXPECTED = `an opcode name (${Object.keys(OPCODE_NAMES).join(', ')}) or a number 0..255`;
+
+function parseOpcode(r: Reader, v: Json, path: string): number {
+  if (v === undefined) r.fail(path, OPCODE_EXPECTED);
+  if (typeof v === 'string' && Object.hasOwn(OPCODE_NAMES, v)) return OPCODE_NAMES[v]!;
+  if (typeof v === 'string' && !/^0x|h$/i.test(v)) r.fail(path, OPCODE_EXPECTED, v);
+  if (typeof v !== 'number' && typeof v !== 'string') r.fail(path, OPCODE_EXPECTED, v);
+  return r.number(v, path, 0, 255);
+}
+
+function parseHexBytes(r: Reader, d: Json, path: string): Uint8Array {
+  if (typeof d !== 'string' || !/^(0x)?([0-9a-f]{2})*$/i.test(d)) r.fail(path, 'a hex string of whole bytes such as "0x0100"', d);
+  const hex = (d as string).replace(/^0x/i, '');
+  return Uint8Array.from(hex.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
+}
+
+const MATCH_FIELDS = ['opcode', 'nsid', 'cdw2', 'cdw3', 'cdw10', 'cdw11', 'cdw12', 'cdw13', 'cdw14', 'cdw15'] as const;
+const UPDATE_FIELDS = ['nsid', 'cdw2', 'cdw3', 'cdw10', 'cdw11', 'cdw12', 'cdw13', 'cdw14', 'cdw15'] as const;
+const FAULT_BEHAVIOURS = {
+  submission: ['update', 'drop', 'delay', 'verify'],
+  completion: ['update', 'drop', 'delay', 'customPayload', 'verify'],
+  enable: ['delay', 'neverReady', 'fatal'],
+} as const;
+
+function parseFaultStep(r: Reader, v: Record<string, Json>, path: string, faultTags: Set<string>): FaultStep {
+  if (v.on === undefined) {
+    r.object(v, path, ['do', 'active', 'on']);
+    if (v.active === undefined) r.fail(`${path}.active`, 'true or false (the faultActive switch), or a fault with "on": "submission", "completion" or "enable"');
+    return { do: 'fault', active: r.boolean(v.active, `${path}.active`) };
+  }
+  const on = r.oneOf(v.on, `${path}.on`, ['submission', 'completion', 'enable'] as const);
+  const behaviours: readonly string[] = FAULT_BEHAVIOURS[on];
+  const kind = v.behaviour === undefined
+    ? r.fail(`${path}.behaviour`, `a ${on} fault behaviour: one of ${behaviours.map((b) => `"${b}"`).join(', ')}`)
+    : r.oneOf(v.behaviour, `${path}.behaviour`, behaviours);
+  const extra = kind === 'delay' ? ['ms'] : kind === 'customPayload' ? ['data'] : kind === 'update' ? [on === 'submission' ? 'command' : 'completion'] : [];
+  const o = r.object(v, path, ['do', 'tag', 'active', 'on', 'behaviour', ...(on === 'enable' ? [] : ['match']), ...extra]);
+  const tag = r.string(o.tag, `${path}.tag`);
+  if (faultTags.has(tag)) r.fail(`${path}.tag`, `a fault tag not used before ("${tag}" already is)`);
+  const active = o.active === undefined ? {} : { active: r.boolean(o.active, `${path}.active`) };
+  const ms = (): number => {
+    if (o.ms === undefined) r.fail(`${path}.ms`, 'a delay in milliseconds 0..600000');
+    return r.number(o.ms, `${path}.ms`, 0, 600000);
+  };
+  let fault: FaultSpec;
+  if (on === 'enable') {
+    fault = { on, behaviour: kind === 'delay' ? { kind, ms: ms() } : { kind: kind as 'neverReady' | 'fatal' } };
+  } else {
+    if (o.match === undefined) r.fail(`${path}.match`, `an object of SQE fields to match (${MATCH_FIELDS.join(', ')}); {} matches every command`);
+    const m = r.object(o.match, `${path}.match`, MATCH_FIELDS);
+    const match: Record<string, number> = {};
+    for (const key of MATCH_FIELDS) {
+      if (m[key] === undefined) continue;
+      match[key] = key === 'opcode' ? parseOpcode(r, m[key], `${path}.match.opcode`) : r.number(m[key], `${path}.match.${key}`, 0, 0xffffffff);
+    }
+    if (kind === 'drop' || kind === 'verify') fault = { on, match, behaviour: { kind } } as FaultSpec;
+    else if (kind === 'delay') fault = { on, match, behaviour: { kind, ms: ms() } } as FaultSpec;
+    else if (kind === 'customPayload') {
+      if (o.data === undefined) r.fail(`${path}.data`, 'a hex string of whole bytes such as "0x0100" (written to the command\'s data buffer)');
+      fault = { on: 'completion', match, behaviour: { kind, data: parseHexBytes(r, o.data, `${path}.data`) } };
+    } else if (on === 'submission') {
+      if (o.command === undefined) r.fail(`${path}.command`, `an object of SQE fields to rewrite (${UPDATE_FIELDS.join(', ')})`);
+      const c = r.object(o.command, `${path}.command`, UPDATE_FIELDS);
+      const command: Record<string, number> = {};
+      for (const key of UPDATE_FIELDS) if (c[key] !== undefined) command[key] = r.number(c[key], `${path}.command.${key}`, 0, 0xffffffff);
+      if (Object.keys(command).length === 0) r.fail(`${path}.command`, `at least one SQE field to rewrite (${UPDATE_FIELDS.join(', ')})`);
+      fault = { on, match, behaviour: { kind: 'update', command } };
+    } else {
+      if (o.completion === undefined) r.fail(`${path}.completion`, 'an object with any of status, dnr, dw0, cid (the completion fields to replace)');
+      const c = r.object(o.completion, `${path}.completion`, ['status', 'dnr', 'dw0', 'cid']);
+      if (c.status === undefined && c.dw0 === undefined && c.cid === undefined) r.fail(`${path}.completion`, 'at least one of status, dw0, cid to replace');
+      if (c.dnr !== undefined && c.status === undefined) r.fail(`${path}.completion.dnr`, 'dnr only together with status');
+      const completion: { status?: { sct: number; sc: number; dnr: boolean }; dw0?: number; cid?: number } = {};
+      if (c.status !== undefined) {
+        const s = parseStatus(r, c.status, `${path}.completion.status`);
+        completion.status = { sct: s.sct, sc: s.sc, dnr: c.dnr === undefined ? false : r.boolean(c.dnr, `${path}.completion.dnr`) };
+      }
+      if (c.dw0 !== undefined) completion.dw0 = r.number(c.dw0, `${path}.completion.dw0`, 0, 0xffffffff);
+      if (c.cid !== undefined) completion.cid = r.number(c.cid, `${path}.completion.cid`, 0, 0xffff);
+      fault = { on, match, behaviour: { kind: 'update', completion } };
+    }
+  }
+  faultTags.add(tag);
+  return { do: 'fault', tag, ...active, fault };
+}
+
+function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespaces: readonly NamespaceDecl[], faultTags: Set<string> = new Set()): Step {
   if (!isObject(v)) r.fail(path, 'a step object with "do"', v);
-  const kinds = ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister'] as const;
+  const kinds = ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault'] as const;
   const kind = r.oneOf((v as Record<string, Json>).do, `${path}.do`, kinds);
   const tagOf = (o: Record<string, Json>, known: boolean): string => {
     const tag = r.string(o.tag, `${path}.tag`);
@@ -260,6 +375,23 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
     return tag;
   };
   switch (kind) {
+    case 'fault':
+      return parseFaultStep(r, v as Record<string, Json>, path, faultTags);
+    case 'expectFault': {
+      const o = r.object(v, path, ['do', 'tag', 'fired', 'count', 'timeoutMs']);
+      const tag = r.string(o.tag, `${path}.tag`);
+      if (!faultTags.has(tag)) r.fail(`${path}.tag`, 'the tag of an earlier fault step', tag);
+      const fired = o.fired === undefined ? undefined : r.boolean(o.fired, `${path}.fired`);
+      const count = o.count === undefined ? undefined : r.number(o.count, `${path}.count`, 0, Number.MAX_SAFE_INTEGER);
+      if (fired !== undefined && count !== undefined && fired !== count > 0) r.fail(`${path}.count`, `a count that agrees with "fired": ${fired} (fired means count > 0)`, o.count);
+      return {
+        do: 'expectFault', tag,
+        ...(fired === undefined && count === undefined ? { fired: true } : {}),
+        ...(fired === undefined ? {} : { fired }),
+        ...(count === undefined ? {} : { count }),
+        ...(o.timeoutMs === undefined ? {} : { timeoutMs: r.number(o.timeoutMs, `${path}.timeoutMs`, 1, 600000) }),
+      };
+    }
     case 'enable': {
       const o = r.object(v, path, ['do', 'queueSize']);
       return { do: 'enable', queueSize: o.queueSize === undefined ? 16 : r.number(o.queueSize, `${path}.queueSize`, 2, 4096) };
@@ -302,10 +434,7 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
         step.changedNamespaces = (o.changedNamespaces as Json[]).map((n, i) => r.number(n, `${path}.changedNamespaces[${i}]`, 1, 0xffffffff));
       }
       if (o.data !== undefined) {
-        const d = o.data;
-        if (typeof d !== 'string' || !/^(0x)?([0-9a-f]{2})*$/i.test(d)) r.fail(`${path}.data`, 'a hex string of whole bytes such as "0x0100"', d);
-        const hex = (d as string).replace(/^0x/i, '');
-        step.data = Uint8Array.from(hex.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
+        step.data = parseHexBytes(r, o.data, `${path}.data`);
       }
       return step;
     }
