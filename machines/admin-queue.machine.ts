@@ -6,6 +6,8 @@
 import { assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
 import type { AdminQueueEvent, CommandFetched } from './events.ts';
 import { latchRequest, routeCommand } from '../src/logic/admin-commands.ts';
+import { doorbellInvalid } from '../src/logic/messages.ts';
+import { AsyncEventInfo } from '../src/spec/constants.ts';
 import type { Profile } from '../src/profiles/profiles.ts';
 import type { Segment } from '../src/device/prp.ts';
 
@@ -71,6 +73,8 @@ export const adminQueueMachine = setup({
       ({ system }) => system.get('aenLatch'),
       ({ event }) => ({ type: 'aer.received' as const, cid: event.type === 'command.fetched' ? event.sqe.cid : 0 }),
     ),
+    /** Invalid Doorbell Write Value (§5.2 Error event, info 01h): the latch reports it to a parked AER. */
+    raiseInvalidDoorbellValue: sendTo(({ system }) => system.get('aenLatch'), () => doorbellInvalid(AsyncEventInfo.ERROR_INVALID_DOORBELL_VALUE)),
     forwardToLatch: sendTo(
       ({ system }) => system.get('aenLatch'),
       ({ event }) => {
@@ -102,7 +106,7 @@ export const adminQueueMachine = setup({
   on: {
     'sq.tail.written': [
       { guard: 'isValidSqTail', actions: 'storeSqTail', description: 'Remembered; fetched once the command in flight is answered.' },
-      { actions: 'reportInvalidDoorbell', description: 'Tail beyond the queue size: Invalid Doorbell Write Value; the write is ignored.' },
+      { actions: ['reportInvalidDoorbell', 'raiseInvalidDoorbellValue'], description: 'Tail beyond the queue size: the write is ignored, the ring is untouched, and an Error event (Invalid Doorbell Write Value, §5.2) is raised.' },
     ],
     'completion.requested': { actions: 'postCompletion' },
   },
@@ -112,7 +116,7 @@ export const adminQueueMachine = setup({
       on: {
         'sq.tail.written': [
           { guard: 'isValidSqTail', actions: ['storeSqTail', 'fetchNextCommand'] },
-          { actions: 'reportInvalidDoorbell', description: 'Tail beyond the queue size: Invalid Doorbell Write Value; the write is ignored.' },
+          { actions: ['reportInvalidDoorbell', 'raiseInvalidDoorbellValue'], description: 'Tail beyond the queue size: the write is ignored, the ring is untouched, and an Error event (Invalid Doorbell Write Value, §5.2) is raised.' },
         ],
         'command.fetched': [
           { guard: 'isDroppedByFault', actions: ['consumeSubmission', 'reportDroppedCommand', 'clearCurrent', 'fetchNextCommand'], description: 'Fault: the command is consumed and never completed.' },
@@ -131,7 +135,7 @@ export const adminQueueMachine = setup({
       invoke: { id: 'faultDelay', src: 'faultDelay', input: ({ context }) => ({ ms: context.held?.fault?.kind === 'delay' ? context.held.fault.ms : 0 }), onDone: { target: 'idle', actions: 'releaseHeldCommand' } },
     },
     awaitingLatch: {
-      description: 'The AEN latch answers this command (Get Log Page 04h, Features 0Bh, Abort, Namespace Attachment).',
+      description: 'The AEN latch answers this command (Get Log Page 01h and 04h, Features 0Bh, Abort, Namespace Attachment).',
       on: {
         'latch.replied': { target: 'idle', actions: ['completeLatchCommand', 'clearCurrent', 'fetchNextCommand'] },
       },

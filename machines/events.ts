@@ -51,7 +51,12 @@ export interface AbortRequested { type: 'abort.requested'; sqid: number; cid: nu
 export interface NamespaceChanged { type: 'namespace.changed'; nsid: number; requestId?: string; until?: 'processed' | 'aen'; fromCommand?: boolean }
 export interface ControllerEnabled { type: 'controller.enabled' }
 export interface ControllerReset { type: 'controller.reset' }
-export type LatchEvent = AerReceived | ChangedListRead | AecSet | AecGet | AbortRequested | NamespaceChanged | ControllerEnabled | ControllerReset;
+/** A doorbell write the controller ignored (NVMe Base 2.0 §5.2 Error event): info 00h Write to Invalid Doorbell
+ * Register (no such queue), 01h Invalid Doorbell Write Value (SQ tail / CQ head beyond the queue size). */
+export interface DoorbellInvalid { type: 'doorbell.invalid'; info: number }
+/** Get Log Page 01h Error Information: reading it with RAE=0 clears the Error event (§5.16.1.2). */
+export interface ErrorLogRead { type: 'errorLog.read'; rae: boolean; numd: number; offset: number }
+export type LatchEvent = AerReceived | ChangedListRead | AecSet | AecGet | AbortRequested | NamespaceChanged | ControllerEnabled | ControllerReset | DoorbellInvalid | ErrorLogRead;
 
 /** The latch asks the admin queue to post a completion it owns (an AEN, an aborted AER, an AER over the limit). */
 export interface CompletionRequested { type: 'completion.requested'; cid: number; status: Status; dw0: number }
@@ -67,4 +72,5 @@ export type LatchEmitted =
   | { type: 'namespace.rejected'; requestIds: readonly string[]; reason: 'reset' }
   | { type: 'aer.parked'; cid: number; parked: number }
   | { type: 'aer.dropped'; cids: readonly number[] }
-  | { type: 'changedList.read'; nsids: readonly number[]; overflow: boolean; rae: boolean; unmasked: boolean };
+  | { type: 'changedList.read'; nsids: readonly number[]; overflow: boolean; rae: boolean; unmasked: boolean }
+  | { type: 'errorLog.read'; errors: number; rae: boolean; unmasked: boolean };

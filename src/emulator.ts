@@ -13,7 +13,7 @@ import { NamespaceTable, type NamespaceSpec } from './device/namespaces.ts';
 import { resolvePrps, writeSegments, readSegments } from './device/prp.ts';
 import { adminQueueGeometry, namespaceChangeActorId } from './logic/controller.ts';
 import { dataLength, decideAttachment, executeLocalCommand, type CommandEnv, type ControllerIdentity } from './logic/admin-commands.ts';
-import { Csts, Register, Status } from './spec/constants.ts';
+import { AsyncEventInfo, Csts, Register, Status } from './spec/constants.ts';
 import { decodeSqe } from './spec/sqe.codec.ts';
 import { decodeControllerList } from './spec/namespace-list.codec.ts';
 import { getProfile, type Profile, type ProfileName } from './profiles/profiles.ts';
@@ -373,6 +373,11 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     return v;
   };
 
+  /** The latch reports (or retains) the Error event; while the controller is not enabled it is offline and ignores it. */
+  const raiseErrorEvent = (info: number): void => {
+    actor.system.get('aenLatch')?.send({ type: 'doorbell.invalid', info });
+  };
+
   const write32 = (offset: number, value: number): void => {
     const effect = registers.write32(offset, value);
     switch (effect.kind) {
@@ -395,11 +400,16 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       case 'cqHead':
         // Device state: the ring frees slots and posts what it held while full; no actor needs to know.
         if (!rings) return;
-        if (effect.value >= rings.cq.size) trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL + 4, value: effect.value, reason: `CQ head ${effect.value} is outside a queue of ${rings.cq.size}` });
-        else rings.cq.setHead(effect.value);
+        if (effect.value >= rings.cq.size) {
+          // Ignored (the ring is untouched); an Error event, Invalid Doorbell Write Value (NVMe Base 2.0 §5.2).
+          trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL + 4, value: effect.value, reason: `CQ head ${effect.value} is outside a queue of ${rings.cq.size}` });
+          raiseErrorEvent(AsyncEventInfo.ERROR_INVALID_DOORBELL_VALUE);
+        } else rings.cq.setHead(effect.value);
         return;
       case 'invalidDoorbell':
+        // A doorbell of a queue that does not exist: an Error event, Write to Invalid Doorbell Register (§5.2).
         trace({ type: 'doorbell.invalid', offset: effect.offset, value: effect.value, reason: 'no such queue' });
+        if (rings) raiseErrorEvent(AsyncEventInfo.ERROR_INVALID_DOORBELL_REGISTER);
         return;
       default:
         return;

@@ -1,6 +1,6 @@
 // Admin command decisions as pure functions (NVMe Base 2.0 §5): which actor answers a command, how many bytes
 // its data pointer covers, and the answer of every command that needs no AEN state (Identify, Get Log Page for
-// pages other than 04h, Set/Get Features other than 0Bh, Keep Alive, Abort where the profile cannot abort an AER,
+// pages other than 01h and 04h, Set/Get Features other than 0Bh, Keep Alive, Abort where the profile cannot abort an AER,
 // unknown opcodes). Commands that touch AEN state go to the aenLatch; Namespace Attachment goes to the facade.
 import { AdminOpcode, Cns, FeatureId, IDENTIFY_SIZE, LogPage, NSID_BROADCAST, PAGE_SIZE, Status } from '../spec/constants.ts';
 import { decodeFeatures, decodeGetLogPage, decodeIdentify, encodeNumberOfQueues } from '../spec/admin-fields.codec.ts';
@@ -12,6 +12,8 @@ import type { Profile } from '../profiles/profiles.ts';
 /** MDTS = 5: at most 2^5 pages (128 KiB) per command (Identify Controller byte 77). */
 export const MDTS = 5;
 export const MAX_TRANSFER = PAGE_SIZE << MDTS;
+/** Error Information log: ELPE = 0, so one 64-byte entry (§5.16.1.2). */
+export const ERROR_LOG_SIZE = 64;
 
 export interface ControllerIdentity {
   readonly cntlid: number;
@@ -55,7 +57,9 @@ export function routeCommand(sqe: Sqe, profile: Profile): CommandRoute {
       return 'aer';
     case AdminOpcode.GET_LOG_PAGE: {
       const f = decodeGetLogPage(sqe);
-      return f.lid === LogPage.CHANGED_NAMESPACE_LIST && logPageFieldsFault(sqe) === null ? 'latch' : 'local';
+      // 04h and 01h clear an event (RAE, §5.16): the latch answers them. 01h past its one entry stays local (0/02h).
+      const clears = f.lid === LogPage.CHANGED_NAMESPACE_LIST || (f.lid === LogPage.ERROR_INFORMATION && f.offset < BigInt(ERROR_LOG_SIZE));
+      return clears && logPageFieldsFault(sqe) === null ? 'latch' : 'local';
     }
     case AdminOpcode.SET_FEATURES:
     case AdminOpcode.GET_FEATURES:
@@ -138,7 +142,7 @@ function getLogPage(sqe: Sqe, env: CommandEnv): CommandAnswer {
   const fault = logPageFieldsFault(sqe);
   if (fault) return failure(profile, fault);
   const f = decodeGetLogPage(sqe);
-  const size = f.lid === LogPage.ERROR_INFORMATION ? 64 : f.lid === LogPage.SMART_HEALTH ? 512 : f.lid === LogPage.FIRMWARE_SLOT ? 512 : -1;
+  const size = f.lid === LogPage.ERROR_INFORMATION ? ERROR_LOG_SIZE : f.lid === LogPage.SMART_HEALTH ? 512 : f.lid === LogPage.FIRMWARE_SLOT ? 512 : -1;
   if (size < 0) return { status: profile.invalidLogPageStatus, dw0: 0 };
   if (f.offset >= BigInt(size)) return failure(profile, Status.INVALID_FIELD);
   // Error Information, SMART / Health and Firmware Slot: this controller has nothing to report (all zero).
@@ -196,6 +200,7 @@ export function decideAttachment(sqe: Sqe, controllers: readonly number[], env: 
 
 export type LatchRequest =
   | { readonly type: 'changedList.read'; readonly rae: boolean; readonly numd: number; readonly offset: number }
+  | { readonly type: 'errorLog.read'; readonly rae: boolean; readonly numd: number; readonly offset: number }
   | { readonly type: 'aec.set'; readonly value: number }
   | { readonly type: 'aec.get' }
   | { readonly type: 'abort.requested'; readonly sqid: number; readonly cid: number };
@@ -205,7 +210,8 @@ export function latchRequest(sqe: Sqe): LatchRequest {
   switch (sqe.opcode) {
     case AdminOpcode.GET_LOG_PAGE: {
       const f = decodeGetLogPage(sqe);
-      return { type: 'changedList.read', rae: f.rae, numd: f.numd, offset: Number(f.offset) };
+      const type = f.lid === LogPage.ERROR_INFORMATION ? 'errorLog.read' : 'changedList.read';
+      return { type, rae: f.rae, numd: f.numd, offset: Number(f.offset) };
     }
     case AdminOpcode.SET_FEATURES:
       return { type: 'aec.set', value: decodeFeatures(sqe).value };

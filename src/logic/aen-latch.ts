@@ -1,6 +1,7 @@
 // Pure decisions of the AEN latch (NVMe Base 2.0 §5.2 Asynchronous Event Request, §5.16.1.5 Changed Namespace
 // List, §5.27.1.9 Asynchronous Event Configuration): which parked AER an event completes, whether the
-// Namespace Attribute notice may be reported, what the AEN's DW0 is. The latch machine receives these via setup().
+// Namespace Attribute notice may be reported, which waiting event goes first (oldest first across the Notice and
+// Error regions), what the AEN's DW0 is. The latch machine receives these via setup().
 import { AsyncEventConfig, AsyncEventInfo, AsyncEventType, LogPage, type Status } from '../spec/constants.ts';
 import { encodeAenDw0 } from '../spec/admin-fields.codec.ts';
 import { type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
@@ -17,7 +18,12 @@ export type LatchPolicy = Pick<
   | 'aerLimitStatus'
   | 'noticePerNewNsid'
   | 'changedListHonoursOffset'
->;
+> & {
+  /** Error events (§5.2) that occur while no AER is parked are kept and reported later (spec: "should retain").
+   * QEMU 7.2 raises them only when an AER is outstanding; the profile table has no knob for it, so it is read
+   * from the profile's name. */
+  readonly retainErrorEvents: boolean;
+};
 
 /** The latch's knobs of a profile. */
 export function latchPolicy(p: Profile): LatchPolicy {
@@ -31,6 +37,7 @@ export function latchPolicy(p: Profile): LatchPolicy {
     aerLimitStatus: p.aerLimitStatus,
     noticePerNewNsid: p.noticePerNewNsid,
     changedListHonoursOffset: p.changedListHonoursOffset,
+    retainErrorEvents: p.name !== 'qemu',
   };
 }
 
@@ -39,6 +46,9 @@ export interface PendingChange {
   readonly requestId?: string;
   readonly until?: 'processed' | 'aen';
 }
+
+/** The latch's regions that report events: the Notice type (Namespace Attribute Changed) and the Error type. */
+export type EventRegion = 'notice' | 'error';
 
 export interface LatchContext {
   readonly policy: LatchPolicy;
@@ -55,6 +65,12 @@ export interface LatchContext {
   readonly aenWaiters: readonly string[];
   /** `noticePerNewNsid` (QEMU): notice events queued and not yet reported. */
   readonly queuedNotices: number;
+  /** Regions with an event waiting for an AER, oldest first (DESIGN.md §4: reported oldest first). */
+  readonly waiting: readonly EventRegion[];
+  /** The Error event to report next: its Asynchronous Event Information (00h or 01h), or null. */
+  readonly pendingErrorInfo: number | null;
+  /** Error events since the Error Information log was last read with RAE=0 (reported or masked). */
+  readonly errors: number;
 }
 
 export interface LatchInput {
@@ -68,6 +84,12 @@ export const NAMESPACE_NOTICE_DW0 = encodeAenDw0({
   lid: LogPage.CHANGED_NAMESPACE_LIST,
 }); // 0x00040002
 
+/** AEN DW0 of an Error event: type 0, the info, log page 01h (Error Information). */
+export const errorEventDw0 = (info: number): number => encodeAenDw0({ type: AsyncEventType.ERROR, info, lid: LogPage.ERROR_INFORMATION });
+
+/** Bytes of one Error Information log entry (§5.16.1.2); this controller keeps none, so every entry reads as zero. */
+export const ERROR_LOG_ENTRY_SIZE = 64;
+
 export function initialLatchContext(input: LatchInput): LatchContext {
   return {
     policy: input.policy,
@@ -78,12 +100,33 @@ export function initialLatchContext(input: LatchInput): LatchContext {
     offlineChanges: [],
     aenWaiters: [],
     queuedNotices: 0,
+    waiting: [],
+    pendingErrorInfo: null,
+    errors: 0,
   };
 }
 
 export function noticesEnabled(c: LatchContext): boolean {
   return !c.policy.aecGatesNamespaceNotice || (c.aec & AsyncEventConfig.NAMESPACE_ATTRIBUTE_NOTICES) !== 0;
 }
+
+/** Whether a waiting Namespace Attribute notice could be reported now (AEC allows it; QEMU: one is queued). */
+export function noticeReportable(c: LatchContext): boolean {
+  return noticesEnabled(c) && (!c.policy.noticePerNewNsid || c.queuedNotices > 0);
+}
+
+/** True when no older waiting event that could be reported stands before `region`'s (oldest first). */
+export function isNextToReport(c: LatchContext, region: EventRegion): boolean {
+  for (const r of c.waiting) {
+    if (r === region) return true;
+    if (r === 'error' || noticeReportable(c)) return false;
+  }
+  return true;
+}
+
+/** `waiting` with `region` appended (once). */
+export const withWaiting = (waiting: readonly EventRegion[], region: EventRegion): readonly EventRegion[] => (waiting.includes(region) ? waiting : [...waiting, region]);
+export const withoutWaiting = (waiting: readonly EventRegion[], region: EventRegion): readonly EventRegion[] => waiting.filter((r) => r !== region);
 
 /** The CID of the parked AER the next event completes, and the parked list without it. */
 export function takeAer(c: LatchContext): { cid: number; parked: readonly number[] } {
@@ -103,6 +146,9 @@ export function afterReset(c: LatchContext): LatchContext {
     parked: [],
     aenWaiters: [],
     queuedNotices: 0,
+    waiting: [],
+    pendingErrorInfo: null,
+    errors: 0,
     aec: c.policy.resetRestoresAec ? c.policy.aecDefault : c.aec,
     changed: c.policy.resetClearsChangedList ? EMPTY_CHANGED_LIST : c.changed,
   };

@@ -15,8 +15,9 @@ describe('diagram', () => {
     expect(graph.id).toBe('aenLatch');
     const always = edgesOf(graph).filter((e) => e.event === 'always');
     expect(always.map((e) => [e.source, e.target, e.label.text])).toEqual([
-      ['aenLatch.online.clear', 'aenLatch.online.pending', 'always [hasRetainedChanges]'],
-      ['aenLatch.online.pending', 'aenLatch.online.posted', 'always [canReportNotice]'],
+      ['aenLatch.online.notice.clear', 'aenLatch.online.notice.pending', 'always [hasRetainedChanges]'],
+      ['aenLatch.online.notice.pending', 'aenLatch.online.notice.posted', 'always [canReportNotice]'],
+      ['aenLatch.online.errorEvent.pending', 'aenLatch.online.errorEvent.posted', 'always [canReportError]'],
     ]);
     const reset = edgesOf(graph).find((e) => e.event === 'controller.reset')!;
     expect(reset).toMatchObject({ source: 'aenLatch.online', target: 'aenLatch.offline', guard: null, targetless: false, actions: ['dropParkedAers'] });

@@ -63,7 +63,7 @@ describe('aenLatchMachine: lifecycle', () => {
   });
 
   it('controller.enabled goes to online.clear', () => {
-    expect(online().value).toEqual({ online: 'clear' });
+    expect(online().value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
   });
 
   it('ignores an AER while offline (no admin queue exists)', () => {
@@ -80,7 +80,7 @@ describe('aenLatchMachine: lifecycle', () => {
     expect(s.context.changed.nsids).toEqual([]);
     const step = send(s, { type: 'controller.enabled' });
     s = step.s;
-    expect(s.value).toEqual({ online: 'pending' });
+    expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
     expect(s.context.changed.nsids).toEqual([5]);
     expect(s.context.offlineChanges).toEqual([]);
     expect(step.emitted).toContainEqual({ type: 'namespace.processed', requestId: 'r1', nsid: 5, outcome: 'deferred' });
@@ -102,7 +102,7 @@ describe('aenLatchMachine: AER parking and the limit (§5.2)', () => {
     const s = run(online(), aer(1), aer(2), aer(3), aer(4)).s;
     expect(s.context.parked).toEqual([1, 2, 3, 4]);
     const over = send(s, aer(5));
-    expect(over.s.value).toEqual({ online: 'clear' });
+    expect(over.s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
     expect(over.s.context.parked).toEqual([1, 2, 3, 4]);
     expect(over.sent).toEqual([{ type: 'completion.requested', cid: 5, status: { sct: 1, sc: 0x05, dnr: false }, dw0: 0 }]);
     expect(over.emitted).toEqual([]);
@@ -110,10 +110,10 @@ describe('aenLatchMachine: AER parking and the limit (§5.2)', () => {
 
   it('the limit holds in posted too', () => {
     const posted = run(online(), aer(1), changed(1)).s;
-    expect(posted.value).toEqual({ online: 'posted' });
+    expect(posted.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     const s = run(posted, aer(2), aer(3), aer(4), aer(5)).s;
     const over = send(s, aer(6));
-    expect(over.s.value).toEqual({ online: 'posted' });
+    expect(over.s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     expect(over.s.context.parked).toEqual([2, 3, 4, 5]);
     expect(over.sent).toEqual([{ type: 'completion.requested', cid: 6, status: Status.AER_LIMIT_EXCEEDED, dw0: 0 }]);
   });
@@ -122,7 +122,7 @@ describe('aenLatchMachine: AER parking and the limit (§5.2)', () => {
 describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () => {
   it('from online.clear with a parked AER, namespace.changed posts the notice: online.posted', () => {
     const { s, sent, emitted } = send(send(online(), aer(7)).s, changed(3, { requestId: 'r', until: 'processed' }));
-    expect(s.value).toEqual({ online: 'posted' });
+    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     expect(s.context.parked).toEqual([]);
     expect(s.context.changed).toEqual({ nsids: [3], overflow: false });
     expect(sent).toEqual([{ type: 'completion.requested', cid: 7, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
@@ -132,7 +132,7 @@ describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () 
 
   it('without a parked AER, namespace.changed goes to online.pending and posts nothing', () => {
     const { s, sent, emitted } = send(online(), changed(3, { requestId: 'r' }));
-    expect(s.value).toEqual({ online: 'pending' });
+    expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
     expect(s.context.changed.nsids).toEqual([3]);
     expect(sent).toEqual([]);
     expect(emitted).toEqual([{ type: 'namespace.processed', requestId: 'r', nsid: 3, outcome: 'deferred' }]);
@@ -141,7 +141,7 @@ describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () 
   it('pending reports as soon as an AER arrives', () => {
     const pending = run(online(), changed(3), changed(1)).s;
     const { s, sent, emitted } = send(pending, aer(9));
-    expect(s.value).toEqual({ online: 'posted' });
+    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     expect(s.context.parked).toEqual([]);
     expect(s.context.changed.nsids).toEqual([1, 3]);
     expect(sent).toEqual([{ type: 'completion.requested', cid: 9, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
@@ -175,9 +175,9 @@ describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () 
 
   it('in posted, further changes are recorded but masked (coalesced, nothing posted)', () => {
     const posted = run(online(), aer(1), changed(3), aer(2)).s;
-    expect(posted.value).toEqual({ online: 'posted' });
+    expect(posted.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     const { s, sent, emitted } = send(posted, changed(1, { requestId: 'x' }));
-    expect(s.value).toEqual({ online: 'posted' });
+    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     expect(s.context.parked).toEqual([2]);
     expect(s.context.changed.nsids).toEqual([1, 3]);
     expect(sent).toEqual([]);
@@ -190,7 +190,7 @@ describe('aenLatchMachine: Get Log Page 04h and RAE (§5.16)', () => {
 
   it('in posted, changedList.read rae=true returns the list, empties it and stays posted (masked)', () => {
     const { s, sent, emitted } = send(posted(), read(true));
-    expect(s.value).toEqual({ online: 'posted' });
+    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     expect(s.context.changed).toEqual({ nsids: [], overflow: false });
     expect(sent.length).toBe(1);
     const reply = sent[0] as LatchReplied;
@@ -203,14 +203,14 @@ describe('aenLatchMachine: Get Log Page 04h and RAE (§5.16)', () => {
   it('after an rae=true read, a new change with an AER parked is still masked', () => {
     const s = run(posted(), read(true), aer(2)).s;
     const { s: next, sent } = send(s, changed(4));
-    expect(next.value).toEqual({ online: 'posted' });
+    expect(next.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     expect(sent).toEqual([]);
     expect(next.context.parked).toEqual([2]);
   });
 
   it('in posted, changedList.read rae=false clears the event: online.clear', () => {
     const { s, emitted } = send(posted(), read(false));
-    expect(s.value).toEqual({ online: 'clear' });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
     expect(s.context.changed).toEqual({ nsids: [], overflow: false });
     expect(emitted).toEqual([{ type: 'changedList.read', nsids: [1, 3], overflow: false, rae: false, unmasked: true }]);
   });
@@ -218,19 +218,19 @@ describe('aenLatchMachine: Get Log Page 04h and RAE (§5.16)', () => {
   it('after an rae=false read the next change is reported again', () => {
     const s = run(posted(), read(false), aer(2)).s;
     const { s: next, sent } = send(s, changed(4));
-    expect(next.value).toEqual({ online: 'posted' });
+    expect(next.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     expect(sent).toEqual([{ type: 'completion.requested', cid: 2, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
   });
 
   it('in pending, a read consumes the list and returns to clear', () => {
     const { s, sent } = send(run(online(), changed(2)).s, read(true));
-    expect(s.value).toEqual({ online: 'clear' });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
     expect(dwords((sent[0] as LatchReplied).data!.subarray(0, 8))).toEqual([2, 0]);
   });
 
   it('in clear, a read returns an empty list', () => {
     const { s, sent } = send(online(), read(false, 4));
-    expect(s.value).toEqual({ online: 'clear' });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
     expect(Array.from((sent[0] as LatchReplied).data!)).toEqual(new Array(16).fill(0));
   });
 
@@ -259,10 +259,10 @@ describe('aenLatchMachine: Asynchronous Event Configuration (§5.27.1.9)', () =>
   it('with AEC bit 8 clear (spec), a change stays pending despite a parked AER, and is posted when bit 8 is set', () => {
     const s = run(online(), { type: 'aec.set', value: 0 }, aer(1)).s;
     const pending = send(s, changed(2));
-    expect(pending.s.value).toEqual({ online: 'pending' });
+    expect(pending.s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
     expect(pending.sent).toEqual([]);
     const enabled = send(pending.s, { type: 'aec.set', value: 0x100 });
-    expect(enabled.s.value).toEqual({ online: 'posted' });
+    expect(enabled.s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     expect(enabled.sent).toEqual([
       { type: 'latch.replied', status: Status.SUCCESS, dw0: 0 },
       { type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: NOTICE_DW0 },
@@ -273,7 +273,7 @@ describe('aenLatchMachine: Asynchronous Event Configuration (§5.27.1.9)', () =>
     const s = run(online(PROFILES.qemu), aer(1)).s;
     expect(s.context.aec).toBe(0);
     const { s: next, sent } = send(s, changed(2));
-    expect(next.value).toEqual({ online: 'posted' });
+    expect(next.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     expect(sent).toEqual([{ type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
   });
 });
@@ -304,7 +304,7 @@ describe('aenLatchMachine: controller reset (§3.7.2)', () => {
     // AEC bit 8 off keeps the change pending with AERs parked and a request waiting for the AEN
     const pending = run(online(), changed(4, { requestId: 'w', until: 'aen' }), { type: 'aec.set', value: 0 }).s;
     const withAers = run(pending, aer(1), aer(2)).s;
-    expect(withAers.value).toEqual({ online: 'pending' });
+    expect(withAers.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
     const { s: off, sent, emitted } = send(withAers, { type: 'controller.reset' });
     expect(off.value).toBe('offline');
     expect(off.context.parked).toEqual([]);
@@ -326,7 +326,7 @@ describe('aenLatchMachine: controller reset (§3.7.2)', () => {
   it('reset from posted lifts the mask: after re-enable the next change is reported', () => {
     const posted = run(online(), aer(1), changed(3), read(true)).s;
     const s = run(posted, { type: 'controller.reset' }, { type: 'controller.enabled' }, aer(2)).s;
-    expect(s.value).toEqual({ online: 'clear' });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
     const { sent } = send(s, changed(5));
     expect(sent).toEqual([{ type: 'completion.requested', cid: 2, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
   });
@@ -335,22 +335,22 @@ describe('aenLatchMachine: controller reset (§3.7.2)', () => {
     const s = run(online(), changed(3), { type: 'controller.reset' }).s;
     expect(s.context.changed.nsids).toEqual([3]);
     const again = send(s, { type: 'controller.enabled' }).s;
-    expect(again.value).toEqual({ online: 'pending' });
+    expect(again.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
     const { s: posted, sent } = send(again, aer(8));
-    expect(posted.value).toEqual({ online: 'posted' });
+    expect(posted.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
     expect(sent).toEqual([{ type: 'completion.requested', cid: 8, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
   });
 
   it('openvmm: the reset empties the list, so nothing is reported after re-enable', () => {
     const s = run(online(PROFILES.openvmm), changed(3), { type: 'controller.reset' }, { type: 'controller.enabled' }).s;
     expect(s.context.changed.nsids).toEqual([]);
-    expect(s.value).toEqual({ online: 'clear' });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
   });
 
   it('qemu: the list is kept over the reset but the event is forgotten (clear)', () => {
     const s = run(online(PROFILES.qemu), changed(3), { type: 'controller.reset' }, { type: 'controller.enabled' }).s;
     expect(s.context.changed.nsids).toEqual([3]);
-    expect(s.value).toEqual({ online: 'clear' });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
     expect(s.context.aec).toBe(0);
   });
 });
