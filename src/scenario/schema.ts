@@ -129,18 +129,23 @@ const RAW_FIELDS = ['nsid', 'cdw10', 'cdw11', 'cdw12', 'cdw13', 'cdw14', 'cdw15'
 
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const describe = (v: Json): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `"${v}"` : typeof v === 'object' ? 'an object' : String(v));
+const describe = (v: Json): string => (v === undefined ? 'nothing (the field is missing)' : v === null ? 'null' : Array.isArray(v) ? (v.length === 0 ? 'an empty array' : 'an array') : typeof v === 'string' ? `"${v}"` : typeof v === 'object' ? 'an object' : String(v));
+
+/** `0..255`, `1..0xFFFFFFFE`: large bounds in hex, as the spec writes them. */
+const bound = (n: number): string => (n >= 0x10000000 && n !== Number.MAX_SAFE_INTEGER ? `0x${n.toString(16).toUpperCase()}` : n === Number.MAX_SAFE_INTEGER ? '2^53-1' : String(n));
+const range = (min: number, max: number): string => `${bound(min)}..${bound(max)}`;
 
 class Reader {
   constructor(private readonly file?: string) {}
 
-  fail(path: string, expected: string, got?: Json): never {
-    throw new ScenarioError(path, got === undefined ? expected : `${expected}, got ${describe(got)}`, this.file);
+  /** Fail at `path`; with a third argument, say what was there instead (undefined: the field is missing). */
+  fail(path: string, expected: string, ...got: [Json?]): never {
+    throw new ScenarioError(path, got.length === 0 ? expected : `${expected}, got ${describe(got[0])}`, this.file);
   }
 
   object(v: Json, path: string, allowed: readonly string[]): Record<string, Json> {
     if (!isObject(v)) this.fail(path, 'an object', v);
-    for (const key of Object.keys(v)) if (!allowed.includes(key)) this.fail(`${path}.${key}`, `no such field (allowed: ${allowed.join(', ')})`);
+    for (const key of Object.keys(v)) if (!allowed.includes(key)) this.fail(`${path}.${key}`, `no field "${key}" here (this object takes ${allowed.join(', ')})`);
     return v;
   }
 
@@ -149,8 +154,8 @@ class Reader {
     if (typeof v === 'number') n = v;
     else if (typeof v === 'string' && /^0x[0-9a-f]+$/i.test(v)) n = Number.parseInt(v.slice(2), 16);
     else if (typeof v === 'string' && /^[0-9a-f]+h$/i.test(v)) n = Number.parseInt(v.slice(0, -1), 16);
-    else return this.fail(path, `a number ${min}..${max} (JSON number or hex string such as "0x1f")`, v);
-    if (!Number.isInteger(n) || n < min || n > max) this.fail(path, `an integer ${min}..${max}`, v);
+    else return this.fail(path, `a number ${range(min, max)} (JSON number or hex string such as "0x1f")`, v);
+    if (!Number.isInteger(n) || n < min || n > max) this.fail(path, `an integer ${range(min, max)}`, v);
     return n;
   }
 
@@ -159,13 +164,13 @@ class Reader {
     return v;
   }
 
-  string(v: Json, path: string): string {
-    if (typeof v !== 'string' || v.length === 0) this.fail(path, 'a non-empty string', v);
+  string(v: Json, path: string, what = 'a non-empty string'): string {
+    if (typeof v !== 'string' || v.length === 0) this.fail(path, what, v);
     return v;
   }
 
-  oneOf<T extends string>(v: Json, path: string, options: readonly T[]): T {
-    if (typeof v !== 'string' || !options.includes(v as T)) this.fail(path, `one of ${options.map((o) => `"${o}"`).join(', ')}`, v);
+  oneOf<T extends string>(v: Json, path: string, options: readonly T[], what = ''): T {
+    if (typeof v !== 'string' || !options.includes(v as T)) this.fail(path, `${what ? `${what}, ` : ''}one of ${options.map((o) => `"${o}"`).join(', ')}`, v);
     return v as T;
   }
 }
@@ -195,6 +200,7 @@ export function parseScenarioFile(text: string, file?: string): Scenario[] {
 
 export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   const r = new Reader(file);
+  if (!isObject(json)) r.fail(at, 'a scenario object with "steps" (or a pack with "kind": "nvme-actors.pack")', json);
   const root = r.object(json, at, ['name', 'profile', 'controller', 'steps', 'description']);
   const name = root.name === undefined ? (file ?? 'scenario') : r.string(root.name, `${at}.name`);
   if (root.description !== undefined) r.string(root.description, `${at}.description`);
@@ -218,7 +224,7 @@ function parseController(r: Reader, v: Json, at: string): Scenario['controller']
     namespaces = (c.namespaces as Json[]).map((n, i) => {
       const path = `${at}.controller.namespaces[${i}]`;
       const o = r.object(n, path, ['nsid', 'blocks', 'blockSize', 'attached']);
-      if (o.nsid === undefined) r.fail(`${path}.nsid`, 'an NSID 1..0xFFFFFFFE');
+      if (o.nsid === undefined) r.fail(`${path}.nsid`, 'an NSID 1..0xFFFFFFFE', o.nsid);
       const nsid = r.number(o.nsid, `${path}.nsid`, 1, 0xfffffffe);
       if (seen.has(nsid)) r.fail(`${path}.nsid`, `an NSID not already declared (${nsid} is)`);
       seen.add(nsid);
@@ -282,7 +288,7 @@ function parseCommand(r: Reader, v: Json, path: string, tags: Set<string>): Comm
 const OPCODE_EXPECTED = `an opcode name (${Object.keys(OPCODE_NAMES).join(', ')}) or a number 0..255`;
 
 function parseOpcode(r: Reader, v: Json, path: string): number {
-  if (v === undefined) r.fail(path, OPCODE_EXPECTED);
+  if (v === undefined) r.fail(path, OPCODE_EXPECTED, v);
   if (typeof v === 'string' && Object.hasOwn(OPCODE_NAMES, v)) return OPCODE_NAMES[v]!;
   if (typeof v === 'string' && !/^0x|h$/i.test(v)) r.fail(path, OPCODE_EXPECTED, v);
   if (typeof v !== 'number' && typeof v !== 'string') r.fail(path, OPCODE_EXPECTED, v);
@@ -316,11 +322,11 @@ function parseFaultStep(r: Reader, v: Record<string, Json>, path: string, faultT
     : r.oneOf(v.behaviour, `${path}.behaviour`, behaviours);
   const extra = kind === 'delay' ? ['ms'] : kind === 'customPayload' ? ['data'] : kind === 'update' ? [on === 'submission' ? 'command' : 'completion'] : [];
   const o = r.object(v, path, ['do', 'tag', 'active', 'on', 'behaviour', ...(on === 'enable' ? [] : ['match']), ...extra]);
-  const tag = r.string(o.tag, `${path}.tag`);
+  const tag = r.string(o.tag, `${path}.tag`, 'a tag (a non-empty string) naming this fault, for expectFault');
   if (faultTags.has(tag)) r.fail(`${path}.tag`, `a fault tag not used before ("${tag}" already is)`);
   const active = o.active === undefined ? {} : { active: r.boolean(o.active, `${path}.active`) };
   const ms = (): number => {
-    if (o.ms === undefined) r.fail(`${path}.ms`, 'a delay in milliseconds 0..600000');
+    if (o.ms === undefined) r.fail(`${path}.ms`, 'a delay in milliseconds 0..600000', o.ms);
     return r.number(o.ms, `${path}.ms`, 0, 600000);
   };
   let fault: FaultSpec;
@@ -368,9 +374,9 @@ function parseFaultStep(r: Reader, v: Record<string, Json>, path: string, faultT
 function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespaces: readonly NamespaceDecl[], faultTags: Set<string> = new Set()): Step {
   if (!isObject(v)) r.fail(path, 'a step object with "do"', v);
   const kinds = ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault'] as const;
-  const kind = r.oneOf((v as Record<string, Json>).do, `${path}.do`, kinds);
+  const kind = r.oneOf((v as Record<string, Json>).do, `${path}.do`, kinds, 'a step kind');
   const tagOf = (o: Record<string, Json>, known: boolean): string => {
-    const tag = r.string(o.tag, `${path}.tag`);
+    const tag = r.string(o.tag, `${path}.tag`, known ? 'the tag of an earlier submit step' : 'a tag (a non-empty string) naming this submission');
     if (known && !tags.has(tag)) r.fail(`${path}.tag`, `the tag of an earlier submit step`, tag);
     return tag;
   };
@@ -379,7 +385,7 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
       return parseFaultStep(r, v as Record<string, Json>, path, faultTags);
     case 'expectFault': {
       const o = r.object(v, path, ['do', 'tag', 'fired', 'count', 'timeoutMs']);
-      const tag = r.string(o.tag, `${path}.tag`);
+      const tag = r.string(o.tag, `${path}.tag`, 'the tag of an earlier fault step');
       if (!faultTags.has(tag)) r.fail(`${path}.tag`, 'the tag of an earlier fault step', tag);
       const fired = o.fired === undefined ? undefined : r.boolean(o.fired, `${path}.fired`);
       const count = o.count === undefined ? undefined : r.number(o.count, `${path}.count`, 0, Number.MAX_SAFE_INTEGER);
@@ -410,10 +416,10 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
     }
     case 'namespaceChange': {
       const o = r.object(v, path, ['do', 'nsid', 'until', 'count', 'outcome']);
-      if (o.nsid === undefined) r.fail(`${path}.nsid`, 'an NSID 1..0xFFFFFFFE');
+      if (o.nsid === undefined) r.fail(`${path}.nsid`, 'an NSID 1..0xFFFFFFFE', o.nsid);
       const nsid = r.number(o.nsid, `${path}.nsid`, 1, 0xfffffffe);
       const count = o.count === undefined ? 1 : r.number(o.count, `${path}.count`, 1, 100000);
-      if (nsid + count - 1 > 0xfffffffe) r.fail(`${path}.count`, `a count that keeps NSIDs ≤ 0xFFFFFFFE`);
+      if (nsid + count - 1 > 0xfffffffe) r.fail(`${path}.count`, `a count that keeps NSIDs ≤ 0xFFFFFFFE (the last would be 0x${(nsid + count - 1).toString(16).toUpperCase()})`, o.count);
       void namespaces;
       return {
         do: 'namespaceChange', nsid, count,
@@ -445,7 +451,7 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
     case 'expectRegister': {
       const o = r.object(v, path, ['do', 'name', 'value', 'mask']);
       const name = r.oneOf(o.name, `${path}.name`, Object.keys(REGISTER_NAMES) as RegisterName[]);
-      if (o.value === undefined) r.fail(`${path}.value`, 'a register value');
+      if (o.value === undefined) r.fail(`${path}.value`, 'a register value 0..0xFFFFFFFF (JSON number or hex string)', o.value);
       return { do: 'expectRegister', name, value: r.number(o.value, `${path}.value`, 0, 0xffffffff), mask: o.mask === undefined ? 0xffffffff : r.number(o.mask, `${path}.mask`, 0, 0xffffffff) };
     }
   }
