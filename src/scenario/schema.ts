@@ -175,6 +175,17 @@ class Reader {
   }
 }
 
+/** JSON.parse's message on one line, with "at position N" as a line and column of the file. */
+function jsonErrorText(message: string, text: string): string {
+  const oneLine = message.replace(/\s+/g, ' ');
+  const m = / at position (\d+)/.exec(oneLine);
+  if (!m) return oneLine;
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${oneLine.slice(0, m.index)} at line ${line} column ${column}${oneLine.slice(m.index + m[0].length)}`;
+}
+
 export function parseScenarioText(text: string, file?: string): Scenario {
   const all = parseScenarioFile(text, file);
   if (all.length !== 1) throw new ScenarioError('$', 'a single scenario, not a pack', file);
@@ -185,9 +196,9 @@ export function parseScenarioText(text: string, file?: string): Scenario {
 export function parseScenarioFile(text: string, file?: string): Scenario[] {
   let json: Json;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.replace(/^\uFEFF/, '')); // a byte-order mark (some editors write one) is not an error
   } catch (e) {
-    throw new ScenarioError('$', `valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`, file);
+    throw new ScenarioError('$', `valid JSON (${jsonErrorText((e as Error).message, text)})`, file);
   }
   if (isObject(json) && json.kind === 'nvme-actors.pack') {
     const r = new Reader(file);

@@ -2,6 +2,8 @@
 // one stderr line `nvme-actors: FILE: $.json.path: expected …` (the line in the table below), no stack trace and
 // nothing on stdout. Every fixture has a row, every row a fixture.
 import { readdirSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../src/cli.ts';
@@ -55,7 +57,10 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ["fault-update-empty-completion", "$.steps[2].completion: expected at least one of status, dw0, cid to replace"],
   ["fault-update-missing-completion", "$.steps[2].completion: expected an object with any of status, dnr, dw0, cid (the completion fields to replace)"],
   ["invalid-json-empty-file", "$: expected valid JSON (Unexpected end of JSON input)"],
+  ["invalid-json-missing-comma", "$: expected valid JSON (Expected ',' or ']' after array element in JSON at line 4 column 5)"],
   ["invalid-json-trailing-comma", "$: expected valid JSON (Unexpected token ']', ...\"ble\" }, ] } \" is not valid JSON)"],
+  ["invalid-json-two-documents", "$: expected valid JSON (Unexpected non-whitespace character after JSON at line 2 column 1)"],
+  ["invalid-json-unquoted-key", "$: expected valid JSON (Expected property name or '}' in JSON at line 2 column 3)"],
   ["name-not-string", "$.name: expected a non-empty string, got 5"],
   ["namespace-attached-string", "$.controller.namespaces[0].attached: expected true or false, got \"yes\""],
   ["namespace-blocksize-not-power-of-two", "$.controller.namespaces[0].blockSize: expected a power of two, got 1000"],
@@ -66,12 +71,14 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ["namespace-missing-nsid", "$.controller.namespaces[0].nsid: expected an NSID 1..0xFFFFFFFE, got nothing (the field is missing)"],
   ["namespace-nsid-zero", "$.controller.namespaces[0].nsid: expected an integer 1..0xFFFFFFFE, got 0"],
   ["namespaces-not-array", "$.controller.namespaces: expected an array of namespaces, got an object"],
+  ["number-overflows-to-infinity", "$.steps[0].queueSize: expected an integer 2..4096, got Infinity"],
   ["numd-too-large", "$.steps[1].command.numd: expected an integer 1..32768, got 40000"],
   ["opcode-out-of-range", "$.steps[1].command.opcode: expected an integer 0..255, got 256"],
   ["opcode-prototype-name", "$.steps[1].command.opcode: expected an opcode name (identify, getLogPage, setFeatures, getFeatures, asyncEventRequest, abort, namespaceAttachment, keepAlive) or a number 0..255, got \"toString\""],
   ["pack-bad-step", "$.scenarios[1].steps[1].tag: expected the tag of an earlier submit step, got \"nope\""],
   ["pack-empty-scenarios", "$.scenarios: expected a non-empty array of scenarios, got an empty array"],
   ["pack-unknown-field", "$.version: expected no field \"version\" here (this object takes kind, profile, generatedFrom, coverage, scenarios)"],
+  ["proto-key", "$.__proto__: expected no field \"__proto__\" here (this object takes name, profile, controller, steps, description)"],
   ["queue-size-fraction", "$.steps[0].queueSize: expected an integer 2..4096, got 16.5"],
   ["queue-size-too-small", "$.steps[0].queueSize: expected an integer 2..4096, got 1"],
   ["rae-string", "$.steps[1].command.rae: expected true or false, got \"false\""],
@@ -114,6 +121,16 @@ describe('bad scenario files', () => {
     expect(r.err.join('\n')).not.toMatch(/\n\s+at /);
     expect(r.err[0]).toMatch(/^nvme-actors: \S+: \$[^ ]*: expected /);
     expect(r.code).toBe(2);
+  });
+
+  it('a byte-order mark before the JSON is not an error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nvme-actors-bom-'));
+    const file = join(dir, 'bom.json');
+    await writeFile(file, '\uFEFF{ "steps": [ { "do": "enable" }, { "do": "expectRegister", "name": "CSTS", "mask": 1, "value": 1 } ] }\n');
+    const r = await cli('run', file);
+    expect(r.err).toEqual([]);
+    expect(r.out.at(-1)).toBe('1 passed, 0 failed');
+    expect(r.code).toBe(0);
   });
 
   it('a bad file among good ones: nothing runs, the bad one is named', async () => {
