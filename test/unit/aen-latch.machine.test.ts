@@ -354,3 +354,67 @@ describe('aenLatchMachine: controller reset (§3.7.2)', () => {
     expect(s.context.aec).toBe(0);
   });
 });
+
+describe('aenLatchMachine: the Error event region (§5.2, log page 01h)', () => {
+  const bad = (info: number): LatchEvent => ({ type: 'doorbell.invalid', info });
+  const readErrors = (rae: boolean): LatchEvent => ({ type: 'errorLog.read', rae, numd: 16, offset: 0 });
+  const errorDw0 = (info: number) => (info << 8) | (0x01 << 16);
+
+  it('with a parked AER an invalid doorbell is reported at once: errorEvent.posted', () => {
+    const { s, sent } = send(send(online(), aer(3)).s, bad(0));
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'posted' } });
+    expect(sent).toEqual([{ type: 'completion.requested', cid: 3, status: Status.SUCCESS, dw0: errorDw0(0) }]);
+  });
+
+  it('without one it is retained (pending) and the first info is the one reported', () => {
+    const pending = run(online(), bad(1), bad(0)).s;
+    expect(pending.value).toEqual({ online: { notice: 'clear', errorEvent: 'pending' } });
+    expect(pending.context.waiting).toEqual(['error']);
+    const { s, sent } = send(pending, aer(4));
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'posted' } });
+    expect(s.context.waiting).toEqual([]);
+    expect(sent).toEqual([{ type: 'completion.requested', cid: 4, status: Status.SUCCESS, dw0: errorDw0(1) }]);
+  });
+
+  it('masked while posted; RAE=1 keeps the mask, RAE=0 replies 64-byte zero entries and clears it', () => {
+    const posted = run(online(), aer(1), aer(2), bad(0), bad(1)).s;
+    expect(posted.context.parked).toEqual([1]);
+    const kept = send(posted, readErrors(true));
+    expect(kept.s.value).toEqual({ online: { notice: 'clear', errorEvent: 'posted' } });
+    const cleared = send(kept.s, readErrors(false));
+    expect(cleared.s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+    expect(cleared.sent).toEqual([{ type: 'latch.replied', status: Status.SUCCESS, dw0: 0, data: new Uint8Array(64) }]);
+    expect(cleared.emitted).toEqual([{ type: 'errorLog.read', errors: 2, rae: false, unmasked: true }]);
+    expect(send(cleared.s, bad(1)).sent).toEqual([{ type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: errorDw0(1) }]);
+  });
+
+  it('oldest first across regions: one AER takes the older event, the next the other', () => {
+    const both = run(online(), bad(0), changed(5)).s;
+    expect(both.context.waiting).toEqual(['error', 'notice']);
+    const first = send(both, aer(1));
+    expect(first.sent).toEqual([{ type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: errorDw0(0) }]);
+    expect(first.s.value).toEqual({ online: { notice: 'pending', errorEvent: 'posted' } });
+    const second = send(first.s, aer(2));
+    expect(second.sent).toEqual([{ type: 'completion.requested', cid: 2, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
+  });
+
+  it('two AERs parked at once take both waiting events in order', () => {
+    const both = run(online(), changed(5), bad(1)).s;
+    const s = run(both, aer(1)).s;
+    expect(s.context.waiting).toEqual(['error']);
+    const { sent } = send(s, aer(2));
+    expect(sent).toEqual([{ type: 'completion.requested', cid: 2, status: Status.SUCCESS, dw0: errorDw0(1) }]);
+  });
+
+  it('qemu: with no AER parked the error is not kept', () => {
+    const s = send(online(PROFILES.qemu), bad(0)).s;
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+  });
+
+  it('a reset forgets a retained error and the order', () => {
+    const s = run(online(), bad(0), changed(3), { type: 'controller.reset' }, { type: 'controller.enabled' }).s;
+    expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
+    expect(s.context.waiting).toEqual(['notice']);
+    expect(s.context.pendingErrorInfo).toBeNull();
+  });
+});
