@@ -1,5 +1,6 @@
 // The `fault` and `expectFault` scenario steps (docs/scenarios.md "Additions"): every fault behaviour, run as
 // scenario JSON through runScenario on the emulator, proving that the fault fired (expectFault) and its effect.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { emulatorTarget, runScenario, UnsupportedStepError, type ScenarioResult, type TargetFactory } from '../../src/scenario/runner.ts';
 import { parseScenario, ScenarioError } from '../../src/scenario/schema.ts';
@@ -207,5 +208,16 @@ describe('fault steps on the emulator', () => {
 
   it('validates: an expectFault before its fault names the path', () => {
     expect(() => parseScenario({ steps: [{ do: 'expectFault', tag: 'x' }] })).toThrow(new ScenarioError('$.steps[0].tag', 'the tag of an earlier fault step, got "x"'));
+  });
+
+  it('the fault-step examples in docs/scenarios.md validate and are carried out', async () => {
+    const doc = readFileSync('docs/scenarios.md', 'utf8');
+    const block = /### Fault steps\n```json\n([\s\S]*?)```/.exec(doc);
+    expect(block).not.toBeNull();
+    const steps = block![1]!.trim().split('\n').map((l) => JSON.parse(l) as { do: string });
+    expect(steps.filter((st) => st.do === 'fault')).toHaveLength(8);
+    const r = await run([enable, ...steps]);
+    expect(r.trace.filter((t) => t.kind === 'note' && t.message.startsWith('fault'))).toHaveLength(8);
+    expect(failures(r)).toEqual(['expectFault f1: never fired']); // no command is submitted in the example
   });
 });
