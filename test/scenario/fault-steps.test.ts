@@ -72,7 +72,7 @@ describe('fault steps on the emulator', () => {
   it.each(['submission', 'completion'])('%s delay: the completion comes late, within timeoutMs', async (side) => {
     const r = await run([
       enable, on,
-      { do: 'fault', tag: 'slow', on: side, match: { opcode: 'keepAlive' }, behaviour: 'delay', ms: 40 },
+      { do: 'fault', tag: 'slow', on: side, match: { opcode: 'keepAlive' }, behaviour: 'delay', ms: 150 },
       { do: 'submit', tag: 'k', command: { opcode: 'keepAlive' } },
       { do: 'expectFault', tag: 'slow', fired: true },
       { do: 'expectPending', tag: 'k' },
