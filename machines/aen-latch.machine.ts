@@ -45,6 +45,9 @@ export const aenLatchMachine = setup({
     hasQueuedNotices: ({ context }) => context.policy.noticePerNewNsid && context.queuedNotices > 0,
     canReportQueuedNotice: ({ context }) => context.policy.noticePerNewNsid && context.queuedNotices > 0 && context.parked.length > 0 && noticesEnabled(context),
     isStaleChange: ({ context, event }) => context.policy.noticePerNewNsid && event.type === 'namespace.changed' && addChange(context.changed, event.nsid) === context.changed,
+    /** Spec masking (one notice covers every change until the list is read): the posted AEN answers an `until: 'aen'` caller. */
+    isCoveredByPostedNotice: ({ context, event }) =>
+      !context.policy.noticePerNewNsid && context.postedNotice !== null && event.type === 'namespace.changed' && event.until === 'aen' && event.requestId !== undefined,
     isParkedAer: ({ context, event }) => event.type === 'abort.requested' && event.sqid === 0 && context.parked.includes(event.cid),
   },
   actions: {
@@ -76,7 +79,7 @@ export const aenLatchMachine = setup({
     }),
     postNamespaceNotice: enqueueActions(({ context, enqueue }) => {
       const { cid, parked } = takeAer(context);
-      enqueue.assign({ parked, aenWaiters: [], queuedNotices: Math.max(0, context.queuedNotices - 1) });
+      enqueue.assign({ parked, aenWaiters: [], queuedNotices: Math.max(0, context.queuedNotices - 1), postedNotice: { cid, dw0: NAMESPACE_NOTICE_DW0 } });
       enqueue.sendTo(({ system }) => system.get('adminQueue'), completionRequested(cid, Status.SUCCESS, NAMESPACE_NOTICE_DW0));
       enqueue.emit({ type: 'aen.posted', cid, dw0: NAMESPACE_NOTICE_DW0, requestIds: context.aenWaiters });
     }),
@@ -84,9 +87,15 @@ export const aenLatchMachine = setup({
       if (event.type !== 'changedList.read') return;
       const offset = context.policy.changedListHonoursOffset ? event.offset : 0;
       const data = readChangedList(context.changed, event.numd, offset);
-      enqueue.assign({ changed: EMPTY_CHANGED_LIST });
+      enqueue.assign(event.rae ? { changed: EMPTY_CHANGED_LIST } : { changed: EMPTY_CHANGED_LIST, postedNotice: null });
       enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, 0, data));
       enqueue.emit({ type: 'changedList.read', nsids: context.changed.nsids, overflow: context.changed.overflow, rae: event.rae, unmasked: !event.rae });
+    }),
+    coverByPostedNotice: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'namespace.changed' || event.requestId === undefined || !context.postedNotice) return;
+      const requestId = event.requestId;
+      enqueue.assign({ aenWaiters: context.aenWaiters.filter((id) => id !== requestId) });
+      enqueue.emit({ type: 'aen.covered', requestId, cid: context.postedNotice.cid, dw0: context.postedNotice.dw0 });
     }),
     storeAec: enqueueActions(({ event, enqueue }) => {
       if (event.type !== 'aec.set') return;
@@ -202,7 +211,10 @@ export const aenLatchMachine = setup({
             posted: {
               description: 'Notice reported; further notices are masked until Get Log Page 04h with RAE=0 (NVMe Base 2.0 §5.2, §5.16).',
               on: {
-                'namespace.changed': { actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }] },
+                'namespace.changed': [
+                  { guard: 'isCoveredByPostedNotice', actions: ['recordChange', 'coverByPostedNotice', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }], description: 'Masked: the change joins the list the posted AEN asks the host to read; a caller waiting for an AEN is answered with that AEN.' },
+                  { actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }] },
+                ],
                 'changedList.read': [
                   { guard: 'isRaeSet', actions: 'replyChangedList', description: 'RAE=1: the list is returned (and emptied); the event stays masked.' },
                   { guard: 'canReportQueuedNotice', actions: ['postNamespaceNotice', 'replyChangedList'], description: 'QEMU 7.2: the read unmasks and the next queued event goes at once to a parked AER, its AEN posted before the read completes (docs/qemu-observations.md e, m).' },

@@ -260,6 +260,12 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
           settle(id, w);
         }
       }
+    } else if (e.type === 'aen.covered') {
+      const w = waiters.get(e.requestId);
+      if (w) {
+        w.aen = { cid: e.cid, dw0: e.dw0 };
+        settle(e.requestId, w);
+      }
     } else if (e.type === 'namespace.rejected') {
       for (const id of e.requestIds) {
         const w = waiters.get(id);

@@ -65,6 +65,8 @@ export interface LatchContext {
   readonly aenWaiters: readonly string[];
   /** `noticePerNewNsid` (QEMU): notice events queued and not yet reported. */
   readonly queuedNotices: number;
+  /** The Namespace Attribute notice posted and still masked (cleared by a RAE=0 read or a reset). */
+  readonly postedNotice: { readonly cid: number; readonly dw0: number } | null;
   /** Regions with an event waiting for an AER, oldest first (DESIGN.md §4: reported oldest first). */
   readonly waiting: readonly EventRegion[];
   /** The Error event to report next: its Asynchronous Event Information (00h or 01h), or null. */
@@ -100,6 +102,7 @@ export function initialLatchContext(input: LatchInput): LatchContext {
     offlineChanges: [],
     aenWaiters: [],
     queuedNotices: 0,
+    postedNotice: null,
     waiting: [],
     pendingErrorInfo: null,
     errors: 0,
@@ -146,6 +149,7 @@ export function afterReset(c: LatchContext): LatchContext {
     parked: [],
     aenWaiters: [],
     queuedNotices: 0,
+    postedNotice: null,
     waiting: [],
     pendingErrorInfo: null,
     errors: 0,

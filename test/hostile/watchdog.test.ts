@@ -215,7 +215,14 @@ describe('shutdown with parked AERs', () => {
     await pollSettled(host);
     expect(posted.state).toBe('resolved');
     expect(posted.value).toEqual({ nsid: 1, outcome: 'posted', aen: { cid: d, dw0: NS_ATTR_CHANGED_DW0 } });
-    const masked = dog.watch('masked change during shutdown', notifyChange(2, { until: 'aen' }));
+    // Masked: a change now joins the list the posted AEN points at; the caller is answered with that AEN.
+    const covered = dog.watch('masked change during shutdown', notifyChange(2, { until: 'aen' }));
+    await flushPromiseJobs();
+    expect(covered.value).toEqual({ nsid: 2, outcome: 'coalesced', aen: { cid: d, dw0: NS_ATTR_CHANGED_DW0 } });
+    // Unmasked, with notices off (AEC bit 8 clear): a caller waiting for an AEN waits, three AERs still parked.
+    expect((await readChangedList(host)).list).toEqual({ overflow: false, nsids: [1, 2] });
+    await host.setAsyncEventConfig(0);
+    const masked = dog.watch('change with notices off during shutdown', notifyChange(3, { until: 'aen' }));
     await flushPromiseJobs();
     expect(masked.state).toBe('pending');
 
@@ -230,8 +237,8 @@ describe('shutdown with parked AERs', () => {
 
   test('stop during shutdown with parked AERs and waiting callers rejects them with a typed error', async () => {
     const { host, controller, notifyChange } = await rig();
-    await parkAers(host, 1);
-    await notifyChange(1);
+    await parkAers(host, 2);
+    await host.setAsyncEventConfig(0); // notices off: a change is recorded, no AEN is sent
     await host.shutdown();
     const waiting = dog.watch('until aen at stop', notifyChange(2, { until: 'aen' }));
     const processed = dog.watch('processed', notifyChange(3));

@@ -18,6 +18,7 @@ it('settled namespace-change actors are dropped: only the latch and the admin qu
     const waiting = controller.faults.namespace.notifyChange(51, { until: 'aen' });
     await host.submitAer();
     await waiting;
+    await host.readChangedList(); // lifts the mask: the next caller waits for a new AEN, which the reset pre-empts
     const rejected = controller.faults.namespace.notifyChange(52, { until: 'aen' });
     await host.disable();
     await expect(rejected).rejects.toMatchObject({ code: 'reset' });

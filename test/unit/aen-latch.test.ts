@@ -16,7 +16,7 @@ describe('AEN latch logic', () => {
   it('initial context: AERL + 1 slots, AEC default from the profile, nothing parked or changed', () => {
     expect(ctx(PROFILES.spec)).toEqual({
       policy: policyOf(PROFILES.spec), aerLimit: 4, parked: [], aec: 0x100, changed: EMPTY_CHANGED_LIST,
-      offlineChanges: [], aenWaiters: [], queuedNotices: 0, waiting: [], pendingErrorInfo: null, errors: 0,
+      offlineChanges: [], aenWaiters: [], queuedNotices: 0, postedNotice: null, waiting: [], pendingErrorInfo: null, errors: 0,
     });
     expect(ctx(PROFILES.qemu).aec).toBe(0);
     expect(ctx(PROFILES.openvmm).aec).toBe(0xffffffff);
