@@ -418,3 +418,24 @@ describe('aenLatchMachine: the Error event region (§5.2, log page 01h)', () => 
     expect(s.context.pendingErrorInfo).toBeNull();
   });
 });
+
+describe('aenLatchMachine: a masked change is covered by the posted notice', () => {
+  it("spec: an until-'aen' change in posted is answered with the posted AEN (aen.covered), not left waiting", () => {
+    const posted = run(online(), aer(1), aer(2), changed(3)).s;
+    const { s, emitted } = send(posted, changed(4, { requestId: 'w', until: 'aen' }));
+    expect(emitted).toEqual([
+      { type: 'aen.covered', requestId: 'w', cid: 2, dw0: NOTICE_DW0 },
+      { type: 'namespace.processed', requestId: 'w', nsid: 4, outcome: 'coalesced' },
+    ]);
+    expect(s.context.aenWaiters).toEqual([]);
+    const cleared = send(s, read(false)).s;
+    expect(cleared.context.postedNotice).toBeNull();
+  });
+
+  it('qemu: a masked change gets its own later AEN, so the caller keeps waiting for it', () => {
+    const posted = run(online(PROFILES.qemu), aer(1), aer(2), changed(3)).s;
+    const { s, emitted } = send(posted, changed(4, { requestId: 'w', until: 'aen' }));
+    expect(emitted.map((e) => e.type)).toEqual(['namespace.processed']);
+    expect(s.context.aenWaiters).toEqual(['w']);
+  });
+});
