@@ -169,8 +169,17 @@ export class NvmeHost {
 
   // ---- submission and completion ----
 
-  /** Write the SQE, ring the tail doorbell; returns the CID. The completion is collected by poll(). */
-  async submit(command: CommandSpec): Promise<number> {
+  /** Write the SQE, ring the tail doorbell; returns the CID. The completion is collected by poll(). Calls that
+   * overlap are queued: each takes the SQ tail only after the previous one rang the doorbell. */
+  submit(command: CommandSpec): Promise<number> {
+    const run = this.submitting.then(() => this.submitNow(command));
+    this.submitting = run.catch(() => undefined);
+    return run;
+  }
+
+  private submitting: Promise<unknown> = Promise.resolve();
+
+  private async submitNow(command: CommandSpec): Promise<number> {
     if (!this.enabled) throw new HostError('the controller is not enabled: call enable() first');
     const deadline = Date.now() + this.timeoutMs;
     while ((this.sqTail + 1) % this.queueSize === this.sqHeadSeen) {
