@@ -18,12 +18,8 @@ export type LatchPolicy = Pick<
   | 'aerLimitStatus'
   | 'noticePerNewNsid'
   | 'changedListHonoursOffset'
-> & {
-  /** Error events (§5.2) that occur while no AER is parked are kept and reported later (spec: "should retain").
-   * QEMU 7.2 raises them only when an AER is outstanding; the profile table has no knob for it, so it is read
-   * from the profile's name. */
-  readonly retainErrorEvents: boolean;
-};
+  | 'retainErrorEvents'
+>;
 
 /** The latch's knobs of a profile. */
 export function latchPolicy(p: Profile): LatchPolicy {
@@ -37,7 +33,7 @@ export function latchPolicy(p: Profile): LatchPolicy {
     aerLimitStatus: p.aerLimitStatus,
     noticePerNewNsid: p.noticePerNewNsid,
     changedListHonoursOffset: p.changedListHonoursOffset,
-    retainErrorEvents: p.name !== 'qemu',
+    retainErrorEvents: p.retainErrorEvents,
   };
 }
 

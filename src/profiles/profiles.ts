@@ -39,6 +39,9 @@ export interface Profile {
   readonly noticePerNewNsid: boolean;
   /** Does Get Log Page honour the offset (LPOL/LPOU) for the Changed Namespace List? (OpenVMM: ignored) */
   readonly changedListHonoursOffset: boolean;
+  /** Are Error events (§5.2, e.g. an invalid doorbell write) that occur while no AER is parked kept and reported
+   * later (spec: the controller "should retain" events)? QEMU 7.2 raises them only when an AER is outstanding. */
+  readonly retainErrorEvents: boolean;
   /** Do error statuses carry DNR? (OpenVMM never sets DNR) */
   readonly errorsSetDnr: boolean;
 }
@@ -65,6 +68,7 @@ const spec: Profile = {
   noticePerNewNsid: false,
   changedListHonoursOffset: true,
   errorsSetDnr: true,
+  retainErrorEvents: true,
 };
 
 const qemu: Profile = {
@@ -79,6 +83,7 @@ const qemu: Profile = {
   supportsKeepAlive: false,
   noticePerNewNsid: true,
   retainUnreadChangesOverReset: false,
+  retainErrorEvents: false,
 };
 
 const openvmm: Profile = {
