@@ -4,15 +4,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../src/cli.ts';
+import { cli } from '../support/cli.ts';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), isTty: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 const tmp = () => mkdtemp(join(tmpdir(), 'nvme-actors-cli-'));
 

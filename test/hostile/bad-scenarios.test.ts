@@ -6,7 +6,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../src/cli.ts';
+import { cli } from '../support/cli.ts';
 
 const DIR = join('test', 'hostile', 'fixtures', 'bad-scenarios');
 
@@ -97,13 +97,6 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ["unknown-top-level-field", "$.stepz: expected no field \"stepz\" here (this object takes name, profile, controller, steps, description)"],
 ];
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), isTty: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 describe('bad scenario files', () => {
   it('every fixture has an expected line, and every expected line a fixture', () => {
