@@ -43,9 +43,11 @@ export interface DiagramNode {
   readonly edges: readonly DiagramEdge[];
 }
 
-const INLINE = '(inline)';
+/** The name shown for a guard, action or actor given inline rather than by name. */
+export const INLINE = '(inline)';
 
-function nameOf(item: unknown): string {
+/** The name of a guard or action as the runtime holds it (a string, or an object/function with `type`). */
+export function nameOf(item: unknown): string {
   if (typeof item === 'string') return item;
   if (item && (typeof item === 'object' || typeof item === 'function')) {
     const type = (item as { type?: unknown }).type;

@@ -3,6 +3,7 @@
 // source text. diffShapes() lists every state, transition, guard, action, tag, invoke or description on which the
 // two disagree: what the Stately editor would show differently from what runs. Params of actions are not compared.
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { INLINE, nameOf } from '../../src/diagram/diagram.ts';
 
 export interface StateShape {
   readonly path: string;
@@ -37,21 +38,12 @@ export interface ChartShape {
 
 /** The root's path in a shape (a state path is its keys joined with '.'). */
 export const ROOT = '(root)';
-const INLINE = '(inline)';
 const pathOf = (segments: readonly string[]): string => (segments.length === 0 ? ROOT : segments.join('.'));
 
 // ---- runtime (XState v5) ----
 
 type Named = string | { type?: unknown } | ((...args: never[]) => unknown);
 
-function nameOf(item: unknown): string {
-  if (typeof item === 'string') return item;
-  if (item && (typeof item === 'object' || typeof item === 'function')) {
-    const type = (item as { type?: unknown }).type;
-    if (typeof type === 'string') return type;
-  }
-  return INLINE;
-}
 
 /** Entry/exit actions the runtime adds for `after` (raise and cancel of `xstate.after.*`) are not in the config. */
 function isAfterBookkeeping(action: unknown): boolean {
