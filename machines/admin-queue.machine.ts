@@ -82,7 +82,10 @@ export const adminQueueMachine = setup({
         return latchRequest(event.sqe);
       },
     ),
-    /** Provided: read the SQE at sqHead and raise `command.fetched` (or `command.unreadable`). */
+    /** Provided: read SQEs from sqHead towards sqTail. A command the pure handlers answer (no fault, data pointer
+     * resolved) is completed on the spot and head moves past it, with no event per command; the first command that
+     * needs this chart (an AER, a latch command, an attachment, a fault, a transfer error) is raised as
+     * `command.fetched` and fetching stops there; an SQ outside guest memory raises `command.unreadable`. */
     fetchCommand: notProvided('fetchCommand'),
     /** Provided: handle a 'local' command, transfer its data and post its completion. */
     executeCommand: notProvided('executeCommand'),
@@ -112,7 +115,7 @@ export const adminQueueMachine = setup({
   },
   states: {
     idle: {
-      description: 'No command in flight. A tail doorbell past SQ head starts fetching: the SQE at head is read and its data pointer resolved (PRP1/PRP2, §4.1.1).',
+      description: 'No command in flight. A tail doorbell past SQ head starts fetching: SQEs are read from head and their data pointers resolved (PRP1/PRP2, §4.1.1). Commands the pure handlers answer complete during the fetch; the first that needs this chart arrives as command.fetched.',
       on: {
         'sq.tail.written': [
           { guard: 'isValidSqTail', actions: ['storeSqTail', 'fetchNextCommand'] },
@@ -125,7 +128,7 @@ export const adminQueueMachine = setup({
           { guard: 'isAsyncEventRequest', actions: ['consumeSubmission', 'forwardAerToLatch', 'clearCurrent', 'fetchNextCommand'], description: 'AERs are parked by the latch and complete when an event is reported (§5.2).' },
           { guard: 'isLatchCommand', target: 'awaitingLatch', actions: ['consumeSubmission', 'forwardToLatch'] },
           { guard: 'isNamespaceAttachment', target: 'awaitingLatch', actions: ['consumeSubmission', 'applyNamespaceAttachment'] },
-          { actions: ['consumeSubmission', 'executeCommand', 'clearCurrent', 'fetchNextCommand'], description: 'Completed at once by the pure handlers.' },
+          { actions: ['consumeSubmission', 'executeCommand', 'clearCurrent', 'fetchNextCommand'], description: 'Answered at once by the pure handlers: a command the fetch handed over without completing it (one an injected delay held).' },
         ],
         'command.unreadable': { target: 'failed' },
       },

@@ -12,7 +12,7 @@ import { RegisterFile } from './device/registers.ts';
 import { NamespaceTable, type NamespaceSpec } from './device/namespaces.ts';
 import { resolvePrps, writeSegments, readSegments } from './device/prp.ts';
 import { adminQueueGeometry, namespaceChangeActorId } from './logic/controller.ts';
-import { dataLength, decideAttachment, executeLocalCommand, type CommandEnv, type ControllerIdentity } from './logic/admin-commands.ts';
+import { dataLength, decideAttachment, executeLocalCommand, routeCommand, type CommandEnv, type ControllerIdentity } from './logic/admin-commands.ts';
 import { AsyncEventInfo, Csts, Register, Status } from './spec/constants.ts';
 import { decodeSqe } from './spec/sqe.codec.ts';
 import { decodeControllerList } from './spec/namespace-list.codec.ts';
@@ -22,6 +22,7 @@ import type { TraceEvent } from './trace.ts';
 import { FaultSet, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
 import type { CommandFetched } from '../machines/events.ts';
 import type { Segment } from './device/prp.ts';
+import type { Sqe } from './spec/sqe.codec.ts';
 import { encodeSqe } from './spec/sqe.codec.ts';
 import { namespaceChanged } from './logic/messages.ts';
 
@@ -76,6 +77,12 @@ export interface ControllerFaults {
   readonly namespace: NamespaceFaults;
 }
 
+interface InFlight {
+  readonly bytes: Uint8Array;
+  readonly segments: readonly Segment[];
+}
+const NO_DATA = { ok: true as const, segments: [] as readonly Segment[] };
+
 export const DEFAULT_MEMORY_SIZE = 64 * 1024 * 1024;
 
 function validateOptions(o: ControllerOptions): void {
@@ -119,17 +126,18 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   };
   const faultSet = new FaultSet();
   /** Commands fetched and not yet completed, by CID: what completion faults match on and write to. */
-  const inFlight = new Map<number, { readonly bytes: Uint8Array; readonly segments: readonly Segment[] }>();
+  const inFlight = new Map<number, InFlight>();
   let generation = 0; // bumped by every reset: a delayed completion of an older generation is never posted
 
   const write = (c: Completion): void => {
     if (!rings) return;
-    if (!rings.cq.post(c)) trace({ type: 'completion.refused', cid: c.cid, reason: 'completion queue full and hold limit reached' });
+    const posted = rings.cq.post(c);
+    if (listeners.size === 0) return;
+    if (!posted) trace({ type: 'completion.refused', cid: c.cid, reason: 'completion queue full and hold limit reached' });
     trace({ type: 'completion.posted', cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: c.status, dw0: c.dw0 });
   };
-  const post = (c: Completion): void => {
-    const command = inFlight.get(c.cid);
-    inFlight.delete(c.cid);
+  /** Post a completion, through any completion fault matching the command it answers. */
+  const complete = (c: Completion, command: InFlight | undefined): void => {
     const fault = command ? faultSet.findCompletion(command.bytes) : undefined;
     if (!fault) return write(c);
     fault.fire();
@@ -154,6 +162,40 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       }
     }
   };
+  /** Post the completion of a command handed to the chart (held in `inFlight` since it was fetched). */
+  const post = (c: Completion): void => {
+    const command = inFlight.get(c.cid);
+    inFlight.delete(c.cid);
+    complete(c, command);
+  };
+  /** Answer a local command through the pure handlers: data to its PRPs, then the completion with SQHD `sqhd`. */
+  const execute = (sqe: Sqe, segments: readonly Segment[], sqhd: number, bytes: Uint8Array | undefined): void => {
+    const answer = executeLocalCommand(sqe, env);
+    if (answer.data && answer.status.sct === 0 && answer.status.sc === 0) writeSegments(memory, segments, answer.data);
+    complete({ cid: sqe.cid, sqid: 0, sqhd, status: answer.status, dw0: answer.dw0 }, bytes ? { bytes, segments } : undefined);
+  };
+  /** Read and decode the SQE at `head`, apply any submission fault, resolve its data pointer. `bytes` is a view
+   * of the ring's scratch entry: copy it to keep it. */
+  const fetchAt = (head: number): (CommandFetched & { bytes: Uint8Array }) | { type: 'command.unreadable' } => {
+    const fetched = rings?.sq.fetch(head);
+    if (!fetched) return { type: 'command.unreadable' };
+    let bytes = fetched;
+    const fault = faultSet.findSubmission(bytes);
+    let injected: CommandFetched['fault'] = null;
+    if (fault) {
+      fault.fire();
+      const b = fault.behaviour;
+      trace({ type: 'fault.fired', side: 'submission', kind: b.kind, cid: decodeSqe(bytes).cid });
+      if (b.kind === 'update') bytes = encodeSqe({ ...decodeSqe(bytes), ...b.command });
+      else if (b.kind === 'drop') injected = { kind: 'drop' };
+      else if (b.kind === 'delay') injected = { kind: 'delay', ms: b.ms };
+    }
+    const sqe = decodeSqe(bytes);
+    const length = dataLength(sqe);
+    const r = length > 0 ? resolvePrps(memory, sqe.prp1, sqe.prp2, length) : NO_DATA;
+    if (listeners.size > 0) trace({ type: 'command.fetched', cid: sqe.cid, opcode: sqe.opcode, sqhd: head });
+    return { type: 'command.fetched', sqe, segments: r.ok ? r.segments : [], prpStatus: r.ok ? null : r.status, fault: injected, bytes };
+  };
   const delayActor = fromPromise<void, { ms: number }>(({ input, signal }) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, input.ms);
@@ -164,27 +206,22 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   const adminQueue = adminQueueMachine.provide({
     actors: { faultDelay: delayActor },
     actions: {
-      fetchCommand: raise(({ context }) => {
-        const fetched = rings?.sq.fetch(context.sqHead);
-        if (!fetched) return { type: 'command.unreadable' as const };
-        let bytes = fetched;
-        const fault = faultSet.findSubmission(bytes);
-        let injected: CommandFetched['fault'] = null;
-        if (fault) {
-          fault.fire();
-          const b = fault.behaviour;
-          trace({ type: 'fault.fired', side: 'submission', kind: b.kind, cid: decodeSqe(bytes).cid });
-          if (b.kind === 'update') bytes = encodeSqe({ ...decodeSqe(bytes), ...b.command });
-          else if (b.kind === 'drop') injected = { kind: 'drop' };
-          else if (b.kind === 'delay') injected = { kind: 'delay', ms: b.ms };
+      fetchCommand: enqueueActions(({ context, enqueue }) => {
+        // Local commands (answered by the pure handlers, data pointer resolved, no fault) complete here, in
+        // submission order, and head moves past them in one assignment: no event per command. The first command
+        // that needs the chart is raised as `command.fetched` and fetching stops there.
+        let head = context.sqHead;
+        while (head !== context.sqTail) {
+          const fetched = fetchAt(head);
+          if (fetched.type !== 'command.fetched' || fetched.fault || fetched.prpStatus || routeCommand(fetched.sqe, profile) !== 'local') {
+            if (fetched.type === 'command.fetched') inFlight.set(fetched.sqe.cid, { bytes: fetched.bytes.slice(), segments: fetched.segments });
+            enqueue.raise(fetched.type === 'command.fetched' ? { type: 'command.fetched', sqe: fetched.sqe, segments: fetched.segments, prpStatus: fetched.prpStatus, fault: fetched.fault } : fetched);
+            break;
+          }
+          head = (head + 1) % context.sqSize;
+          execute(fetched.sqe, fetched.segments, head, fetched.bytes);
         }
-        const sqe = decodeSqe(bytes);
-        const length = dataLength(sqe);
-        const r = length > 0 ? resolvePrps(memory, sqe.prp1, sqe.prp2, length) : { ok: true as const, segments: [] };
-        const segments = r.ok ? r.segments : [];
-        inFlight.set(sqe.cid, { bytes: bytes.slice(), segments });
-        trace({ type: 'command.fetched', cid: sqe.cid, opcode: sqe.opcode, sqhd: context.sqHead });
-        return { type: 'command.fetched' as const, sqe, segments, prpStatus: r.ok ? null : r.status, fault: injected };
+        if (head !== context.sqHead) enqueue.assign({ sqHead: head });
       }),
       reportDroppedCommand: ({ event }) => {
         if (event.type !== 'command.fetched') return;
@@ -193,9 +230,9 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       },
       executeCommand: ({ context, event }) => {
         if (event.type !== 'command.fetched') return;
-        const answer = executeLocalCommand(event.sqe, env);
-        if (answer.data && answer.status.sct === 0 && answer.status.sc === 0) writeSegments(memory, event.segments, answer.data);
-        post({ cid: event.sqe.cid, sqid: 0, sqhd: context.sqHead, status: answer.status, dw0: answer.dw0 });
+        const command = inFlight.get(event.sqe.cid);
+        inFlight.delete(event.sqe.cid);
+        execute(event.sqe, event.segments, context.sqHead, command?.bytes);
       },
       completeWithTransferError: ({ context, event }) => {
         if (event.type !== 'command.fetched' || !event.prpStatus) return;
