@@ -2,7 +2,7 @@
 // traces; exit 0 when every expectation held, 1 when one failed, 2 for a bad file or bad arguments (one line,
 // never a stack trace).
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseScenarioFile, ScenarioError, type Scenario } from './scenario/schema.ts';
 import { buildPack, runConformance, type ConformanceRow } from './model/conformance.ts';
@@ -10,7 +10,8 @@ import { getProfile, PROFILE_NAMES, type ProfileName } from './profiles/profiles
 import { generatePaths } from './model/generate.ts';
 import { DIAGRAM_FORMATS, isDiagramFormat, renderDiagram } from './diagram/diagram.ts';
 import { machineNames } from './diagram/machines.ts';
-import { emulatorTarget, runScenario, type TargetFactory } from './scenario/runner.ts';
+import { emulatorTarget, makeEmulatorTarget, runScenario, type ScenarioResult, type TargetFactory } from './scenario/runner.ts';
+import { ACTOR_CHARTS, buildReportData, SPEC_CHART, type ChartName, type ReportInput } from './report/report-data.ts';
 import { formatResult } from './scenario/trace-format.ts';
 import { qemuCannotRun, qemuTarget, qemuVersion } from './host/qemu-target.ts';
 import { bestMatch, checkRef, exhibited, explain, passesAll, runPack, runPacks, type CheckResult, type ProfileRun, type TargetUnderTest } from './model/fingerprint.ts';
@@ -57,7 +58,7 @@ Generates the chart's paths for every profile and prints which states and transi
 the paths; transitions no context reachable under a profile can take are listed by name.
 
 Example: nvme-actors coverage`,
-  conformance: `Usage: nvme-actors conformance [--profile P] [--target emulator|qemu] [--json] [--verbose] [--doc FILE]
+  conformance: `Usage: nvme-actors conformance [--profile P] [--target emulator|qemu] [--json] [--verbose] [--doc FILE] [--html FILE]
 
 Generates paths from machines/aen-log-page.chart.ts (createTestModel: shortest paths plus the transitions they
 miss), replays each against a fresh controller through the host driver, and prints one row per path: the events,
@@ -75,11 +76,14 @@ Options:
   --profile P       the expectations: ${PROFILE_NAMES.join(', ')} (default spec; with --target qemu, qemu)
   --target NAME     emulator (default) or qemu (qemu-system-x86_64, or NVME_ACTORS_QEMU)
   --doc FILE        with --target qemu: write the spec-rules × {emulator, QEMU} table (docs/conformance.md)
+  --html FILE       on the emulator: write an HTML report of every path (its trace, the spec chart's state and
+                    the actors' states highlighted at each row; docs/visuals.md)
   --json            one JSON object per path, then a summary object
   --verbose         print the failed expectations of every failing path
   -h, --help        this help
 
 Examples: nvme-actors conformance --profile qemu
+          nvme-actors conformance --html conformance.html
           nvme-actors conformance --target qemu`,
   paths: `Usage: nvme-actors paths [--profile P] [--out FILE]
 
@@ -92,7 +96,7 @@ Options:
   -h, --help        this help
 
 Example: nvme-actors paths --profile spec --out spec-pack.json && nvme-actors run spec-pack.json`,
-  run: `Usage: nvme-actors run FILE|DIR... [--json] [--target emulator|qemu]
+  run: `Usage: nvme-actors run FILE|DIR... [--json] [--target emulator|qemu] [--inspect [--port N]] [--html OUT.html]
 
 Runs each scenario file (a directory means every *.json in it) and prints its trace. On QEMU each scenario gets
 its own QEMU, and a namespace change is made with Namespace Attachment (the trace says which); QEMU gives no
@@ -100,25 +104,70 @@ receipts, and a change of an NSID it cannot have fails that step with a note.
 Exit status: 0 every expectation held, 1 one failed, 2 a file or an argument is bad, 3 QEMU is missing or failed
 to start.
 
+With --inspect, the actors' inspection events (controller, admin queue, AEN latch: snapshots and events) stream
+through @statelyai/inspect's WebSocket inspector to a server on 127.0.0.1: the run waits until a viewer connects
+(the Stately inspector at the printed http:// address, or any WebSocket client at the ws:// one), replays what
+it missed, and closes every connection when it ends. With --html, it writes one self-contained page: the
+statecharts with the active states highlighted at the selected trace row, and the timeline (docs/visuals.md).
+
 Options:
   --json            one JSON object per line instead of text
   --target NAME     emulator (default) or qemu (qemu-system-x86_64, or NVME_ACTORS_QEMU)
+  --inspect         stream the actor system to the live inspector (emulator only; waits for a viewer)
+  --port N          the inspector's port on 127.0.0.1 (default 8080; 0 picks a free one)
+  --html FILE       write the HTML trace report there
   -h, --help        this help
 
-Example: nvme-actors run examples/seed-namespace-change.json --json`,
+Examples: nvme-actors run examples/seed-namespace-change.json --json
+          nvme-actors run examples/seed-namespace-change.json --inspect --port 8080
+          nvme-actors run examples/ --html report.html`,
 };
 
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   isTty: boolean;
+  /** Redraws the progress line on a terminal's stderr (`\r…`; '' clears it). Absent when stderr is not a TTY. */
+  progress?(line: string): void;
 }
 
 const defaultIo: CliIo = {
   out: (l) => process.stdout.write(`${l}\n`),
   err: (l) => process.stderr.write(`${l}\n`),
   isTty: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+  ...(process.stderr.isTTY ? { progress: (l: string) => void process.stderr.write(`\r\x1b[K${l}`) } : {}),
 };
+
+/** `[37/92] paths…` on stderr, for runs longer than a second (shown from the first update after `afterMs`), on a
+ * TTY only (io.progress), cleared before any other line is printed and at the end. */
+export class ProgressLine {
+  private shown = false;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly label: string,
+    private readonly afterMs = 1000,
+  ) {}
+
+  update(done: number, total: number, label = this.label): void {
+    if (!this.io.progress || performance.now() - this.started < this.afterMs) return;
+    this.shown = true;
+    this.io.progress(`[${done}/${total}] ${label}…`);
+  }
+
+  /** Clear the line (before printing anything else, and at the end). */
+  clear(): void {
+    if (!this.shown) return;
+    this.shown = false;
+    this.io.progress!('');
+  }
+
+  /** An io whose out/err clear the progress line first. */
+  wrap(): CliIo {
+    return { ...this.io, out: (l) => (this.clear(), this.io.out(l)), err: (l) => (this.clear(), this.io.err(l)) };
+  }
+}
 
 async function expandFiles(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
@@ -166,28 +215,101 @@ function targetFactory(name: TargetName): TargetFactory {
   return name === 'qemu' ? qemuTarget : emulatorTarget;
 }
 
-async function runCommand(args: string[], io: CliIo): Promise<number> {
+function portOption(value: string | undefined): number {
+  if (value === undefined) return 8080;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port ${value}: expected a port number 0..65535 (0 picks a free one)`);
+  return port;
+}
+
+/** The report's file: its folder must exist (checked before the run, so a typo does not cost the run). */
+async function htmlOption(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  if (file === '' || file.startsWith('-')) throw new UsageError(`--html: expected the path of the page to write, got '${file}'`);
+  const folder = dirname(resolve(file));
+  const s = await stat(folder).catch(() => undefined);
+  if (!s?.isDirectory()) throw new UsageError(`--html ${file}: no such directory ${folder}`);
+  return file;
+}
+
+async function writeReport(file: string, inputs: readonly ReportInput[], options: { title: string; subtitle: string; charts: readonly ChartName[] }, io: CliIo): Promise<void> {
+  const { renderReportHtml } = await import('./report/html.ts');
+  const data = buildReportData({ ...options, runs: inputs });
+  const html = await renderReportHtml(data);
+  try {
+    await writeFile(file, html);
+  } catch (e) {
+    throw new UsageError(`--html ${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  io.err(`wrote ${file} (${data.runs.length} run${data.runs.length === 1 ? '' : 's'}, ${data.runs.reduce((n, r) => n + r.rows.length, 0)} timeline rows)`);
+}
+
+async function runCommand(args: string[], rawIo: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     strict: true,
-    options: { json: { type: 'boolean' }, target: { type: 'string', default: 'emulator' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      target: { type: 'string', default: 'emulator' },
+      inspect: { type: 'boolean' },
+      port: { type: 'string' },
+      html: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
-    io.out(HELP.run!);
+    rawIo.out(HELP.run!);
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('run: expected at least one scenario FILE or DIR');
-  const factory = targetFactory(targetOption(values.target!));
+  const target = targetOption(values.target!);
+  if (values.port !== undefined && !values.inspect) throw new UsageError('--port: needs --inspect');
+  const port = portOption(values.port);
+  if (values.inspect && target !== 'emulator') throw new UsageError(`--inspect: the ${target} target has no actors to inspect (use --target emulator)`);
+  const htmlFile = await htmlOption(values.html);
   const files = await expandFiles(positionals);
   const scenarios = (await Promise.all(files.map(loadScenarios))).flat(); // every file is validated before any runs
+
+  let factory = targetFactory(target);
+  let inspector: import('./inspect/live-inspector.ts').LiveInspector | undefined;
+  if (values.inspect) {
+    // Loaded only here: a run without --inspect never imports @statelyai/inspect nor opens a socket.
+    const { startLiveInspector, InspectPortError } = await import('./inspect/live-inspector.ts');
+    try {
+      inspector = await startLiveInspector({ port });
+    } catch (e) {
+      if (e instanceof InspectPortError) throw new UsageError(e.message);
+      throw e;
+    }
+    rawIo.err(`inspect: ${inspector.wsUrl} (WebSocket), or open ${inspector.pageUrl} for the Stately inspector`);
+    rawIo.err('inspect: waiting for a viewer to connect (Ctrl-C to give up)');
+    await inspector.waitForViewer();
+    rawIo.err('inspect: viewer connected, running');
+    factory = makeEmulatorTarget({ inspect: inspector.inspect });
+  }
+  const progress = new ProgressLine(rawIo, 'scenarios');
+  const io = values.json ? rawIo : progress.wrap();
+  const results: ScenarioResult[] = [];
   let passed = 0;
   let failed = 0;
-  for (const scenario of scenarios) {
-    const result = await runScenario(scenario, factory);
-    passed += result.passed;
-    failed += result.failed;
-    io.out(formatResult(result, { json: values.json, color: io.isTty }));
+  try {
+    for (const [i, scenario] of scenarios.entries()) {
+      const result = await runScenario(scenario, factory, { recordStates: htmlFile !== undefined });
+      if (htmlFile) results.push(result);
+      passed += result.passed;
+      failed += result.failed;
+      io.out(formatResult(result, { json: values.json, color: rawIo.isTty }));
+      if (!values.json) progress.update(i + 1, scenarios.length);
+    }
+  } finally {
+    progress.clear();
+    await inspector?.close();
+  }
+  if (inspector) io.err('inspect: run finished, inspector closed');
+  if (htmlFile) {
+    const charts = Object.values(ACTOR_CHARTS);
+    await writeReport(htmlFile, results.map((result) => ({ result })), { title: 'nvme-actors run', subtitle: `${files.join(', ')} on the ${target}`, charts }, io);
   }
   io.out(values.json ? JSON.stringify({ kind: 'total', passed, failed }) : `${passed} passed, ${failed} failed`);
   return failed > 0 ? 1 : 0;
@@ -282,6 +404,7 @@ async function conformanceCommand(args: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean' },
       verbose: { type: 'boolean' },
       doc: { type: 'string' },
+      html: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -292,12 +415,13 @@ async function conformanceCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`conformance: unexpected argument '${positionals[0]}'`);
   const target = targetOption(values.target!);
   if (values.doc !== undefined && target !== 'qemu') throw new UsageError('--doc: needs --target qemu (the document compares this emulator with QEMU)');
-  const options = { json: values.json === true, verbose: values.verbose === true, doc: values.doc };
+  if (values.html !== undefined && target !== 'emulator') throw new UsageError(`--html: on the emulator only (the ${target} target has no actors to show)`);
+  const options = { json: values.json === true, verbose: values.verbose === true, doc: values.doc, html: await htmlOption(values.html) };
   if (target === 'qemu') return qemuConformance(values.profile === undefined ? 'qemu' : profileOption(values.profile), options, io);
   return emulatorConformance(profileOption(values.profile), targetFactory(target), target, options, io);
 }
 
-type ConformanceOptions = { json: boolean; verbose: boolean; doc?: string | undefined };
+type ConformanceOptions = { json: boolean; verbose: boolean; doc?: string | undefined; html?: string | undefined };
 
 const PATH_WIDTH = 64;
 
@@ -308,21 +432,34 @@ function marker(color: boolean): (ok: boolean) => string {
 const clip = (s: string, width: number): string => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
-async function emulatorConformance(profile: ProfileName, factory: TargetFactory, target: TargetName, options: ConformanceOptions, io: CliIo): Promise<number> {
-  const mark = marker(io.isTty);
+async function emulatorConformance(profile: ProfileName, factory: TargetFactory, target: TargetName, options: ConformanceOptions, rawIo: CliIo): Promise<number> {
+  const mark = marker(rawIo.isTty);
+  const progress = new ProgressLine(rawIo, 'paths');
+  const io = options.json ? rawIo : progress.wrap();
   if (!options.json) {
     io.out(`Conformance of the ${target} against the AEN/log-page chart, profile ${profile}`);
     io.out(`${'#'.padStart(4)}  ${'path'.padEnd(PATH_WIDTH)} ${'steps'.padStart(5)}  ${'checks'.padStart(6)}  result  clause`);
   }
-  const onRow = (row: ConformanceRow) => {
+  const onRow = (row: ConformanceRow, total: number) => {
     if (options.json) {
       io.out(JSON.stringify({ kind: 'path', index: row.index, path: row.path, steps: row.steps, transition: row.transition, clause: row.clause, passed: row.passed, failed: row.failed }));
       return;
     }
     io.out(`${String(row.index).padStart(4)}  ${clip(row.path, PATH_WIDTH).padEnd(PATH_WIDTH)} ${String(row.steps).padStart(5)}  ${String(row.passed + row.failed).padStart(6)}  ${mark(row.failed === 0)}    ${row.clause}`);
     if (row.failed > 0 && options.verbose) for (const r of row.result.trace) if (r.kind === 'expect' && !r.ok) io.out(`        ✗ ${r.message}`);
+    progress.update(row.index, total);
   };
-  const { rows, coverage, wallMs } = await runConformance(profile, factory, onRow);
+  let run: Awaited<ReturnType<typeof runConformance>>;
+  try {
+    run = await runConformance(profile, factory, onRow, { recordStates: options.html !== undefined });
+  } finally {
+    progress.clear();
+  }
+  const { rows, coverage, wallMs } = run;
+  if (options.html) {
+    const inputs: ReportInput[] = rows.map((r) => ({ result: { ...r.result, name: `path ${r.index}: ${r.path}` }, ...(r.chartStateOfStep ? { chartStateOfStep: r.chartStateOfStep } : {}) }));
+    await writeReport(options.html, inputs, { title: `nvme-actors conformance (profile ${profile})`, subtitle: `paths of machines/aen-log-page.chart.ts on the ${target}`, charts: [SPEC_CHART, ...Object.values(ACTOR_CHARTS)] }, io);
+  }
   const failed = rows.filter((r) => r.failed > 0).length;
   const checks = rows.reduce((n, r) => n + r.passed + r.failed, 0);
   if (options.json) {
@@ -337,8 +474,10 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
 
 /** QEMU: every profile's pack (chart paths and rule checks), the table of `profile`'s, the fingerprint, the
  * divergences from `spec`, and the same packs on the emulator for the wall-time comparison. */
-async function qemuConformance(profile: ProfileName, options: ConformanceOptions, io: CliIo): Promise<number> {
-  const mark = marker(io.isTty);
+async function qemuConformance(profile: ProfileName, options: ConformanceOptions, rawIo: CliIo): Promise<number> {
+  const mark = marker(rawIo.isTty);
+  const progress = new ProgressLine(rawIo, 'checks');
+  const io = options.json ? rawIo : progress.wrap();
   const version = await qemuVersion();
   const peer = version ?? 'QEMU';
   const qemu: TargetUnderTest = { name: 'qemu', factory: qemuTarget, cannotRun: qemuCannotRun };
@@ -349,7 +488,8 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
     io.out(`Profile ${profile}:`);
     io.out(`${'#'.padStart(8)}  ${'path or rule'.padEnd(PATH_WIDTH)} ${'checks'.padStart(6)}  result  clause`);
   }
-  const onResult = (p: ProfileName, r: CheckResult): void => {
+  const onResult = (p: ProfileName, r: CheckResult, index: number, total: number): void => {
+    if (!options.json) progress.update(index + 1, total, `${p} checks on QEMU`);
     const checks = r.result.passed + r.result.failed;
     if (options.json) {
       io.out(JSON.stringify({ kind: r.check.kind, target: 'qemu', profile: p, id: r.check.id, label: r.check.label, clause: r.check.clause, passed: r.result.passed, failed: r.result.failed, ...(r.firstFailure ? { firstFailure: r.firstFailure } : {}), ...(r.untestable ? { untestable: r.untestable } : {}) }));
@@ -362,13 +502,14 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
   const runs: ProfileRun[] = [];
   let qemuWall = 0;
   for (const p of order) {
-    const run = await runPack(p, qemu, (r) => onResult(p, r));
+    const run = await runPack(p, qemu, (r, i, n) => onResult(p, r, i, n));
     runs.push(run);
     qemuWall += run.wallMs;
     if (!options.json && p === profile) io.out(`Other profiles' packs on ${peer}:`);
     if (!options.json && p !== profile) io.out(`  ${p}: ${run.paths.passed}/${run.paths.total} paths, ${run.rules.passed}/${run.rules.total} rule checks pass`);
   }
   const emulatorRuns = await runPacks(emulator, order);
+  progress.clear();
   const byName = (list: readonly ProfileRun[]) => PROFILE_NAMES.map((n) => list.find((r) => r.profile === n)!);
   const peerRuns = byName(runs);
   const best = bestMatch(peerRuns);

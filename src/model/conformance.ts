@@ -1,7 +1,9 @@
 // The conformance run: generate the chart's paths for a profile, turn each into a scenario, replay it against a
 // target and collect one row per path (its events, how many checks, pass/fail, the spec clause it exercises).
 import { generatePaths, type Coverage } from './generate.ts';
-import { chartToScenario, describeEvent, EVENT_CLAUSE, type ScenarioJson } from './to-scenario.ts';
+import { chartStates, chartToScenario, describeEvent, EVENT_CLAUSE, PROBE, type ScenarioJson } from './to-scenario.ts';
+import type { ChartEvent } from '../logic/aen-chart.ts';
+import type { Profile } from '../profiles/profiles.ts';
 import { getProfile, type ProfileName } from '../profiles/profiles.ts';
 import { parseScenario } from '../scenario/schema.ts';
 import { emulatorTarget, runScenario, type ScenarioResult, type TargetFactory } from '../scenario/runner.ts';
@@ -15,6 +17,8 @@ export interface ConformanceRow {
   readonly passed: number;
   readonly failed: number;
   readonly result: ScenarioResult;
+  /** With `recordStates`: the spec chart's state during each step of the path's scenario, by step index. */
+  readonly chartStateOfStep?: (step: number) => string | undefined;
 }
 
 export interface ConformancePack {
@@ -50,10 +54,26 @@ export function buildPack(profileName: ProfileName): ConformancePack {
   };
 }
 
+/** The chart state during each scenario step of a path (with the probe appended, as `runConformance` runs it):
+ * the `enable` step is in the initial state, and the steps one chart event became are in the state it leads to.
+ * chartToScenario turns events into steps one by one, so the steps of a prefix of the events are a prefix of the
+ * steps: the boundaries come from the prefixes. */
+export function chartStatesBySteps(profile: Profile, pathEvents: readonly ChartEvent[]): string[] {
+  const events = [...pathEvents, ...PROBE];
+  const states = chartStates(profile, events);
+  const out: string[] = [states[0]!];
+  for (let k = 1; k <= events.length; k++) {
+    const end = chartToScenario(profile, events.slice(0, k), { name: '', probe: false }).steps.length;
+    while (out.length < end) out.push(states[k]!);
+  }
+  return out;
+}
+
 export async function runConformance(
   profileName: ProfileName,
   target: TargetFactory = emulatorTarget,
   onRow?: (row: ConformanceRow, total: number) => void,
+  options: { recordStates?: boolean } = {},
 ): Promise<{ rows: ConformanceRow[]; coverage: { states: string; transitions: string }; wallMs: number }> {
   const started = performance.now();
   const profile = getProfile(profileName);
@@ -61,7 +81,7 @@ export async function runConformance(
   const rows: ConformanceRow[] = [];
   for (const [i, p] of paths.entries()) {
     const json = chartToScenario(profile, p.events, { name: `${profileName} path ${i + 1}` });
-    const result = await runScenario(parseScenario(json), target);
+    const result = await runScenario(parseScenario(json), target, { recordStates: options.recordStates === true });
     const last = p.events[p.events.length - 1]!;
     const row: ConformanceRow = {
       index: i + 1,
@@ -72,9 +92,12 @@ export async function runConformance(
       passed: result.passed,
       failed: result.failed,
       result,
+      ...(options.recordStates ? { chartStateOfStep: stepStates(chartStatesBySteps(profile, p.events)) } : {}),
     };
     rows.push(row);
     onRow?.(row, paths.length);
   }
   return { rows, coverage: coverageSummary(coverage), wallMs: performance.now() - started };
 }
+
+const stepStates = (states: readonly string[]) => (step: number): string | undefined => states[Math.min(step, states.length - 1)];

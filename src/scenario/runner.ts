@@ -7,6 +7,7 @@ import { decodeNsidList, encodeControllerList } from '../spec/namespace-list.cod
 import { HostError, NvmeHost, type CommandSpec, type CompletionRecord } from '../host/nvme-host.ts';
 import { EmulatorTransport } from '../host/emulator-transport.ts';
 import { createController, type ControllerOptions } from '../emulator.ts';
+import type { StateValue } from 'xstate';
 import type { NamespaceChangeReceipt } from '../faults/namespace-change.ts';
 import { FaultConfigError, matchCommand, type CompletionBehaviour, type SubmissionBehaviour } from '../faults/admin-faults.ts';
 import { REGISTER_NAMES, type CommandDecl, type FaultSpec, type FaultStep, type Scenario, type Step } from './schema.ts';
@@ -28,6 +29,31 @@ export interface ScenarioResult {
   readonly failed: number;
   readonly trace: readonly TraceRecord[];
   readonly durationMs: number;
+  /** With `recordStates`: one entry per trace record (same index), the scenario step it belongs to and the actors'
+   * state values just after it was recorded (absent on a target without actors, such as QEMU). */
+  readonly recorded?: readonly RecordedStep[];
+  /** With `recordStates`: the actors' state values before the first step. */
+  readonly initialStates?: ActorStates;
+}
+
+/** The `.value` of each actor's snapshot; an actor that does not exist at that moment (the admin queue while the
+ * controller is disabled) is absent. */
+export interface ActorStates {
+  readonly controller?: StateValue;
+  readonly adminQueue?: StateValue;
+  readonly aenLatch?: StateValue;
+}
+
+export interface RecordedStep {
+  /** Index of the scenario step during which the record was made (-1: after the last step). */
+  readonly step: number;
+  readonly states?: ActorStates;
+}
+
+export interface RunOptions {
+  onRecord?: (r: TraceRecord) => void;
+  /** Record the actors' state values with every trace record (for the HTML report); off by default, at no cost. */
+  recordStates?: boolean;
 }
 
 /** A controller to run against: the host driver over its transport, and how a namespace change is made. */
@@ -41,6 +67,8 @@ export interface Target {
   /** The change is made with commands on the host's own admin queue (QEMU: Namespace Attachment). The host driver
    * polls for one caller at a time, so the runner finishes such a change before it goes on to the next step. */
   readonly changesUseHostQueue?: boolean;
+  /** The state values of the controller, admin queue and AEN latch actors now (targets built on the actors). */
+  actorStates?(): ActorStates;
   /** A `fault` step (docs/scenarios.md): set the faultActive switch and/or add the fault, returning its handle.
    * Absent, or throwing UnsupportedStepError, on a target without fault injection (QEMU): the step fails. */
   fault?(step: FaultStep): ScenarioFaultHandle | undefined;
@@ -61,8 +89,9 @@ export class UnsupportedStepError extends Error {
 }
 export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
-/** The in-process emulator as a target; `options` overrides the scenario's controller (for mutation tests). */
-export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachine' | 'profile'> = {}): TargetFactory {
+/** The in-process emulator as a target; `options` overrides the scenario's controller (for mutation tests) or adds
+ * an XState inspection hook (`nvme-actors run --inspect`). */
+export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachine' | 'profile' | 'inspect'> = {}): TargetFactory {
   return async (scenario) => {
     const controller = createController({ profile: scenario.profile, aerl: scenario.controller.aerl, namespaces: scenario.controller.namespaces, ...options });
     // In-process, a completion that is due is already in the CQ: a short wait is enough to call it missing.
@@ -72,6 +101,17 @@ export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachin
       host,
       namespaceChange: async (nsid, until) => ({ receipt: await controller.faults.namespace.notifyChange(nsid, { until }) }),
       namespaceChanges: async (nsids, until) => ({ receipts: await controller.faults.namespace.notifyChanges(nsids, { until }) }),
+      actorStates: () => {
+        const system = controller.actor.system;
+        const adminQueue = system.get('adminQueue')?.getSnapshot() as { value?: StateValue; status?: string } | undefined;
+        const aenLatch = system.get('aenLatch')?.getSnapshot() as { value?: StateValue; status?: string } | undefined;
+        const live = (s: { value?: StateValue; status?: string } | undefined): s is { value: StateValue } => s?.value !== undefined && s.status === 'active';
+        return {
+          controller: controller.actor.getSnapshot().value,
+          ...(live(adminQueue) ? { adminQueue: adminQueue.value } : {}),
+          ...(live(aenLatch) ? { aenLatch: aenLatch.value } : {}),
+        };
+      },
       fault: (step) => {
         const f = step.fault;
         let handle: ScenarioFaultHandle | undefined;
@@ -136,11 +176,18 @@ export async function buildCommand(decl: CommandDecl, cidOf: (tag: string) => nu
   return spec;
 }
 
-export async function runScenario(scenario: Scenario, factory: TargetFactory = emulatorTarget, options: { onRecord?: (r: TraceRecord) => void } = {}): Promise<ScenarioResult> {
+export async function runScenario(scenario: Scenario, factory: TargetFactory = emulatorTarget, options: RunOptions = {}): Promise<ScenarioResult> {
   const started = performance.now();
   const trace: TraceRecord[] = [];
+  const recorded: RecordedStep[] | undefined = options.recordStates ? [] : undefined;
+  let target: Target | undefined;
+  let currentStep = -1;
   const add = (r: TraceRecord): void => {
     trace.push(r);
+    if (recorded) {
+      const states = target?.actorStates?.();
+      recorded.push(states ? { step: currentStep, states } : { step: currentStep });
+    }
     options.onRecord?.(r);
   };
   let passed = 0;
@@ -151,15 +198,15 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
     add({ kind: 'expect', step, ok, message });
   };
 
-  let target: Target;
   try {
     target = await factory(scenario);
   } catch (e) {
     if (!(e instanceof UnsupportedStepError)) throw e;
     add({ kind: 'note', message: e.message });
     verdict(0, false, `scenario not run: ${e.message}`);
-    return { name: scenario.name, target: 'unavailable', passed, failed, trace, durationMs: performance.now() - started };
+    return { name: scenario.name, target: 'unavailable', passed, failed, trace, durationMs: performance.now() - started, ...(recorded ? { recorded } : {}) };
   }
+  const initialStates = recorded ? target.actorStates?.() : undefined;
   const host = target.host;
   const tagToCid = new Map<string, number>();
   const cidToTag = new Map<number, string>();
@@ -318,6 +365,7 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
 
   try {
     for (let i = 0; i < scenario.steps.length; i++) {
+      currentStep = i;
       try {
         await runStep(scenario.steps[i]!, i);
       } catch (e) {
@@ -326,13 +374,14 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
         break;
       }
     }
+    currentStep = -1;
     await host.poll().catch(() => []);
   } finally {
     unsubscribe();
     await target.close();
     await Promise.allSettled(receipts);
   }
-  return { name: scenario.name, target: target.name, passed, failed, trace, durationMs: performance.now() - started };
+  return { name: scenario.name, target: target.name, passed, failed, trace, durationMs: performance.now() - started, ...(recorded ? { recorded } : {}), ...(initialStates ? { initialStates } : {}) };
 }
 
 function describeCompletion(c: CompletionRecord): string {
