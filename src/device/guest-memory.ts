@@ -10,6 +10,22 @@ export class GuestMemoryError extends RangeError {
   }
 }
 
+// Host-side reads return fresh arrays; small ones are cut from a shared 64 KiB slab (as Node's Buffer pool does),
+// so a host reading a 4 KiB page per command does not make one external allocation per read.
+const SLAB_SIZE = 64 * 1024;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+function pooled(length: number): Uint8Array {
+  if (length > SLAB_SIZE / 8) return new Uint8Array(length);
+  if (slabUsed + length > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, length);
+  slabUsed += (length + 7) & ~7;
+  return out;
+}
+
 export class GuestMemory {
   private readonly pages = new Map<number, Uint8Array>();
 
@@ -67,7 +83,7 @@ export class GuestMemory {
   }
 
   read(address: bigint, length: number): Uint8Array {
-    const out = this.contains(address, length) ? this.tryRead(Number(address), length) : undefined;
+    const out = this.contains(address, length) ? this.tryRead(Number(address), length, pooled(length)) : undefined;
     if (!out) throw new GuestMemoryError(address, length, this.size);
     return out;
   }

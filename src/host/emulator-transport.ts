@@ -1,5 +1,5 @@
 // The in-process transport: the host driver talks to an emulated controller through the same Transport
-// interface it uses for QEMU. MMIO and memory calls are synchronous underneath; `wait` yields to the event loop
+// interface it uses for QEMU. MMIO and memory calls answer synchronously (no promise per access); `wait` yields to the event loop
 // so promise-based work (the namespace-change RPC, injected delays) can progress.
 import type { Transport } from './transport.ts';
 import { createController, type ControllerOptions, type EmulatedController } from '../emulator.ts';
@@ -16,22 +16,22 @@ export class EmulatorTransport implements Transport {
     this.memorySize = controller.memory.size - HOST_MEMORY_BASE;
   }
 
-  async mmioRead32(offset: number): Promise<number> {
+  mmioRead32(offset: number): number {
     return this.controller.mmioRead32(offset);
   }
-  async mmioRead64(offset: number): Promise<bigint> {
+  mmioRead64(offset: number): bigint {
     return this.controller.mmioRead64(offset);
   }
-  async mmioWrite32(offset: number, value: number): Promise<void> {
+  mmioWrite32(offset: number, value: number): void {
     this.controller.mmioWrite32(offset, value);
   }
-  async mmioWrite64(offset: number, value: bigint): Promise<void> {
+  mmioWrite64(offset: number, value: bigint): void {
     this.controller.mmioWrite64(offset, value);
   }
-  async memRead(address: bigint, length: number): Promise<Uint8Array> {
+  memRead(address: bigint, length: number): Uint8Array {
     return this.controller.memory.read(address, length);
   }
-  async memWrite(address: bigint, data: Uint8Array): Promise<void> {
+  memWrite(address: bigint, data: Uint8Array): void {
     this.controller.memory.write(address, data);
   }
   wait(ms: number): Promise<void> {

@@ -1,10 +1,10 @@
 // NvmeHost: a small NVMe host driver over a Transport (NVMe Base 2.0 §3.5.1 initialization, §4.1 queues,
 // §3.6 shutdown). It enables the controller, writes SQEs and rings doorbells, polls the CQ by phase tag, and
 // reads Identify data and log pages exactly as a driver would over registers and rings. Admin queue only.
-import type { Transport } from './transport.ts';
+import type { Awaitable, Transport } from './transport.ts';
 import { AdminOpcode, Cc, Cns, Csts, CQE_SIZE, FeatureId, LogPage, PAGE_SIZE, Register, SQE_SIZE, Status } from '../spec/constants.ts';
-import { encodeSqe, sqe as makeSqe, type Sqe } from '../spec/sqe.codec.ts';
-import { decodeCqe, type Cqe } from '../spec/cqe.codec.ts';
+import { encodeSqe, type Sqe } from '../spec/sqe.codec.ts';
+import { cqePhase, decodeCqe, type Cqe } from '../spec/cqe.codec.ts';
 import { encodeAbort, encodeFeatures, encodeGetLogPage, encodeIdentify, encodeNamespaceAttachment } from '../spec/admin-fields.codec.ts';
 import { decodeIdentifyController, decodeIdentifyNamespace, type IdentifyController, type IdentifyNamespace } from '../spec/identify.codec.ts';
 import { decodeChangedNamespaceList, decodeNsidList, encodeControllerList, type ChangedNamespaceList } from '../spec/namespace-list.codec.ts';
@@ -54,6 +54,41 @@ export interface HostOptions {
 /** Largest transfer this host sets up: 32 pages (128 KiB), within every target's MDTS. */
 export const HOST_MAX_TRANSFER = 32 * PAGE_SIZE;
 const SLOT_PAGES = 1 + 33; // one PRP list page, then data pages (one spare for a PRP1 offset)
+/** Completions kept readable by CID through `completion()` and `waitFor()`. */
+const REMEMBERED = 4096;
+
+// ---- one driver for both kinds of transport ----
+// Each host operation is written once, as a generator that `yield*`s every transport call through `io`. `drive`
+// runs it synchronously for as long as the transport answers synchronously (the emulator: no promise per MMIO
+// or memory access), and continues asynchronously from the first promise (QEMU over qtest, or a wait).
+type Steps<T> = Generator<unknown, T, any>;
+function* io<T>(value: Awaitable<T>): Generator<Awaitable<T>, T, T> {
+  return yield value;
+}
+function isPromise<T>(v: Awaitable<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+function drive<T>(steps: Steps<T>): Awaitable<T> {
+  return resume(steps, steps.next());
+}
+function resume<T>(steps: Steps<T>, at: IteratorResult<unknown, T>): Awaitable<T> {
+  let r = at;
+  while (!r.done) {
+    const v = r.value;
+    if (isPromise(v)) return v.then((x) => resume(steps, steps.next(x)), (e: unknown) => resume(steps, steps.throw(e)));
+    r = steps.next(v);
+  }
+  return r.value;
+}
+/** A promise for the public API: a synchronous throw becomes a rejection. */
+function settle<T>(run: () => Awaitable<T>): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+const noop = (): void => {};
 
 interface Outstanding {
   readonly cid: number;
@@ -69,6 +104,10 @@ export class NvmeHost {
   private sqBase = 0n;
   private cqBase = 0n;
   private slotBase = 0n;
+  /** Addresses computed once per layout (bigint arithmetic allocates): SQ entries, CQ entries, slot pages. */
+  private sqEntries: bigint[] = [];
+  private cqEntries: bigint[] = [];
+  private slotPages: { list: bigint; data: bigint }[] = [];
   private readonly slotCount: number;
   private freeSlots: number[] = [];
   private sqTail = 0;
@@ -79,6 +118,7 @@ export class NvmeHost {
   private seq = 0;
   private readonly outstanding = new Map<number, Outstanding>();
   private readonly completed = new Map<number, CompletionRecord>();
+  private readonly recent: (CompletionRecord | undefined)[] = new Array(REMEMBERED);
   private readonly listeners = new Set<(c: CompletionRecord) => void>();
   private enabled = false;
 
@@ -159,6 +199,12 @@ export class NvmeHost {
     this.slotBase = this.cqBase + pages(size * CQE_SIZE);
     const end = this.slotBase + BigInt(this.slotCount * SLOT_PAGES * PAGE_SIZE);
     if (end > this.transport.memoryBase + BigInt(this.transport.memorySize)) throw new HostError(`queues of ${size} and ${this.slotCount} data slots do not fit in the target's memory`);
+    this.sqEntries = Array.from({ length: size }, (_, i) => this.sqBase + BigInt(i * SQE_SIZE));
+    this.cqEntries = Array.from({ length: size }, (_, i) => this.cqBase + BigInt(i * CQE_SIZE));
+    this.slotPages = Array.from({ length: this.slotCount }, (_, i) => {
+      const list = this.slotBase + BigInt(i * SLOT_PAGES * PAGE_SIZE);
+      return { list, data: list + BigInt(PAGE_SIZE) };
+    });
     this.sqTail = 0;
     this.sqHeadSeen = 0;
     this.cqHead = 0;
@@ -172,22 +218,33 @@ export class NvmeHost {
   /** Write the SQE, ring the tail doorbell; returns the CID. The completion is collected by poll(). Calls that
    * overlap are queued: each takes the SQ tail only after the previous one rang the doorbell. */
   submit(command: CommandSpec): Promise<number> {
-    const run = this.submitting.then(() => this.submitNow(command));
-    this.submitting = run.catch(() => undefined);
+    return settle(() => this.queueSubmit(command));
+  }
+
+  /** Set while a submission is waiting on the transport: later ones queue behind it. */
+  private submitting: Promise<unknown> | null = null;
+
+  private queueSubmit(command: CommandSpec): Awaitable<number> {
+    const run = this.submitting ? this.submitting.then(() => drive(this.submitSteps(command))) : drive(this.submitSteps(command));
+    if (isPromise(run)) {
+      const done: Promise<unknown> = run.then(noop, noop);
+      this.submitting = done;
+      void done.then(() => {
+        if (this.submitting === done) this.submitting = null;
+      });
+    }
     return run;
   }
 
-  private submitting: Promise<unknown> = Promise.resolve();
-
-  private async submitNow(command: CommandSpec): Promise<number> {
+  private *submitSteps(command: CommandSpec): Steps<number> {
     if (!this.enabled) throw new HostError('the controller is not enabled: call enable() first');
     const deadline = Date.now() + this.timeoutMs;
     while ((this.sqTail + 1) % this.queueSize === this.sqHeadSeen) {
-      await this.poll();
+      yield* this.pollSteps();
       if ((this.sqTail + 1) % this.queueSize !== this.sqHeadSeen) break;
       // SQ head is only learnt from completions: parked AERs can hold every slot as far as the host knows.
       if (Date.now() > deadline) throw new HostError(`timed out after ${this.timeoutMs} ms waiting for a free submission queue slot (no completion reported SQ head moving)`);
-      await this.transport.wait(this.pollIntervalMs);
+      yield* io(this.transport.wait(this.pollIntervalMs));
     }
     const cid = this.allocateCid();
     const length = command.dataIn ?? command.dataOut?.length ?? 0;
@@ -201,21 +258,26 @@ export class NvmeHost {
       if (slot === null) throw new HostError(`more than ${this.slotCount} commands with data outstanding`);
       const offset = command.prpOffset ?? 0;
       if (offset % 4 !== 0 || offset < 0 || offset >= PAGE_SIZE) throw new HostError(`prpOffset ${offset} must be a dword-aligned offset inside a page`);
-      const listPage = this.slotBase + BigInt(slot * SLOT_PAGES * PAGE_SIZE);
-      const dataPage = listPage + BigInt(PAGE_SIZE);
-      dataAddress = dataPage + BigInt(offset);
-      ({ prp1, prp2 } = await this.buildPrps(listPage, dataAddress, length));
-      if (command.dataOut) await this.transport.memWrite(dataAddress, command.dataOut);
+      const pages = this.slotPages[slot]!;
+      dataAddress = offset === 0 ? pages.data : pages.data + BigInt(offset);
+      if (offset === 0 && length <= PAGE_SIZE) prp1 = dataAddress; // one page: PRP1 alone (the common case)
+      else ({ prp1, prp2 } = yield* this.buildPrps(pages.list, dataAddress, length));
+      if (command.dataOut) yield* io(this.transport.memWrite(dataAddress, command.dataOut));
     }
-    const entry = makeSqe({ ...command, cid, prp1, prp2 });
+    const entry: Sqe = {
+      opcode: command.opcode, fuse: command.fuse ?? 0, psdt: command.psdt ?? 0, cid, nsid: command.nsid ?? 0,
+      cdw2: command.cdw2 ?? 0, cdw3: command.cdw3 ?? 0, mptr: command.mptr ?? 0n, prp1, prp2,
+      cdw10: command.cdw10 ?? 0, cdw11: command.cdw11 ?? 0, cdw12: command.cdw12 ?? 0,
+      cdw13: command.cdw13 ?? 0, cdw14: command.cdw14 ?? 0, cdw15: command.cdw15 ?? 0,
+    };
     this.outstanding.set(cid, { cid, slot, dataIn: command.dataIn ?? 0, dataAddress });
-    await this.transport.memWrite(this.sqBase + BigInt(this.sqTail * SQE_SIZE), encodeSqe(entry));
+    yield* io(this.transport.memWrite(this.sqEntries[this.sqTail]!, encodeSqe(entry)));
     this.sqTail = (this.sqTail + 1) % this.queueSize;
-    await this.transport.mmioWrite32(Register.SQ0TDBL, this.sqTail);
+    yield* io(this.transport.mmioWrite32(Register.SQ0TDBL, this.sqTail));
     return cid;
   }
 
-  private async buildPrps(listPage: bigint, address: bigint, length: number): Promise<{ prp1: bigint; prp2: bigint }> {
+  private *buildPrps(listPage: bigint, address: bigint, length: number): Steps<{ prp1: bigint; prp2: bigint }> {
     const page = BigInt(PAGE_SIZE);
     const first = Number(page - (address % page));
     if (length <= first) return { prp1: address, prp2: 0n };
@@ -225,7 +287,7 @@ export class NvmeHost {
     const list = new Uint8Array(entries * 8);
     const v = new DataView(list.buffer);
     for (let i = 0; i < entries; i++) v.setBigUint64(i * 8, second + BigInt(i) * page, true);
-    await this.transport.memWrite(listPage, list);
+    yield* io(this.transport.memWrite(listPage, list));
     return { prp1: address, prp2: listPage };
   }
 
@@ -239,34 +301,45 @@ export class NvmeHost {
   }
 
   /** Consume every new CQE (by phase tag), then ring the CQ head doorbell. Returns what arrived. */
-  async poll(): Promise<CompletionRecord[]> {
+  poll(): Promise<CompletionRecord[]> {
+    return settle(() => drive(this.pollSteps()));
+  }
+
+  private *pollSteps(): Steps<CompletionRecord[]> {
     const arrived: CompletionRecord[] = [];
     for (;;) {
-      const bytes = await this.transport.memRead(this.cqBase + BigInt(this.cqHead * CQE_SIZE), CQE_SIZE);
+      const bytes = yield* io(this.transport.memRead(this.cqEntries[this.cqHead]!, CQE_SIZE));
+      if (cqePhase(bytes) !== this.phase) break;
       const cqe = decodeCqe(bytes);
-      if (cqe.phase !== this.phase) break;
       this.cqHead = (this.cqHead + 1) % this.queueSize;
       if (this.cqHead === 0) this.phase = this.phase === 1 ? 0 : 1;
-      arrived.push(await this.record(cqe));
+      arrived.push(yield* this.record(cqe));
     }
-    if (arrived.length > 0) await this.transport.mmioWrite32(Register.SQ0TDBL + 4, this.cqHead);
+    if (arrived.length > 0) yield* io(this.transport.mmioWrite32(Register.SQ0TDBL + 4, this.cqHead));
     return arrived;
   }
 
-  private async record(cqe: Cqe): Promise<CompletionRecord> {
+  private *record(cqe: Cqe): Steps<CompletionRecord> {
     this.sqHeadSeen = cqe.sqhd;
     const o = this.outstanding.get(cqe.cid);
     this.outstanding.delete(cqe.cid);
     let data: Uint8Array | undefined;
-    if (o && o.dataIn > 0 && o.slot !== null) data = await this.transport.memRead(o.dataAddress, o.dataIn);
+    if (o && o.dataIn > 0 && o.slot !== null) data = yield* io(this.transport.memRead(o.dataAddress, o.dataIn));
     if (o && o.slot !== null) this.freeSlots.push(o.slot);
-    const record: CompletionRecord = { cid: cqe.cid, sqid: cqe.sqid, sqhd: cqe.sqhd, status: cqe.status, dw0: cqe.dw0, dw1: cqe.dw1, seq: ++this.seq, ...(data ? { data } : {}) };
+    const record: CompletionRecord = data
+      ? { cid: cqe.cid, sqid: cqe.sqid, sqhd: cqe.sqhd, status: cqe.status, dw0: cqe.dw0, dw1: cqe.dw1, seq: ++this.seq, data }
+      : { cid: cqe.cid, sqid: cqe.sqid, sqhd: cqe.sqhd, status: cqe.status, dw0: cqe.dw0, dw1: cqe.dw1, seq: ++this.seq };
+    // The last REMEMBERED completions stay readable by CID (a long run would otherwise keep every one).
+    const slot = record.seq % REMEMBERED;
+    const evicted = this.recent[slot];
+    if (evicted && this.completed.get(evicted.cid) === evicted) this.completed.delete(evicted.cid);
+    this.recent[slot] = record;
     this.completed.set(cqe.cid, record);
     for (const l of this.listeners) l(record);
     return record;
   }
 
-  /** The completion of `cid`, if it has arrived (after the last poll). */
+  /** The completion of `cid`, if it has arrived (after the last poll) and is among the last 4,096. */
   completion(cid: number): CompletionRecord | undefined {
     return this.completed.get(cid);
   }
@@ -276,22 +349,29 @@ export class NvmeHost {
   }
 
   /** Poll until `cid` completes; a HostError after the timeout. */
-  async waitFor(cid: number, timeoutMs = this.timeoutMs): Promise<CompletionRecord> {
+  waitFor(cid: number, timeoutMs = this.timeoutMs): Promise<CompletionRecord> {
+    return settle(() => drive(this.waitSteps(cid, timeoutMs)));
+  }
+
+  private *waitSteps(cid: number, timeoutMs: number): Steps<CompletionRecord> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const done = this.completed.get(cid);
       if (done && !this.outstanding.has(cid)) return done;
-      await this.poll();
+      yield* this.pollSteps();
       const now = this.completed.get(cid);
       if (now && !this.outstanding.has(cid)) return now;
       if (Date.now() > deadline) throw new HostError(`timed out after ${timeoutMs} ms waiting for the completion of CID ${cid}`);
-      await this.transport.wait(this.pollIntervalMs);
+      yield* io(this.transport.wait(this.pollIntervalMs));
     }
   }
 
   /** Submit and wait for the completion. */
-  async execute(command: CommandSpec): Promise<CompletionRecord> {
-    return this.waitFor(await this.submit(command));
+  execute(command: CommandSpec): Promise<CompletionRecord> {
+    return settle(() => {
+      const cid = this.queueSubmit(command);
+      return isPromise(cid) ? cid.then((c) => drive(this.waitSteps(c, this.timeoutMs))) : drive(this.waitSteps(cid, this.timeoutMs));
+    });
   }
 
   // ---- commands as a driver issues them ----
