@@ -129,6 +129,8 @@ export interface CliIo {
   isTty: boolean;
   /** Redraws the progress line on a terminal's stderr (`\r…`; '' clears it). Absent when stderr is not a TTY. */
   progress?(line: string): void;
+  /** How long a run goes before the progress line shows (default 1000 ms). */
+  progressAfterMs?: number;
 }
 
 const defaultIo: CliIo = {
@@ -147,7 +149,7 @@ export class ProgressLine {
   constructor(
     private readonly io: CliIo,
     private readonly label: string,
-    private readonly afterMs = 1000,
+    private readonly afterMs = io.progressAfterMs ?? 1000,
   ) {}
 
   update(done: number, total: number, label = this.label): void {

@@ -63,7 +63,7 @@ figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; pad
 figure.chart.wide { grid-column: 1 / -1; }
 figure.chart figcaption { font-weight: 600; margin-bottom: 4px; }
 figure.chart figcaption .active-states { font-weight: 400; color: var(--accent); margin-left: 8px; }
-figure.chart svg { display: block; width: 100%; height: auto; max-height: 44vh; }
+figure.chart svg { display: block; width: 100%; height: auto; max-height: 27vh; }
 g.node.active > path, g.node.active > polygon, g.node.active > ellipse { fill: var(--active); stroke: var(--accent); stroke-width: 3px; }
 g.cluster.active > path, g.cluster.active > polygon { fill: #fffbeb; stroke: var(--accent); stroke-width: 2px; }
 `;

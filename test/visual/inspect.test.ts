@@ -1,0 +1,140 @@
+// `nvme-actors run --inspect`: a WebSocket client on loopback sees the controller, admin queue and AEN latch actors
+// and their events; the server is closed when the run ends; a port in use is one line and exit 2; and the normal
+// path does not load the inspector (no static import of it from the command).
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { main, type CliIo } from '../../src/cli.ts';
+
+interface Seen {
+  readonly code: number;
+  readonly err: string[];
+  readonly out: string[];
+  readonly messages: Array<Record<string, unknown>>;
+  readonly closeCode: number;
+  readonly url: string;
+}
+
+/** Runs the command in-process; when it prints the ws:// address, a client connects and reads until closed. */
+async function runInspected(...argv: string[]): Promise<Seen> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const messages: Array<Record<string, unknown>> = [];
+  let url = '';
+  let closed!: Promise<number>;
+  const io: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => {
+      err.push(l);
+      const m = /ws:\/\/127\.0\.0\.1:\d+/.exec(l);
+      if (m && !url) {
+        url = m[0];
+        const ws = new WebSocket(url);
+        ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+        closed = new Promise((resolve, reject) => {
+          ws.on('close', (code) => resolve(code));
+          ws.on('error', reject);
+        });
+      }
+    },
+    isTty: false,
+  };
+  const code = await main(argv, io);
+  const closeCode = closed ? await closed : -1;
+  return { code, err, out, messages, closeCode, url };
+}
+
+describe('run --inspect', () => {
+  it('streams the actors and their events to a WebSocket client on 127.0.0.1, then closes', async () => {
+    const r = await runInspected('run', 'examples/seed-namespace-change.json', '--inspect', '--port', '0');
+    expect(r.code).toBe(0);
+    expect(r.out.at(-1)).toBe('4 passed, 0 failed');
+    expect(r.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.closeCode).toBe(1000);
+    const names = new Map<string, string>();
+    for (const m of r.messages) if (m.type === '@xstate.actor') names.set(m.sessionId as string, m.name as string);
+    expect([...names.values()]).toEqual(expect.arrayContaining(['controller', 'adminQueue', 'aenLatch']));
+    const eventsOf = (name: string): string[] =>
+      r.messages.filter((m) => m.type === '@xstate.event' && names.get(m.sessionId as string) === name).map((m) => (m.event as { type: string }).type);
+    expect(eventsOf('controller')).toContain('cc.written');
+    expect(eventsOf('adminQueue')).toContain('sq.tail.written');
+    expect(eventsOf('aenLatch')).toEqual(expect.arrayContaining(['aer.received', 'namespace.changed', 'changedList.read']));
+    // Snapshots carry the states: the latch posted the notice at some point of the run.
+    const latchValues = r.messages
+      .filter((m) => m.type === '@xstate.snapshot' && names.get(m.sessionId as string) === 'aenLatch')
+      .map((m) => JSON.stringify((m.snapshot as { value: unknown }).value));
+    expect(latchValues.some((v) => v.includes('"notice":"posted"'))).toBe(true);
+    // The server is gone: a new connection is refused.
+    await expect(
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(r.url);
+        ws.on('open', () => resolve('open'));
+        ws.on('error', (e) => reject(e));
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('a port in use: one line, exit 2', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await runInspected('run', 'examples/seed-namespace-change.json', '--inspect', '--port', String(port));
+      expect(r.code).toBe(2);
+      expect(r.err).toEqual([`nvme-actors: --port ${port}: 127.0.0.1:${port} is in use; choose another with --port N (0 picks a free one)`]);
+      expect(r.out).toEqual([]);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
+  it('the command does not import the inspector statically (only `await import` on --inspect)', () => {
+    const root = resolve('src/cli.ts');
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, 'utf8');
+      for (const m of source.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'/gm)) {
+        const spec = m[1]!;
+        if (spec.startsWith('.')) {
+          if (spec.endsWith('.ts')) visit(join(dirname(file), spec));
+        } else packages.add(spec);
+      }
+    };
+    visit(root);
+    expect(seen.size).toBeGreaterThan(20);
+    expect([...seen].filter((f) => f.includes('/src/inspect/'))).toEqual([]);
+    expect([...packages].filter((p) => p.startsWith('@statelyai/') || p === 'ws')).toEqual([]);
+    expect(readFileSync(root, 'utf8')).toContain("await import('./inspect/live-inspector.ts')");
+  });
+});
+
+describe('run --inspect as a program', () => {
+  it('exits by itself once the run is over (the server and every socket are closed)', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['bin/nvme-actors.js', 'run', 'examples/seed-namespace-change.json', '--inspect', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /ws:\/\/127\.0\.0\.1:\d+/.exec(stderr);
+        if (m) resolve(m[0]);
+      });
+      child.on('exit', () => reject(new Error(`exited before printing the address: ${stderr}`)));
+    });
+    const ws = new WebSocket(url);
+    const messages: string[] = [];
+    ws.on('message', (d) => messages.push(d.toString()));
+    expect(await exited).toBe(0);
+    expect(stdout.trim().split('\n').at(-1)).toBe('4 passed, 0 failed');
+    expect(stderr).toContain('inspect: run finished, inspector closed');
+    expect(messages.length).toBeGreaterThan(10);
+  });
+});
