@@ -52,6 +52,15 @@ describe('nvme-actors', () => {
     [['conformance', '--profile', 'nvmet'], /^nvme-actors: --profile nvmet: expected one of spec, qemu, openvmm$/],
     [['conformance', '--target', 'real'], /^nvme-actors: --target real: expected emulator or qemu$/],
     [['conformance', '--doc', 'x.md'], /^nvme-actors: --doc: needs --target qemu/],
+    [['run', 'examples/', '--inspect', '--port', 'abc'], /^nvme-actors: --port abc: expected a port number 0\.\.65535 \(0 picks a free one\)$/],
+    [['run', 'examples/', '--inspect', '--port', '65536'], /^nvme-actors: --port 65536: expected a port number/],
+    [['run', 'examples/', '--port', '8080'], /^nvme-actors: --port: needs --inspect$/],
+    [['run', 'examples/', '--inspect', '--target', 'qemu'], /^nvme-actors: --inspect: the qemu target has no actors to inspect/],
+    [['run', 'examples/', '--html'], /^nvme-actors: Option '--html <value>' argument missing$/],
+    [['run', 'examples/', '--html', '--json'], /^nvme-actors: Option '--html' argument is ambiguous/],
+    [['run', 'examples/', '--html', '/nonexistent-dir/report.html'], /^nvme-actors: --html \/nonexistent-dir\/report\.html: no such directory \/nonexistent-dir$/],
+    [['conformance', '--html'], /^nvme-actors: Option '--html <value>' argument missing$/],
+    [['conformance', '--target', 'qemu', '--html', 'x.html'], /^nvme-actors: --html: on the emulator only/],
   ])('bad arguments %j: exit 2, one line', async (argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);
@@ -87,6 +96,15 @@ describe('nvme-actors', () => {
     const bad = await cli('diagram', '--machine', 'nope');
     expect(bad.code).toBe(2);
     expect(bad.err).toEqual(['nvme-actors: --machine nope: expected one of controller, admin-queue, aen-latch, aen-log-page']);
+  });
+
+  it.each([
+    ['run', ['--inspect', '--port N', '--html FILE', 'nvme-actors run examples/seed-namespace-change.json --inspect --port 8080', 'nvme-actors run examples/ --html report.html']],
+    ['conformance', ['--html FILE', 'nvme-actors conformance --html conformance.html']],
+  ])('%s --help names the visual options with an example', async (command, wanted) => {
+    const r = await cli(command, '--help');
+    expect(r.code).toBe(0);
+    for (const w of wanted) expect(r.out.join('\n')).toContain(w);
   });
 
   it('a bad scenario file: exit 2 with the JSON path of the fault', async () => {
