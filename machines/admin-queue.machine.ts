@@ -55,7 +55,10 @@ export const adminQueueMachine = setup({
   },
   actions: {
     storeSqTail: assign({ sqTail: ({ context, event }) => (event.type === 'sq.tail.written' ? event.value : context.sqTail) }),
-    consumeSubmission: assign(({ context, event }) => ({
+    /** The command at head is consumed and finished with in this step (no command stays in flight). */
+    consumeSubmission: assign({ sqHead: ({ context }) => (context.sqHead + 1) % context.sqSize }),
+    /** The command at head is consumed and stays in flight until the latch answers it. */
+    consumeIntoCurrent: assign(({ context, event }) => ({
       sqHead: (context.sqHead + 1) % context.sqSize,
       current: event.type === 'command.fetched' ? { cid: event.sqe.cid, segments: event.segments } : null,
     })),
@@ -82,7 +85,7 @@ export const adminQueueMachine = setup({
         return latchRequest(event.sqe);
       },
     ),
-    /** Provided: read SQEs from sqHead towards sqTail. A command the pure handlers answer (no fault, data pointer
+    /** Provided: take the new SQ tail (on a doorbell) and read SQEs from sqHead towards it. A command the pure handlers answer (no fault, data pointer
      * resolved) is completed on the spot and head moves past it, with no event per command; the first command that
      * needs this chart (an AER, a latch command, an attachment, a fault, a transfer error) is raised as
      * `command.fetched` and fetching stops there; an SQ outside guest memory raises `command.unreadable`. */
@@ -118,17 +121,17 @@ export const adminQueueMachine = setup({
       description: 'No command in flight. A tail doorbell past SQ head starts fetching: SQEs are read from head and their data pointers resolved (PRP1/PRP2, §4.1.1). Commands the pure handlers answer complete during the fetch; the first that needs this chart arrives as command.fetched.',
       on: {
         'sq.tail.written': [
-          { guard: 'isValidSqTail', actions: ['storeSqTail', 'fetchNextCommand'] },
+          { guard: 'isValidSqTail', actions: 'fetchCommand', description: 'The new tail is stored and the commands up to it are fetched, in one step.' },
           { actions: ['reportInvalidDoorbell', 'raiseInvalidDoorbellValue'], description: 'Tail beyond the queue size: the write is ignored, the ring is untouched, and an Error event (Invalid Doorbell Write Value, §5.2) is raised.' },
         ],
         'command.fetched': [
-          { guard: 'isDroppedByFault', actions: ['consumeSubmission', 'reportDroppedCommand', 'clearCurrent', 'fetchNextCommand'], description: 'Fault: the command is consumed and never completed.' },
+          { guard: 'isDroppedByFault', actions: ['consumeSubmission', 'reportDroppedCommand', 'fetchNextCommand'], description: 'Fault: the command is consumed and never completed.' },
           { guard: 'isDelayedByFault', target: 'delayed', actions: 'holdCommand', description: 'Fault: the whole admin queue waits before this command is dispatched.' },
-          { guard: 'hasTransferError', actions: ['consumeSubmission', 'completeWithTransferError', 'clearCurrent', 'fetchNextCommand'], description: 'A data pointer outside guest memory: Data Transfer Error (0/04h).' },
-          { guard: 'isAsyncEventRequest', actions: ['consumeSubmission', 'forwardAerToLatch', 'clearCurrent', 'fetchNextCommand'], description: 'AERs are parked by the latch and complete when an event is reported (§5.2).' },
-          { guard: 'isLatchCommand', target: 'awaitingLatch', actions: ['consumeSubmission', 'forwardToLatch'] },
-          { guard: 'isNamespaceAttachment', target: 'awaitingLatch', actions: ['consumeSubmission', 'applyNamespaceAttachment'] },
-          { actions: ['consumeSubmission', 'executeCommand', 'clearCurrent', 'fetchNextCommand'], description: 'Answered at once by the pure handlers: a command the fetch handed over without completing it (one an injected delay held).' },
+          { guard: 'hasTransferError', actions: ['consumeSubmission', 'completeWithTransferError', 'fetchNextCommand'], description: 'A data pointer outside guest memory: Data Transfer Error (0/04h).' },
+          { guard: 'isAsyncEventRequest', actions: ['consumeSubmission', 'forwardAerToLatch', 'fetchNextCommand'], description: 'AERs are parked by the latch and complete when an event is reported (§5.2).' },
+          { guard: 'isLatchCommand', target: 'awaitingLatch', actions: ['consumeIntoCurrent', 'forwardToLatch'] },
+          { guard: 'isNamespaceAttachment', target: 'awaitingLatch', actions: ['consumeIntoCurrent', 'applyNamespaceAttachment'] },
+          { actions: ['consumeSubmission', 'executeCommand', 'fetchNextCommand'], description: 'Answered at once by the pure handlers: a command the fetch handed over without completing it (one an injected delay held).' },
         ],
         'command.unreadable': { target: 'failed' },
       },

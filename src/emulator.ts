@@ -206,12 +206,13 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   const adminQueue = adminQueueMachine.provide({
     actors: { faultDelay: delayActor },
     actions: {
-      fetchCommand: enqueueActions(({ context, enqueue }) => {
+      fetchCommand: enqueueActions(({ context, event, enqueue }) => {
         // Local commands (answered by the pure handlers, data pointer resolved, no fault) complete here, in
         // submission order, and head moves past them in one assignment: no event per command. The first command
         // that needs the chart is raised as `command.fetched` and fetching stops there.
+        const tail = event.type === 'sq.tail.written' ? event.value : context.sqTail;
         let head = context.sqHead;
-        while (head !== context.sqTail) {
+        while (head !== tail) {
           const fetched = fetchAt(head);
           if (fetched.type !== 'command.fetched' || fetched.fault || fetched.prpStatus || routeCommand(fetched.sqe, profile) !== 'local') {
             if (fetched.type === 'command.fetched') inFlight.set(fetched.sqe.cid, { bytes: fetched.bytes.slice(), segments: fetched.segments });
@@ -221,7 +222,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
           head = (head + 1) % context.sqSize;
           execute(fetched.sqe, fetched.segments, head, fetched.bytes);
         }
-        if (head !== context.sqHead) enqueue.assign({ sqHead: head });
+        if (head !== context.sqHead || tail !== context.sqTail) enqueue.assign({ sqHead: head, sqTail: tail });
       }),
       reportDroppedCommand: ({ event }) => {
         if (event.type !== 'command.fetched') return;

@@ -10,15 +10,17 @@ export class GuestMemoryError extends RangeError {
   }
 }
 
-// Host-side reads return fresh arrays; small ones are cut from a shared 64 KiB slab (as Node's Buffer pool does),
+// Host-side reads return fresh arrays; small ones are cut from a shared 256 KiB slab (as Node's Buffer pool does),
 // so a host reading a 4 KiB page per command does not make one external allocation per read.
-const SLAB_SIZE = 64 * 1024;
-let slab = new ArrayBuffer(SLAB_SIZE);
+// Slabs are not zeroed (tryRead writes every byte it returns).
+const SLAB_SIZE = 256 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer;
 let slabUsed = 0;
 function pooled(length: number): Uint8Array {
-  if (length > SLAB_SIZE / 8) return new Uint8Array(length);
+  // Up to 64 bytes V8 keeps a typed array's bytes on its own heap, which is cheaper than a slab view.
+  if (length <= 64 || length > SLAB_SIZE / 8) return new Uint8Array(length);
   if (slabUsed + length > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE);
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer;
     slabUsed = 0;
   }
   const out = new Uint8Array(slab, slabUsed, length);
@@ -28,17 +30,23 @@ function pooled(length: number): Uint8Array {
 
 export class GuestMemory {
   private readonly pages = new Map<number, Uint8Array>();
+  private readonly sizeBig: bigint;
 
   constructor(readonly size: number) {
     if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE_SIZE !== 0) {
       throw new RangeError(`guest memory size must be a positive multiple of ${PAGE_SIZE}, got ${size}`);
     }
+    this.sizeBig = BigInt(size);
   }
 
   /** Is [address, address+length) inside memory? Accepts bigint addresses straight from PRP entries. */
   contains(address: bigint | number, length: number): boolean {
-    const a = typeof address === 'bigint' ? address : BigInt(address);
-    return length >= 0 && a >= 0n && a + BigInt(length) <= BigInt(this.size);
+    if (typeof address === 'bigint') {
+      // No bigint arithmetic (each result allocates): anything past the end is outside before it is converted.
+      if (address < 0n || address > this.sizeBig) return false;
+      address = Number(address);
+    }
+    return length >= 0 && address >= 0 && address + length <= this.size;
   }
 
   /** Bytes pages currently allocated (for the storm benchmark's flat-memory check). */

@@ -58,27 +58,19 @@ const SLOT_PAGES = 1 + 33; // one PRP list page, then data pages (one spare for 
 const REMEMBERED = 4096;
 
 // ---- one driver for both kinds of transport ----
-// Each host operation is written once, as a generator that `yield*`s every transport call through `io`. `drive`
+// Each host operation is written once, as a generator that yields only the promises a transport returns. `drive`
 // runs it synchronously for as long as the transport answers synchronously (the emulator: no promise per MMIO
-// or memory access), and continues asynchronously from the first promise (QEMU over qtest, or a wait).
-type Steps<T> = Generator<unknown, T, any>;
-function* io<T>(value: Awaitable<T>): Generator<Awaitable<T>, T, T> {
-  return yield value;
-}
+// or memory access), and continues asynchronously from the first promise (QEMU over qtest, or a wait); the
+// generator receives each promise's value as the value of its `yield`.
+type Steps<T> = Generator<Promise<unknown>, T, any>;
 function isPromise<T>(v: Awaitable<T>): v is Promise<T> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 function drive<T>(steps: Steps<T>): Awaitable<T> {
   return resume(steps, steps.next());
 }
-function resume<T>(steps: Steps<T>, at: IteratorResult<unknown, T>): Awaitable<T> {
-  let r = at;
-  while (!r.done) {
-    const v = r.value;
-    if (isPromise(v)) return v.then((x) => resume(steps, steps.next(x)), (e: unknown) => resume(steps, steps.throw(e)));
-    r = steps.next(v);
-  }
-  return r.value;
+function resume<T>(steps: Steps<T>, at: IteratorResult<Promise<unknown>, T>): Awaitable<T> {
+  return at.done ? at.value : at.value.then((x) => resume(steps, steps.next(x)), (e: unknown) => resume(steps, steps.throw(e)));
 }
 /** A promise for the public API: a synchronous throw becomes a rejection. */
 function settle<T>(run: () => Awaitable<T>): Promise<T> {
@@ -244,7 +236,7 @@ export class NvmeHost {
       if ((this.sqTail + 1) % this.queueSize !== this.sqHeadSeen) break;
       // SQ head is only learnt from completions: parked AERs can hold every slot as far as the host knows.
       if (Date.now() > deadline) throw new HostError(`timed out after ${this.timeoutMs} ms waiting for a free submission queue slot (no completion reported SQ head moving)`);
-      yield* io(this.transport.wait(this.pollIntervalMs));
+      yield this.transport.wait(this.pollIntervalMs);
     }
     const cid = this.allocateCid();
     const length = command.dataIn ?? command.dataOut?.length ?? 0;
@@ -262,7 +254,10 @@ export class NvmeHost {
       dataAddress = offset === 0 ? pages.data : pages.data + BigInt(offset);
       if (offset === 0 && length <= PAGE_SIZE) prp1 = dataAddress; // one page: PRP1 alone (the common case)
       else ({ prp1, prp2 } = yield* this.buildPrps(pages.list, dataAddress, length));
-      if (command.dataOut) yield* io(this.transport.memWrite(dataAddress, command.dataOut));
+      if (command.dataOut) {
+        const written = this.transport.memWrite(dataAddress, command.dataOut);
+        if (isPromise(written)) yield written;
+      }
     }
     const entry: Sqe = {
       opcode: command.opcode, fuse: command.fuse ?? 0, psdt: command.psdt ?? 0, cid, nsid: command.nsid ?? 0,
@@ -271,9 +266,11 @@ export class NvmeHost {
       cdw13: command.cdw13 ?? 0, cdw14: command.cdw14 ?? 0, cdw15: command.cdw15 ?? 0,
     };
     this.outstanding.set(cid, { cid, slot, dataIn: command.dataIn ?? 0, dataAddress });
-    yield* io(this.transport.memWrite(this.sqEntries[this.sqTail]!, encodeSqe(entry)));
+    const written = this.transport.memWrite(this.sqEntries[this.sqTail]!, encodeSqe(entry));
+    if (isPromise(written)) yield written;
     this.sqTail = (this.sqTail + 1) % this.queueSize;
-    yield* io(this.transport.mmioWrite32(Register.SQ0TDBL, this.sqTail));
+    const rung = this.transport.mmioWrite32(Register.SQ0TDBL, this.sqTail);
+    if (isPromise(rung)) yield rung;
     return cid;
   }
 
@@ -287,7 +284,8 @@ export class NvmeHost {
     const list = new Uint8Array(entries * 8);
     const v = new DataView(list.buffer);
     for (let i = 0; i < entries; i++) v.setBigUint64(i * 8, second + BigInt(i) * page, true);
-    yield* io(this.transport.memWrite(listPage, list));
+    const written = this.transport.memWrite(listPage, list);
+    if (isPromise(written)) yield written;
     return { prp1: address, prp2: listPage };
   }
 
@@ -308,14 +306,18 @@ export class NvmeHost {
   private *pollSteps(): Steps<CompletionRecord[]> {
     const arrived: CompletionRecord[] = [];
     for (;;) {
-      const bytes = yield* io(this.transport.memRead(this.cqEntries[this.cqHead]!, CQE_SIZE));
+      const read = this.transport.memRead(this.cqEntries[this.cqHead]!, CQE_SIZE);
+      const bytes: Uint8Array = isPromise(read) ? yield read : read;
       if (cqePhase(bytes) !== this.phase) break;
       const cqe = decodeCqe(bytes);
       this.cqHead = (this.cqHead + 1) % this.queueSize;
       if (this.cqHead === 0) this.phase = this.phase === 1 ? 0 : 1;
       arrived.push(yield* this.record(cqe));
     }
-    if (arrived.length > 0) yield* io(this.transport.mmioWrite32(Register.SQ0TDBL + 4, this.cqHead));
+    if (arrived.length > 0) {
+      const rung = this.transport.mmioWrite32(Register.SQ0TDBL + 4, this.cqHead);
+      if (isPromise(rung)) yield rung;
+    }
     return arrived;
   }
 
@@ -324,7 +326,10 @@ export class NvmeHost {
     const o = this.outstanding.get(cqe.cid);
     this.outstanding.delete(cqe.cid);
     let data: Uint8Array | undefined;
-    if (o && o.dataIn > 0 && o.slot !== null) data = yield* io(this.transport.memRead(o.dataAddress, o.dataIn));
+    if (o && o.dataIn > 0 && o.slot !== null) {
+      const read = this.transport.memRead(o.dataAddress, o.dataIn);
+      data = isPromise(read) ? yield read : read;
+    }
     if (o && o.slot !== null) this.freeSlots.push(o.slot);
     const record: CompletionRecord = data
       ? { cid: cqe.cid, sqid: cqe.sqid, sqhd: cqe.sqhd, status: cqe.status, dw0: cqe.dw0, dw1: cqe.dw1, seq: ++this.seq, data }
@@ -362,7 +367,7 @@ export class NvmeHost {
       const now = this.completed.get(cid);
       if (now && !this.outstanding.has(cid)) return now;
       if (Date.now() > deadline) throw new HostError(`timed out after ${timeoutMs} ms waiting for the completion of CID ${cid}`);
-      yield* io(this.transport.wait(this.pollIntervalMs));
+      yield this.transport.wait(this.pollIntervalMs);
     }
   }
 

@@ -30,6 +30,10 @@ export function sqe(fields: Partial<Sqe> & { opcode: number }): Sqe {
   };
 }
 
+const U64_MAX = (1n << 64n) - 1n;
+/** The value as an unsigned 64-bit field (wrapping like the hardware); no new bigint when it already fits. */
+const u64 = (x: bigint): bigint => (x >= 0n && x <= U64_MAX ? x : BigInt.asUintN(64, x));
+
 export function encodeSqe(s: Sqe, out = new Uint8Array(SQE_SIZE)): Uint8Array {
   if (out.length < SQE_SIZE) throw new RangeError(`SQE buffer is ${out.length} bytes, needs ${SQE_SIZE}`);
   const v = new DataView(out.buffer, out.byteOffset, SQE_SIZE);
@@ -37,9 +41,9 @@ export function encodeSqe(s: Sqe, out = new Uint8Array(SQE_SIZE)): Uint8Array {
   v.setUint32(4, s.nsid >>> 0, true);
   v.setUint32(8, s.cdw2 >>> 0, true);
   v.setUint32(12, s.cdw3 >>> 0, true);
-  v.setBigUint64(16, BigInt.asUintN(64, s.mptr), true);
-  v.setBigUint64(24, BigInt.asUintN(64, s.prp1), true);
-  v.setBigUint64(32, BigInt.asUintN(64, s.prp2), true);
+  v.setBigUint64(16, u64(s.mptr), true);
+  v.setBigUint64(24, u64(s.prp1), true);
+  v.setBigUint64(32, u64(s.prp2), true);
   v.setUint32(40, s.cdw10 >>> 0, true);
   v.setUint32(44, s.cdw11 >>> 0, true);
   v.setUint32(48, s.cdw12 >>> 0, true);
