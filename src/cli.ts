@@ -96,7 +96,7 @@ Options:
   -h, --help        this help
 
 Example: nvme-actors paths --profile spec --out spec-pack.json && nvme-actors run spec-pack.json`,
-  run: `Usage: nvme-actors run FILE|DIR... [--json] [--target emulator|qemu] [--inspect [--port N]] [--html OUT.html]
+  run: `Usage: nvme-actors run FILE|DIR... [--json] [--target emulator|qemu] [--inspect [--port N]] [--html FILE]
 
 Runs each scenario file (a directory means every *.json in it) and prints its trace. On QEMU each scenario gets
 its own QEMU, and a namespace change is made with Namespace Attachment (the trace says which); QEMU gives no
