@@ -10,6 +10,7 @@ import { completionRequested, latchReplied } from '../src/logic/messages.ts';
 import { addChange, EMPTY_CHANGED_LIST, isEmpty, readChangedList } from '../src/logic/changed-list.ts';
 import {
   afterReset,
+  recordChanges,
   ERROR_LOG_ENTRY_SIZE,
   errorEventDw0,
   initialLatchContext,
@@ -60,22 +61,25 @@ export const aenLatchMachine = setup({
       ({ system }) => system.get('adminQueue'),
       ({ context, event }) => completionRequested(event.type === 'aer.received' ? event.cid : 0, context.policy.aerLimitStatus),
     ),
-    recordChange: assign(({ context, event }) => {
-      if (event.type !== 'namespace.changed') return {};
-      const waiting = event.until === 'aen' && event.requestId !== undefined;
-      const changed = addChange(context.changed, event.nsid);
-      return {
-        changed,
-        aenWaiters: waiting ? [...context.aenWaiters, event.requestId!] : context.aenWaiters,
-        queuedNotices: context.policy.noticePerNewNsid && changed !== context.changed ? context.queuedNotices + 1 : context.queuedNotices,
-      };
-    }),
+    recordChange: assign(({ context, event }) => (event.type === 'namespace.changed' ? recordChanges(context, [event]) : {})),
+    recordChanges: assign(({ context, event }) => (event.type === 'namespaces.changed' ? recordChanges(context, event.changes) : {})),
     acknowledgeChange: enqueueActions(({ event, enqueue }, params: { outcome: ReceiptOutcome }) => {
       if (event.type !== 'namespace.changed') return;
       enqueue.emit({ type: 'namespace.processed', requestId: event.requestId, nsid: event.nsid, outcome: params.outcome });
       if (event.fromCommand) {
         enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS));
       }
+    }),
+    acknowledgeChanges: enqueueActions(({ event, enqueue }, params: { outcome: ReceiptOutcome }) => {
+      if (event.type !== 'namespaces.changed') return;
+      for (const c of event.changes) enqueue.emit({ type: 'namespace.processed', requestId: c.requestId, nsid: c.nsid, outcome: params.outcome });
+    }),
+    /** The first change is taken on its own (it may post the notice); the rest follow as one batch. */
+    splitChanges: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'namespaces.changed' || event.changes.length === 0) return;
+      const [first, ...rest] = event.changes;
+      enqueue.raise({ type: 'namespace.changed', ...first! });
+      if (rest.length > 0) enqueue.raise({ type: 'namespaces.changed', changes: rest });
     }),
     postNamespaceNotice: enqueueActions(({ context, enqueue }) => {
       const { cid, parked } = takeAer(context);
@@ -97,6 +101,14 @@ export const aenLatchMachine = setup({
       enqueue.assign({ aenWaiters: context.aenWaiters.filter((id) => id !== requestId) });
       enqueue.emit({ type: 'aen.covered', requestId, cid: context.postedNotice.cid, dw0: context.postedNotice.dw0 });
     }),
+    /** Spec masking, for each change of a batch whose caller waits for an AEN: answered by the AEN already posted. */
+    coverChangesByPostedNotice: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'namespaces.changed' || context.policy.noticePerNewNsid || !context.postedNotice) return;
+      const covered = event.changes.filter((c) => c.until === 'aen' && c.requestId !== undefined).map((c) => c.requestId!);
+      if (covered.length === 0) return;
+      enqueue.assign({ aenWaiters: context.aenWaiters.filter((id) => !covered.includes(id)) });
+      for (const requestId of covered) enqueue.emit({ type: 'aen.covered', requestId, cid: context.postedNotice.cid, dw0: context.postedNotice.dw0 });
+    }),
     storeAec: enqueueActions(({ event, enqueue }) => {
       if (event.type !== 'aec.set') return;
       enqueue.assign({ aec: event.value >>> 0 });
@@ -117,7 +129,12 @@ export const aenLatchMachine = setup({
       enqueue.assign(afterReset(context));
     }),
     queueOfflineChange: assign(({ context, event }) => ({
-      offlineChanges: event.type === 'namespace.changed' ? [...context.offlineChanges, { nsid: event.nsid, requestId: event.requestId, until: event.until }] : context.offlineChanges,
+      offlineChanges:
+        event.type === 'namespace.changed'
+          ? [...context.offlineChanges, { nsid: event.nsid, requestId: event.requestId, until: event.until }]
+          : event.type === 'namespaces.changed'
+            ? [...context.offlineChanges, ...event.changes]
+            : context.offlineChanges,
     })),
     queueNoticeReport: assign({ waiting: ({ context }) => withWaiting(context.waiting, 'notice') }),
     unqueueNoticeReport: assign({ waiting: ({ context }) => withoutWaiting(context.waiting, 'notice') }),
@@ -156,6 +173,7 @@ export const aenLatchMachine = setup({
       on: {
         'controller.enabled': { target: 'online', actions: 'replayOfflineChanges' },
         'namespace.changed': { actions: 'queueOfflineChange' },
+        'namespaces.changed': { actions: 'queueOfflineChange' },
       },
     },
     online: {
@@ -192,6 +210,7 @@ export const aenLatchMachine = setup({
                   { guard: 'canReportChange', target: 'posted', actions: ['recordChange', 'postNamespaceNotice', { type: 'acknowledgeChange', params: { outcome: 'posted' } }], description: 'An AER is parked and notices are enabled: the AEN is posted before the change is acknowledged (before a Namespace Attachment completes).' },
                   { target: 'pending', actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'deferred' } }] },
                 ],
+                'namespaces.changed': { actions: 'splitChanges', description: 'A batch: its first change decides what happens here, the rest follow as a batch.' },
                 'changedList.read': { actions: 'replyChangedList' },
               },
             },
@@ -202,6 +221,7 @@ export const aenLatchMachine = setup({
               always: { guard: 'canReportNotice', target: 'posted', actions: 'postNamespaceNotice' },
               on: {
                 'namespace.changed': { actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'deferred' } }] },
+                'namespaces.changed': { actions: ['recordChanges', { type: 'acknowledgeChanges', params: { outcome: 'deferred' } }], description: 'Every change of a batch waits with the rest, in one step.' },
                 'changedList.read': [
                   { guard: 'hasQueuedNotices', actions: 'replyChangedList', description: 'QEMU: reading the list does not discard queued events.' },
                   { target: 'clear', actions: 'replyChangedList', description: 'Reading the list consumes it: nothing is left to report.' },
@@ -215,6 +235,10 @@ export const aenLatchMachine = setup({
                   { guard: 'isCoveredByPostedNotice', actions: ['recordChange', 'coverByPostedNotice', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }], description: 'Masked: the change joins the list the posted AEN asks the host to read; a caller waiting for an AEN is answered with that AEN.' },
                   { actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }] },
                 ],
+                'namespaces.changed': {
+                  actions: ['recordChanges', 'coverChangesByPostedNotice', { type: 'acknowledgeChanges', params: { outcome: 'coalesced' } }],
+                  description: 'Masked: every change of a batch joins the list, in one step; callers waiting for an AEN are answered with the one posted.',
+                },
                 'changedList.read': [
                   { guard: 'isRaeSet', actions: 'replyChangedList', description: 'RAE=1: the list is returned (and emptied); the event stays masked.' },
                   { guard: 'canReportQueuedNotice', actions: ['postNamespaceNotice', 'replyChangedList'], description: 'QEMU 7.2: the read unmasks and the next queued event goes at once to a parked AER, its AEN posted before the read completes (docs/qemu-observations.md e, m).' },

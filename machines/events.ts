@@ -49,6 +49,9 @@ export interface AecGet { type: 'aec.get' }
 export interface AbortRequested { type: 'abort.requested'; sqid: number; cid: number }
 /** A namespace changed: from Namespace Attachment (`replyTo` set) or from the fault (`requestId` set). */
 export interface NamespaceChanged { type: 'namespace.changed'; nsid: number; requestId?: string; until?: 'processed' | 'aen'; fromCommand?: boolean }
+/** Several namespaces changed at once (one fault request for many NSIDs): the same as one `namespace.changed` per
+ * change, in order, taken in one step where the outcome cannot differ between them. */
+export interface NamespacesChanged { type: 'namespaces.changed'; changes: readonly { nsid: number; requestId?: string; until?: 'processed' | 'aen' }[] }
 export interface ControllerEnabled { type: 'controller.enabled' }
 export interface ControllerReset { type: 'controller.reset' }
 /** A doorbell write the controller ignored (NVMe Base 2.0 §5.2 Error event): info 00h Write to Invalid Doorbell
@@ -56,7 +59,7 @@ export interface ControllerReset { type: 'controller.reset' }
 export interface DoorbellInvalid { type: 'doorbell.invalid'; info: number }
 /** Get Log Page 01h Error Information: reading it with RAE=0 clears the Error event (§5.16.1.2). */
 export interface ErrorLogRead { type: 'errorLog.read'; rae: boolean; numd: number; offset: number }
-export type LatchEvent = AerReceived | ChangedListRead | AecSet | AecGet | AbortRequested | NamespaceChanged | ControllerEnabled | ControllerReset | DoorbellInvalid | ErrorLogRead;
+export type LatchEvent = AerReceived | ChangedListRead | AecSet | AecGet | AbortRequested | NamespaceChanged | NamespacesChanged | ControllerEnabled | ControllerReset | DoorbellInvalid | ErrorLogRead;
 
 /** The latch asks the admin queue to post a completion it owns (an AEN, an aborted AER, an AER over the limit). */
 export interface CompletionRequested { type: 'completion.requested'; cid: number; status: Status; dw0: number }

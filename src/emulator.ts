@@ -320,14 +320,17 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       ...(options.latchMachine ? { aenLatch: options.latchMachine } : {}),
       namespaceChange: fromPromise<NamespaceChangeReceipt[], NamespaceChangeInput>(({ input, system }) => {
         const latchRef = system.get('aenLatch');
-        return Promise.all(
-          input.nsids.map((nsid, i) => {
-            const requestId = input.nsids.length === 1 ? input.requestId : `${input.requestId}.${i}`;
-            const receipt = new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(requestId, { nsid, until: input.until, resolve, reject }));
-            latchRef.send({ type: 'namespace.changed', nsid, requestId, until: input.until });
-            return receipt;
-          }),
-        );
+        if (input.nsids.length === 1) {
+          const nsid = input.nsids[0]!;
+          const receipt = new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(input.requestId, { nsid, until: input.until, resolve, reject }));
+          latchRef.send({ type: 'namespace.changed', nsid, requestId: input.requestId, until: input.until });
+          return receipt.then((r) => [r]);
+        }
+        // Many NSIDs: one latch event for the batch (the latch takes it as one change after another).
+        const changes = input.nsids.map((nsid, i) => ({ nsid, requestId: `${input.requestId}.${i}`, until: input.until }));
+        const receipts = changes.map((c) => new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(c.requestId, { nsid: c.nsid, until: input.until, resolve, reject })));
+        latchRef.send({ type: 'namespaces.changed', changes });
+        return Promise.all(receipts);
       }),
     },
     actions: {

@@ -4,7 +4,7 @@
 // Error regions), what the AEN's DW0 is. The latch machine receives these via setup().
 import { AsyncEventConfig, AsyncEventInfo, AsyncEventType, LogPage, type Status } from '../spec/constants.ts';
 import { encodeAenDw0 } from '../spec/admin-fields.codec.ts';
-import { type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
+import { addChange, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
 import type { Profile } from '../profiles/profiles.ts';
 
 export type LatchPolicy = Pick<
@@ -41,6 +41,21 @@ export interface PendingChange {
   readonly nsid: number;
   readonly requestId?: string;
   readonly until?: 'processed' | 'aen';
+}
+
+/** Record changes in the Changed Namespace List, in order: the list, the `until: 'aen'` callers now waiting, and
+ * (QEMU) one more queued notice for each NSID new to the list. */
+export function recordChanges(c: LatchContext, changes: readonly PendingChange[]): Pick<LatchContext, 'changed' | 'aenWaiters' | 'queuedNotices'> {
+  let changed = c.changed;
+  let queuedNotices = c.queuedNotices;
+  const waiting: string[] = [];
+  for (const change of changes) {
+    const next = addChange(changed, change.nsid);
+    if (c.policy.noticePerNewNsid && next !== changed) queuedNotices++;
+    changed = next;
+    if (change.until === 'aen' && change.requestId !== undefined) waiting.push(change.requestId);
+  }
+  return { changed, aenWaiters: waiting.length > 0 ? [...c.aenWaiters, ...waiting] : c.aenWaiters, queuedNotices };
 }
 
 /** The latch's regions that report events: the Notice type (Namespace Attribute Changed) and the Error type. */
