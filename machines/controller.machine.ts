@@ -1,13 +1,13 @@
 // The controller: the lifecycle behind CC and CSTS (NVMe Base 2.0 §3.1.3.5–6, §3.5 initialization, §3.6
 // shutdown, §3.7.2 controller reset). CSTS.RDY, CSTS.CFS and CSTS.SHST are state tags. It owns the AEN latch for
-// its whole life, the admin queue while enabled, and one namespaceChange RPC actor per fault request.
-// No NVM Subsystem Reset, no I/O queues.
-import { assign, fromPromise, sendTo, setup, spawnChild, stopChild } from 'xstate';
-import type { NamespaceChangeReceipt } from '../src/faults/namespace-change.ts';
+// its whole life and the admin queue while enabled. Namespace changes reach the latch from the namespaceChange RPC
+// actors the facade starts, not through this machine (src/emulator.ts explains why). No NVM Subsystem Reset, no
+// I/O queues.
+import { assign, fromPromise, sendTo, setup } from 'xstate';
 import type { CcWritten, ControllerEvent } from './events.ts';
 import { aenLatchMachine } from './aen-latch.machine.ts';
 import { adminQueueMachine } from './admin-queue.machine.ts';
-import { adminQueueGeometry, ccEnabled, ccShn, enableFault, namespaceChangeActorId } from '../src/logic/controller.ts';
+import { adminQueueGeometry, ccEnabled, ccShn, enableFault } from '../src/logic/controller.ts';
 import { latchPolicy } from '../src/logic/aen-latch.ts';
 import type { Profile } from '../src/profiles/profiles.ts';
 
@@ -23,13 +23,6 @@ export interface ControllerContext {
   readonly enableFault: CcWritten['enableFault'];
 }
 
-export interface NamespaceChangeInput {
-  readonly requestId: string;
-  readonly nsids: readonly number[];
-  readonly until: 'processed' | 'aen';
-}
-
-
 export const controllerMachine = setup({
   types: {
     context: {} as ControllerContext,
@@ -42,9 +35,6 @@ export const controllerMachine = setup({
     /** Provided: resolves after `ms` (a timer lives outside the machine). */
     faultDelay: fromPromise<void, { ms: number }>(async () => {
       throw new Error("actor 'faultDelay' is not provided: the emulator facade supplies it");
-    }),
-    namespaceChange: fromPromise<NamespaceChangeReceipt[], NamespaceChangeInput>(async () => {
-      throw new Error("actor 'namespaceChange' is not provided: the emulator facade supplies it");
     }),
   },
   guards: {
@@ -73,15 +63,6 @@ export const controllerMachine = setup({
     notifyLatchEnabled: sendTo('aenLatch', { type: 'controller.enabled' }),
     storeEnableFault: assign({ enableFault: ({ event }) => (event.type === 'cc.written' ? (event.enableFault ?? null) : null) }),
     notifyLatchReset: sendTo('aenLatch', { type: 'controller.reset' }),
-    spawnNamespaceChange: spawnChild('namespaceChange', {
-      id: ({ event }) => namespaceChangeActorId(event.type === 'namespace.change.requested' ? event.requestId : ''),
-      input: ({ event }) =>
-        event.type === 'namespace.change.requested'
-          ? { requestId: event.requestId, nsids: event.nsids, until: event.until }
-          : { requestId: '', nsids: [], until: 'processed' as const },
-    }),
-    /** A namespaceChange RPC settled (its caller has the answer): remove its actor from the children. */
-    forgetNamespaceChange: stopChild(({ event }) => ('actorId' in event && typeof event.actorId === 'string' ? event.actorId : '')),
   },
 }).createMachine({
   id: 'controller',
@@ -91,17 +72,6 @@ export const controllerMachine = setup({
     systemId: 'aenLatch',
     src: 'aenLatch',
     input: ({ context }) => ({ aerl: context.aerl, policy: latchPolicy(context.profile) }),
-  },
-  on: {
-    'namespace.change.requested': { actions: 'spawnNamespaceChange' },
-    'xstate.done.actor.namespaceChange.*': {
-      actions: 'forgetNamespaceChange',
-      description: 'The change was processed and its caller answered: the settled RPC actor is dropped, so children do not grow with every request.',
-    },
-    'xstate.error.actor.namespaceChange.*': {
-      actions: 'forgetNamespaceChange',
-      description: 'The RPC was rejected (a reset dropped the AEN it waited for): its caller has the typed error; the controller carries on.',
-    },
   },
   initial: 'disabled',
   states: {

@@ -16,14 +16,7 @@ export interface CcWritten {
   /** An injected enable fault in force for this write (only while faults are active). */
   enableFault?: { kind: 'delay'; ms: number } | { kind: 'neverReady' } | { kind: 'fatal' } | null;
 }
-/** One RPC for one or more namespaces (each NSID gets its own receipt). */
-export interface NamespaceChangeRequested {
-  type: 'namespace.change.requested';
-  requestId: string;
-  nsids: readonly number[];
-  until: 'processed' | 'aen';
-}
-export type ControllerEvent = CcWritten | NamespaceChangeRequested;
+export type ControllerEvent = CcWritten;
 
 // ---- facade → admin queue (doorbells) ----
 export interface SqTailWritten { type: 'sq.tail.written'; value: number }

@@ -2,7 +2,7 @@
 // guest memory, rings, namespaces) and returns the MMIO/memory surface, the fault handle, a trace stream and stop().
 // Everything runs synchronously inside an MMIO write; only the namespace-change RPC is a promise.
 import { createActor, enqueueActions, fromPromise, raise, type Actor, type InspectionEvent, type Observer } from 'xstate';
-import { controllerMachine, type NamespaceChangeInput } from '../machines/controller.machine.ts';
+import { controllerMachine } from '../machines/controller.machine.ts';
 import { adminQueueMachine } from '../machines/admin-queue.machine.ts';
 import type { aenLatchMachine } from '../machines/aen-latch.machine.ts';
 import type { LatchEmitted } from '../machines/events.ts';
@@ -11,7 +11,7 @@ import { CompletionRing, SubmissionRing, type Completion } from './device/queues
 import { RegisterFile } from './device/registers.ts';
 import { NamespaceTable, type NamespaceSpec } from './device/namespaces.ts';
 import { resolvePrps, writeSegments, readSegments } from './device/prp.ts';
-import { adminQueueGeometry, namespaceChangeActorId } from './logic/controller.ts';
+import { adminQueueGeometry } from './logic/controller.ts';
 import { dataLength, decideAttachment, executeLocalCommand, routeCommand, type CommandEnv, type ControllerIdentity } from './logic/admin-commands.ts';
 import { AsyncEventInfo, Csts, Register, Status } from './spec/constants.ts';
 import { decodeSqe } from './spec/sqe.codec.ts';
@@ -318,20 +318,6 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       adminQueue,
       faultDelay: delayActor,
       ...(options.latchMachine ? { aenLatch: options.latchMachine } : {}),
-      namespaceChange: fromPromise<NamespaceChangeReceipt[], NamespaceChangeInput>(({ input, system }) => {
-        const latchRef = system.get('aenLatch');
-        if (input.nsids.length === 1) {
-          const nsid = input.nsids[0]!;
-          const receipt = new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(input.requestId, { nsid, until: input.until, resolve, reject }));
-          latchRef.send({ type: 'namespace.changed', nsid, requestId: input.requestId, until: input.until });
-          return receipt.then((r) => [r]);
-        }
-        // Many NSIDs: one latch event for the batch (the latch takes it as one change after another).
-        const changes = input.nsids.map((nsid, i) => ({ nsid, requestId: `${input.requestId}.${i}`, until: input.until }));
-        const receipts = changes.map((c) => new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(c.requestId, { nsid: c.nsid, until: input.until, resolve, reject })));
-        latchRef.send({ type: 'namespaces.changed', changes });
-        return Promise.all(receipts);
-      }),
     },
     actions: {
       openQueues: ({ event }) => {
@@ -383,6 +369,27 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     },
   };
 
+  /** The namespace-change RPC (DESIGN.md §2 namespaceChange): a promise actor per request that tells the latch and
+   * resolves with a receipt per NSID once the latch has processed each change (and, with `until: 'aen'`, once an
+   * AEN covers it). It is started here, beside the controller, rather than spawned as the controller's child: XState
+   * memoizes transition candidates per event type on every state node, and a child's `xstate.done.actor.<id>`
+   * event has a new type for every request, so spawned RPC actors grew those caches by one entry per request,
+   * forever, and cost three controller steps each (bench: namespace-change RPC). */
+  const namespaceChange = fromPromise<NamespaceChangeReceipt[], { requestId: string; nsids: readonly number[]; until: 'processed' | 'aen' }>(({ input }) => {
+    const latchRef = actor.system.get('aenLatch');
+    if (input.nsids.length === 1) {
+      const nsid = input.nsids[0]!;
+      const receipt = new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(input.requestId, { nsid, until: input.until, resolve, reject }));
+      latchRef.send({ type: 'namespace.changed', nsid, requestId: input.requestId, until: input.until });
+      return receipt.then((r) => [r]);
+    }
+    // Many NSIDs: one latch event for the batch (the latch takes it as one change after another).
+    const changes = input.nsids.map((nsid, i) => ({ nsid, requestId: `${input.requestId}.${i}`, until: input.until }));
+    const receipts = changes.map((c) => new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(c.requestId, { nsid: c.nsid, until: input.until, resolve, reject })));
+    latchRef.send({ type: 'namespaces.changed', changes });
+    return Promise.all(receipts);
+  });
+
   /** One namespaceChange RPC actor for the whole batch: every NSID is validated first, and gets its own receipt. */
   function request(nsids: readonly number[], opts: NotifyChangeOptions): Promise<NamespaceChangeReceipt[]> {
     const until = opts.until ?? 'processed';
@@ -394,20 +401,20 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     }
     if (until !== 'processed' && until !== 'aen') return Promise.reject(new NamespaceChangeError('invalidOption', `until must be 'processed' or 'aen', got '${String(until)}'`));
     const requestId = `nsChange-${++nextRequest}`;
-    actor.send({ type: 'namespace.change.requested', requestId, nsids: [...nsids], until });
-    const child = actor.getSnapshot().children[namespaceChangeActorId(requestId)];
-    if (!child) return Promise.reject(new NamespaceChangeError('stopped', 'the controller did not accept the request'));
+    const rpc = createActor(namespaceChange, { id: `namespaceChange.${requestId}`, input: { requestId, nsids: [...nsids], until }, inspect: options.inspect });
     // Not `toPromise`: a stopped actor completes its observers, which would resolve the caller with `undefined`.
-    return new Promise<NamespaceChangeReceipt[]>((resolve, reject) => {
-      child.subscribe({
+    const answer = new Promise<NamespaceChangeReceipt[]>((resolve, reject) => {
+      rpc.subscribe({
         complete: () => {
-          const s = child.getSnapshot();
+          const s = rpc.getSnapshot();
           if (s.status === 'done') resolve(s.output as NamespaceChangeReceipt[]);
           else reject(new NamespaceChangeError('stopped', `namespace change of ${nsids.length === 1 ? `NSID ${nsids[0]}` : `${nsids.length} NSIDs`}: the controller was stopped`));
         },
         error: reject,
       });
     });
+    rpc.start();
+    return answer;
   }
 
   const csts = (): number => {

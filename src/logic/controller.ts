@@ -39,7 +39,3 @@ export function enableFault(e: { cc: number; aqa: number; asq: bigint; acq: bigi
   if ((e.acq & 0xfffn) !== 0n) return `ACQ 0x${e.acq.toString(16)} is not 4 KiB aligned`;
   return null;
 }
-
-/** The id of the namespaceChange RPC actor for a request. The controller drops settled RPC actors by matching this
- * prefix (`xstate.done.actor.namespaceChange.*`, `xstate.error.actor.namespaceChange.*`). */
-export const namespaceChangeActorId = (requestId: string): string => `namespaceChange.${requestId}`;

@@ -2,8 +2,9 @@
 // Symptom: after N notifyChange calls the controller snapshot held N `namespaceChange` children, so memory grew
 // without bound and each new request cost O(N) (XState copies the children object on every spawn): a 1025-change
 // overflow test took seconds. Cause: XState v5 does not remove a spawned child that has finished; the parent must
-// stop it, and the controller never did. Fix: the controller drops the actor on `xstate.done.actor.namespaceChange.*`
-// and `xstate.error.actor.namespaceChange.*`.
+// stop it, and the controller never did. First fix: the controller dropped the actor on its done/error event. Since
+// then the RPC actors are not the controller's children at all (namespace-change-event-types.test.ts); this test
+// still holds that nothing is left behind.
 import { expect, it } from 'vitest';
 import { emulatorTransport } from '../../src/host/emulator-transport.ts';
 import { NvmeHost } from '../../src/host/nvme-host.ts';
