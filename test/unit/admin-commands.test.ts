@@ -174,9 +174,22 @@ describe('executeLocalCommand: Identify (NVMe Base 2.0 §5.17)', () => {
     expect(list(1)).toEqual([3, 7]);
     expect(list(3)).toEqual([7]);
     expect(list(7)).toEqual([]);
+    expect(list(2)).toEqual([3, 7]); // an inactive NSID
+    expect(list(5)).toEqual([7]); // an NSID that does not exist
     const a = executeLocalCommand(identify(2, 0), env());
     expect(a.data!.length).toBe(4096);
     expect(a.data!.subarray(12).every((b) => b === 0)).toBe(true);
+  });
+
+  it('CNS 02h returns at most 1024 NSIDs, continuing after the NSID given (65,536 attached)', () => {
+    const many: CommandEnv = { ...env(), namespaces: new NamespaceTable(Array.from({ length: 65536 }, (_, i) => ({ nsid: 2 * i + 1, blocks: 8, blockSize: 512, attached: i % 3 !== 1 }))) };
+    const list = (nsid: number) => decodeNsidList(executeLocalCommand(identify(2, nsid), many).data!);
+    const first = list(0);
+    expect(first).toHaveLength(1024);
+    expect(first.slice(0, 4)).toEqual([1, 5, 7, 11]);
+    expect(list(first[1023]!)[0]).toBeGreaterThan(first[1023]!);
+    expect(list(131070)).toEqual([131071]);
+    expect(list(131071)).toEqual([]);
   });
 
   it('CNS 02h with NSID FFFFFFFEh or FFFFFFFFh: 0/0Bh DNR', () => {
