@@ -20,7 +20,7 @@ import { getProfile, type Profile, type ProfileName } from './profiles/profiles.
 import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults, type NotifyChangeOptions } from './faults/namespace-change.ts';
 import type { TraceEvent } from './trace.ts';
 import { FaultSet, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
-import type { CommandFetched } from '../machines/events.ts';
+import type { CcWritten, CommandFetched } from '../machines/events.ts';
 import type { Segment } from './device/prp.ts';
 import type { Sqe } from './spec/sqe.codec.ts';
 import { encodeSqe } from './spec/sqe.codec.ts';
@@ -94,6 +94,120 @@ function validateOptions(o: ControllerOptions): void {
     if (!Number.isInteger(bs) || bs < 512 || (bs & (bs - 1)) !== 0) throw new RangeError(`namespace ${ns.nsid}: blockSize must be a power of two ≥ 512, got ${bs}`);
   }
 }
+
+/** The device state one controller's provided actions act on. The machines are provided once, here, and each
+ * action finds its controller's device through the actor system it runs in (one system per controller): building
+ * a machine costs ~0.5 ms, which was spent on every createController (bench: conformance pack). */
+interface Device {
+  readonly profile: Profile;
+  fetchAt(head: number): Fetched | { type: 'command.unreadable' };
+  /** Hold a fetched command (a copy of its bytes) until it completes: completion faults match on it. */
+  keep(f: Fetched): void;
+  take(cid: number): InFlight | undefined;
+  execute(sqe: Sqe, segments: readonly Segment[], sqhd: number, bytes: Uint8Array | undefined): void;
+  post(c: Completion): void;
+  trace(e: TraceEvent): void;
+  readData(segments: readonly Segment[], length: number): Uint8Array;
+  writeData(segments: readonly Segment[], data: Uint8Array): void;
+  decideAttachment(sqe: Sqe, controllers: readonly number[]): ReturnType<typeof decideAttachment>;
+  setAttached(nsid: number, attached: boolean): void;
+  openQueues(event: CcWritten): void;
+  closeQueues(): void;
+}
+type Fetched = CommandFetched & { bytes: Uint8Array };
+
+const devices = new WeakMap<object, Device>();
+function deviceOf(system: object): Device {
+  const d = devices.get(system);
+  if (!d) throw new Error('internal: an emulator action ran outside a controller created by createController');
+  return d;
+}
+
+const delayActor = fromPromise<void, { ms: number }>(({ input, signal }) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, input.ms);
+    signal.addEventListener('abort', () => clearTimeout(timer));
+  }),
+);
+
+const providedAdminQueue = adminQueueMachine.provide({
+  actors: { faultDelay: delayActor },
+  actions: {
+    fetchCommand: enqueueActions(({ context, event, enqueue, system }) => {
+      // Local commands (answered by the pure handlers, data pointer resolved, no fault) complete here, in
+      // submission order, and head moves past them in one assignment: no event per command. The first command
+      // that needs the chart is raised as `command.fetched` and fetching stops there.
+      const d = deviceOf(system);
+      const tail = event.type === 'sq.tail.written' ? event.value : context.sqTail;
+      let head = context.sqHead;
+      while (head !== tail) {
+        const fetched = d.fetchAt(head);
+        if (fetched.type !== 'command.fetched' || fetched.fault || fetched.prpStatus || routeCommand(fetched.sqe, context.profile) !== 'local') {
+          if (fetched.type === 'command.fetched') d.keep(fetched);
+          enqueue.raise(fetched.type === 'command.fetched' ? { type: 'command.fetched', sqe: fetched.sqe, segments: fetched.segments, prpStatus: fetched.prpStatus, fault: fetched.fault } : fetched);
+          break;
+        }
+        head = (head + 1) % context.sqSize;
+        d.execute(fetched.sqe, fetched.segments, head, fetched.bytes);
+      }
+      if (head !== context.sqHead || tail !== context.sqTail) enqueue.assign({ sqHead: head, sqTail: tail });
+    }),
+    reportDroppedCommand: ({ event, system }) => {
+      if (event.type !== 'command.fetched') return;
+      const d = deviceOf(system);
+      d.take(event.sqe.cid);
+      d.trace({ type: 'command.dropped', cid: event.sqe.cid, opcode: event.sqe.opcode });
+    },
+    executeCommand: ({ context, event, system }) => {
+      if (event.type !== 'command.fetched') return;
+      const d = deviceOf(system);
+      d.execute(event.sqe, event.segments, context.sqHead, d.take(event.sqe.cid)?.bytes);
+    },
+    completeWithTransferError: ({ context, event, system }) => {
+      if (event.type !== 'command.fetched' || !event.prpStatus) return;
+      deviceOf(system).post({ cid: event.sqe.cid, sqid: 0, sqhd: context.sqHead, status: event.prpStatus, dw0: 0 });
+    },
+    applyNamespaceAttachment: enqueueActions(({ event, enqueue, system }) => {
+      if (event.type !== 'command.fetched') return;
+      const d = deviceOf(system);
+      const decision = d.decideAttachment(event.sqe, decodeControllerList(d.readData(event.segments, 4096)));
+      if (decision.kind === 'fail') {
+        enqueue.raise({ type: 'latch.replied', status: decision.answer.status, dw0: 0 });
+        return;
+      }
+      d.setAttached(decision.nsid, decision.attach);
+      d.trace({ type: 'namespace.attachment', nsid: decision.nsid, attached: decision.attach });
+      enqueue.sendTo(({ system: s }) => s.get('aenLatch'), namespaceChanged(decision.nsid, { fromCommand: true }));
+    }),
+    completeLatchCommand: ({ context, event, system }) => {
+      if (event.type !== 'latch.replied' || !context.current) return;
+      const d = deviceOf(system);
+      if (event.data) d.writeData(context.current.segments, event.data);
+      d.post({ cid: context.current.cid, sqid: 0, sqhd: context.sqHead, status: event.status, dw0: event.dw0 });
+    },
+    postCompletion: ({ context, event, system }) => {
+      if (event.type !== 'completion.requested') return;
+      deviceOf(system).post({ cid: event.cid, sqid: 0, sqhd: context.sqHead, status: event.status, dw0: event.dw0 });
+    },
+    reportInvalidDoorbell: ({ context, event, system }) => {
+      if (event.type !== 'sq.tail.written') return;
+      deviceOf(system).trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL, value: event.value, reason: `SQ tail ${event.value} is outside a queue of ${context.sqSize}` });
+    },
+  },
+});
+
+const providedController = controllerMachine.provide({
+  actors: { adminQueue: providedAdminQueue, faultDelay: delayActor },
+  actions: {
+    openQueues: ({ event, system }) => {
+      if (event.type === 'cc.written') deviceOf(system).openQueues(event);
+    },
+    closeQueues: ({ system }) => deviceOf(system).closeQueues(),
+    reportEnableFault: ({ event, system }) => {
+      if (event.type === 'cc.written') deviceOf(system).trace({ type: 'controller.enableFailed', reason: enableFaultReason(event) });
+    },
+  },
+});
 
 export function createController(options: ControllerOptions = {}): EmulatedController {
   validateOptions(options);
@@ -196,77 +310,6 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     if (listeners.size > 0) trace({ type: 'command.fetched', cid: sqe.cid, opcode: sqe.opcode, sqhd: head });
     return { type: 'command.fetched', sqe, segments: r.ok ? r.segments : [], prpStatus: r.ok ? null : r.status, fault: injected, bytes };
   };
-  const delayActor = fromPromise<void, { ms: number }>(({ input, signal }) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, input.ms);
-      signal.addEventListener('abort', () => clearTimeout(timer));
-    }),
-  );
-
-  const adminQueue = adminQueueMachine.provide({
-    actors: { faultDelay: delayActor },
-    actions: {
-      fetchCommand: enqueueActions(({ context, event, enqueue }) => {
-        // Local commands (answered by the pure handlers, data pointer resolved, no fault) complete here, in
-        // submission order, and head moves past them in one assignment: no event per command. The first command
-        // that needs the chart is raised as `command.fetched` and fetching stops there.
-        const tail = event.type === 'sq.tail.written' ? event.value : context.sqTail;
-        let head = context.sqHead;
-        while (head !== tail) {
-          const fetched = fetchAt(head);
-          if (fetched.type !== 'command.fetched' || fetched.fault || fetched.prpStatus || routeCommand(fetched.sqe, profile) !== 'local') {
-            if (fetched.type === 'command.fetched') inFlight.set(fetched.sqe.cid, { bytes: fetched.bytes.slice(), segments: fetched.segments });
-            enqueue.raise(fetched.type === 'command.fetched' ? { type: 'command.fetched', sqe: fetched.sqe, segments: fetched.segments, prpStatus: fetched.prpStatus, fault: fetched.fault } : fetched);
-            break;
-          }
-          head = (head + 1) % context.sqSize;
-          execute(fetched.sqe, fetched.segments, head, fetched.bytes);
-        }
-        if (head !== context.sqHead || tail !== context.sqTail) enqueue.assign({ sqHead: head, sqTail: tail });
-      }),
-      reportDroppedCommand: ({ event }) => {
-        if (event.type !== 'command.fetched') return;
-        inFlight.delete(event.sqe.cid);
-        trace({ type: 'command.dropped', cid: event.sqe.cid, opcode: event.sqe.opcode });
-      },
-      executeCommand: ({ context, event }) => {
-        if (event.type !== 'command.fetched') return;
-        const command = inFlight.get(event.sqe.cid);
-        inFlight.delete(event.sqe.cid);
-        execute(event.sqe, event.segments, context.sqHead, command?.bytes);
-      },
-      completeWithTransferError: ({ context, event }) => {
-        if (event.type !== 'command.fetched' || !event.prpStatus) return;
-        post({ cid: event.sqe.cid, sqid: 0, sqhd: context.sqHead, status: event.prpStatus, dw0: 0 });
-      },
-      applyNamespaceAttachment: enqueueActions(({ event, enqueue }) => {
-        if (event.type !== 'command.fetched') return;
-        const controllers = decodeControllerList(readSegments(memory, event.segments, 4096));
-        const decision = decideAttachment(event.sqe, controllers, env);
-        if (decision.kind === 'fail') {
-          enqueue.raise({ type: 'latch.replied', status: decision.answer.status, dw0: 0 });
-          return;
-        }
-        namespaces.setAttached(decision.nsid, decision.attach);
-        trace({ type: 'namespace.attachment', nsid: decision.nsid, attached: decision.attach });
-        enqueue.sendTo(({ system }) => system.get('aenLatch'), namespaceChanged(decision.nsid, { fromCommand: true }));
-      }),
-      completeLatchCommand: ({ context, event }) => {
-        if (event.type !== 'latch.replied' || !context.current) return;
-        if (event.data) writeSegments(memory, context.current.segments, event.data);
-        post({ cid: context.current.cid, sqid: 0, sqhd: context.sqHead, status: event.status, dw0: event.dw0 });
-      },
-      postCompletion: ({ context, event }) => {
-        if (event.type !== 'completion.requested') return;
-        post({ cid: event.cid, sqid: 0, sqhd: context.sqHead, status: event.status, dw0: event.dw0 });
-      },
-      reportInvalidDoorbell: ({ context, event }) => {
-        if (event.type !== 'sq.tail.written') return;
-        trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL, value: event.value, reason: `SQ tail ${event.value} is outside a queue of ${context.sqSize}` });
-      },
-    },
-  });
-
   // One waiter per namespace-change request: every caller gets its own answer.
   interface Waiter {
     readonly nsid: number;
@@ -313,33 +356,41 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     }
   };
 
-  const machine = controllerMachine.provide({
-    actors: {
-      adminQueue,
-      faultDelay: delayActor,
-      ...(options.latchMachine ? { aenLatch: options.latchMachine } : {}),
+  // What the machines' provided actions do to this controller's device state (see `deviceOf`).
+  const device: Device = {
+    profile,
+    fetchAt,
+    keep: (f) => void inFlight.set(f.sqe.cid, { bytes: f.bytes.slice(), segments: f.segments }),
+    take: (cid) => {
+      const command = inFlight.get(cid);
+      inFlight.delete(cid);
+      return command;
     },
-    actions: {
-      openQueues: ({ event }) => {
-        if (event.type !== 'cc.written') return;
-        const g = adminQueueGeometry(event.aqa, event.asq, event.acq);
-        rings = { sq: new SubmissionRing(memory, g.sqBase, g.sqSize), cq: new CompletionRing(memory, g.cqBase, g.cqSize, undefined, interrupt) };
-        trace({ type: 'controller.enabled', sqSize: g.sqSize, cqSize: g.cqSize });
-      },
-      closeQueues: () => {
-        rings = null;
-        generation++;
-        inFlight.clear();
-        trace({ type: 'controller.reset' });
-      },
-      reportEnableFault: ({ event }) => {
-        if (event.type !== 'cc.written') return;
-        trace({ type: 'controller.enableFailed', reason: enableFaultReason(event) });
-      },
+    execute,
+    post,
+    trace: (e) => {
+      if (listeners.size > 0) trace(e);
     },
-  });
+    readData: (segments, length) => readSegments(memory, segments, length),
+    writeData: (segments, data) => writeSegments(memory, segments, data),
+    decideAttachment: (sqe, controllers) => decideAttachment(sqe, controllers, env),
+    setAttached: (nsid, attached) => namespaces.setAttached(nsid, attached),
+    openQueues: (event) => {
+      const g = adminQueueGeometry(event.aqa, event.asq, event.acq);
+      rings = { sq: new SubmissionRing(memory, g.sqBase, g.sqSize), cq: new CompletionRing(memory, g.cqBase, g.cqSize, undefined, interrupt) };
+      trace({ type: 'controller.enabled', sqSize: g.sqSize, cqSize: g.cqSize });
+    },
+    closeQueues: () => {
+      rings = null;
+      generation++;
+      inFlight.clear();
+      trace({ type: 'controller.reset' });
+    },
+  };
+  const machine = options.latchMachine ? providedController.provide({ actors: { aenLatch: options.latchMachine } }) : providedController;
 
   const actor = createActor(machine, { input: { profile, aerl }, inspect: options.inspect });
+  devices.set(actor.system, device);
   actor.start();
   const latch = actor.system.get('aenLatch') as { on(type: '*', h: (e: LatchEmitted) => void): { unsubscribe(): void } };
   latch.on('*', onLatchEmit);
