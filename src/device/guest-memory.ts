@@ -10,10 +10,10 @@ export class GuestMemoryError extends RangeError {
   }
 }
 
-// Host-side reads return fresh arrays; small ones are cut from a shared 256 KiB slab (as Node's Buffer pool does),
+// Host-side reads return fresh arrays; small ones are cut from a shared 64 KiB slab (as Node's Buffer pool does),
 // so a host reading a 4 KiB page per command does not make one external allocation per read.
 // Slabs are not zeroed (tryRead writes every byte it returns).
-const SLAB_SIZE = 256 * 1024;
+const SLAB_SIZE = 64 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer;
 let slabUsed = 0;
 function pooled(length: number): Uint8Array {
