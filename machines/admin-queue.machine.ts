@@ -85,10 +85,11 @@ export const adminQueueMachine = setup({
         return latchRequest(event.sqe);
       },
     ),
-    /** Provided: take the new SQ tail (on a doorbell) and read SQEs from sqHead towards it. A command the pure handlers answer (no fault, data pointer
-     * resolved) is completed on the spot and head moves past it, with no event per command; the first command that
-     * needs this chart (an AER, a latch command, an attachment, a fault, a transfer error) is raised as
-     * `command.fetched` and fetching stops there; an SQ outside guest memory raises `command.unreadable`. */
+    /** Provided: take the new SQ tail (on a doorbell) and read SQEs from sqHead towards it. A command the pure
+     * handlers answer (no fault, data pointer resolved) is completed on the spot, and an AER is handed to the latch
+     * (`aer.received`); head moves past them with no event per command. The first command that needs this chart (a
+     * latch command, an attachment, a fault, a transfer error) is raised as `command.fetched` and fetching stops
+     * there; an SQ outside guest memory raises `command.unreadable`. */
     fetchCommand: notProvided('fetchCommand'),
     /** Provided: handle a 'local' command, transfer its data and post its completion. */
     executeCommand: notProvided('executeCommand'),
@@ -118,7 +119,7 @@ export const adminQueueMachine = setup({
   },
   states: {
     idle: {
-      description: 'No command in flight. A tail doorbell past SQ head starts fetching: SQEs are read from head and their data pointers resolved (PRP1/PRP2, §4.1.1). Commands the pure handlers answer complete during the fetch; the first that needs this chart arrives as command.fetched.',
+      description: 'No command in flight. A tail doorbell past SQ head starts fetching: SQEs are read from head and their data pointers resolved (PRP1/PRP2, §4.1.1). Commands the pure handlers answer complete during the fetch and AERs go to the latch; the first command that needs this chart arrives as command.fetched.',
       on: {
         'sq.tail.written': [
           { guard: 'isValidSqTail', actions: 'fetchCommand', description: 'The new tail is stored and the commands up to it are fetched, in one step.' },
@@ -128,7 +129,7 @@ export const adminQueueMachine = setup({
           { guard: 'isDroppedByFault', actions: ['consumeSubmission', 'reportDroppedCommand', 'fetchNextCommand'], description: 'Fault: the command is consumed and never completed.' },
           { guard: 'isDelayedByFault', target: 'delayed', actions: 'holdCommand', description: 'Fault: the whole admin queue waits before this command is dispatched.' },
           { guard: 'hasTransferError', actions: ['consumeSubmission', 'completeWithTransferError', 'fetchNextCommand'], description: 'A data pointer outside guest memory: Data Transfer Error (0/04h).' },
-          { guard: 'isAsyncEventRequest', actions: ['consumeSubmission', 'forwardAerToLatch', 'fetchNextCommand'], description: 'AERs are parked by the latch and complete when an event is reported (§5.2).' },
+          { guard: 'isAsyncEventRequest', actions: ['consumeSubmission', 'forwardAerToLatch', 'fetchNextCommand'], description: 'AERs are parked by the latch and complete when an event is reported (§5.2); the fetch hands most over itself, this takes one an injected delay held.' },
           { guard: 'isLatchCommand', target: 'awaitingLatch', actions: ['consumeIntoCurrent', 'forwardToLatch'] },
           { guard: 'isNamespaceAttachment', target: 'awaitingLatch', actions: ['consumeIntoCurrent', 'applyNamespaceAttachment'] },
           { actions: ['consumeSubmission', 'executeCommand', 'fetchNextCommand'], description: 'Answered at once by the pure handlers: a command the fetch handed over without completing it (one an injected delay held).' },

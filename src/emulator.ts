@@ -20,7 +20,7 @@ import { getProfile, type Profile, type ProfileName } from './profiles/profiles.
 import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults, type NotifyChangeOptions } from './faults/namespace-change.ts';
 import type { TraceEvent } from './trace.ts';
 import { FaultSet, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
-import type { CcWritten, CommandFetched } from '../machines/events.ts';
+import type { AerReceived, CcWritten, CommandFetched } from '../machines/events.ts';
 import type { Segment } from './device/prp.ts';
 import type { Sqe } from './spec/sqe.codec.ts';
 import { encodeSqe } from './spec/sqe.codec.ts';
@@ -135,20 +135,29 @@ const providedAdminQueue = adminQueueMachine.provide({
   actions: {
     fetchCommand: enqueueActions(({ context, event, enqueue, system }) => {
       // Local commands (answered by the pure handlers, data pointer resolved, no fault) complete here, in
-      // submission order, and head moves past them in one assignment: no event per command. The first command
-      // that needs the chart is raised as `command.fetched` and fetching stops there.
+      // submission order, and AERs are handed to the latch; head moves past them in one assignment: no event per
+      // command. The first command that needs the chart is raised as `command.fetched` and fetching stops there.
       const d = deviceOf(system);
       const tail = event.type === 'sq.tail.written' ? event.value : context.sqTail;
       let head = context.sqHead;
       while (head !== tail) {
         const fetched = d.fetchAt(head);
-        if (fetched.type !== 'command.fetched' || fetched.fault || fetched.prpStatus || routeCommand(fetched.sqe, context.profile) !== 'local') {
-          if (fetched.type === 'command.fetched') d.keep(fetched);
-          enqueue.raise(fetched.type === 'command.fetched' ? { type: 'command.fetched', sqe: fetched.sqe, segments: fetched.segments, prpStatus: fetched.prpStatus, fault: fetched.fault } : fetched);
-          break;
+        const route = fetched.type === 'command.fetched' && !fetched.fault && !fetched.prpStatus ? routeCommand(fetched.sqe, context.profile) : 'chart';
+        if (route === 'local' || route === 'aer') {
+          head = (head + 1) % context.sqSize;
+          const f = fetched as Fetched;
+          if (route === 'local') d.execute(f.sqe, f.segments, head, f.bytes);
+          else {
+            // An AER never holds the queue: it goes to the latch, which parks it (§5.2), and fetching goes on.
+            d.keep(f);
+            const aer: AerReceived = { type: 'aer.received', cid: f.sqe.cid };
+            enqueue.sendTo(({ system: s }) => s.get('aenLatch'), aer);
+          }
+          continue;
         }
-        head = (head + 1) % context.sqSize;
-        d.execute(fetched.sqe, fetched.segments, head, fetched.bytes);
+        if (fetched.type === 'command.fetched') d.keep(fetched);
+        enqueue.raise(fetched.type === 'command.fetched' ? { type: 'command.fetched', sqe: fetched.sqe, segments: fetched.segments, prpStatus: fetched.prpStatus, fault: fetched.fault } : fetched);
+        break;
       }
       if (head !== context.sqHead || tail !== context.sqTail) enqueue.assign({ sqHead: head, sqTail: tail });
     }),
