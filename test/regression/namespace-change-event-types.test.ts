@@ -15,7 +15,7 @@ it('namespace changes, single and batched, send the controller actor no event; t
   const events: { to: string; type: string }[] = [];
   const controller = createController({
     inspect: (e: InspectionEvent) => {
-      if (e.type === '@xstate.event') events.push({ to: e.actorRef.id, type: e.event.type });
+      if (e.type === '@xstate.event') events.push({ to: e.actorRef.sessionId, type: e.event.type });
     },
   });
   const host = new NvmeHost(new EmulatorTransport(controller));
@@ -25,9 +25,10 @@ it('namespace changes, single and batched, send the controller actor no event; t
     events.length = 0;
     for (let nsid = 1; nsid <= 20; nsid++) await controller.faults.namespace.notifyChange(nsid);
     await controller.faults.namespace.notifyChanges([30, 31, 32]);
-    const controllerId = controller.actor.id;
+    const controllerId = controller.actor.sessionId;
+    const latchId = controller.actor.system.get('aenLatch').sessionId;
     expect(events.filter((e) => e.to === controllerId)).toEqual([]);
-    expect(events.filter((e) => e.to === 'aenLatch').map((e) => e.type)).toEqual([...Array(20).fill('namespace.changed'), 'namespaces.changed']);
+    expect(events.filter((e) => e.to === latchId).map((e) => e.type)).toEqual([...Array(20).fill('namespace.changed'), 'namespaces.changed']);
     expect(Object.keys(controller.actor.getSnapshot().children).sort()).toEqual(['adminQueue', 'aenLatch']);
   } finally {
     await host.close();
