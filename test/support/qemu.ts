@@ -2,40 +2,17 @@
 // .ci/run), and the QEMU processes this run left behind, found through /proc (Linux): every QEMU the transport
 // starts has its disk images in a temporary directory named nvme-actors-qemu-*, which shows in its command line.
 import { readdirSync, readFileSync } from 'node:fs';
-import { it } from 'vitest';
+import { declareGate, makeGate, type Gate } from './gate.ts';
 import { defaultBinary, qemuAvailable } from '../../src/host/qemu-transport.ts';
 
-export interface QemuGate {
-  readonly available: boolean;
-  readonly required: boolean;
-  /** Why the suite does not run, when it does not. */
-  readonly reason: string;
-}
+export type QemuGate = Gate;
 
 export async function qemuGate(): Promise<QemuGate> {
-  const available = await qemuAvailable();
-  const required = process.env.NVME_ACTORS_REQUIRE_QEMU === '1';
-  const reason = available
-    ? ''
-    : `${defaultBinary()} cannot be run: install it with \`apt-get install -y --no-install-recommends qemu-system-x86\` or set NVME_ACTORS_QEMU` +
-      (required ? ' (NVME_ACTORS_REQUIRE_QEMU=1: a missing QEMU is a failure)' : '; set NVME_ACTORS_REQUIRE_QEMU=1 to make this a failure instead of a skip');
-  return { available, required, reason };
+  return makeGate({ available: await qemuAvailable(), binary: defaultBinary(), aptPackage: 'qemu-system-x86', overrideVar: 'NVME_ACTORS_QEMU', requireVar: 'NVME_ACTORS_REQUIRE_QEMU', what: 'QEMU' });
 }
 
-/** Declare what a suite does when QEMU is missing: one failing test when it is required, else one skipped test
- * whose title (and a line on stderr) gives the reason. Returns whether the suite should run. */
-export function declareQemuGate(gate: QemuGate, suite: string): boolean {
-  if (gate.available) return true;
-  if (gate.required) {
-    it(`${suite}: QEMU is required`, () => {
-      throw new Error(gate.reason);
-    });
-  } else {
-    process.stderr.write(`[${suite}] skipped: ${gate.reason}\n`);
-    it.skip(`${suite}: skipped: ${gate.reason}`, () => undefined);
-  }
-  return false;
-}
+/** Declare what a suite does when QEMU is missing (test/support/gate.ts). Returns whether the suite should run. */
+export const declareQemuGate = (gate: QemuGate, suite: string): boolean => declareGate(gate, suite, 'QEMU');
 
 export interface ProcessInfo {
   readonly pid: number;
