@@ -1,11 +1,10 @@
 // The emulator facade: wires the controller, admin queue and AEN latch actors to the device layer (BAR0 registers,
 // guest memory, rings, namespaces) and returns the MMIO/memory surface, the fault handle, a trace stream and stop().
 // Everything runs synchronously inside an MMIO write; only the namespace-change RPC is a promise.
-import { createActor, enqueueActions, fromPromise, raise, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, enqueueActions, fromPromise, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import { controllerMachine } from '../machines/controller.machine.ts';
 import { adminQueueMachine } from '../machines/admin-queue.machine.ts';
 import type { aenLatchMachine } from '../machines/aen-latch.machine.ts';
-import type { LatchEmitted } from '../machines/events.ts';
 import { GuestMemory } from './device/guest-memory.ts';
 import { CompletionRing, SubmissionRing, type Completion } from './device/queues.ts';
 import { RegisterFile } from './device/registers.ts';
@@ -14,16 +13,14 @@ import { resolvePrps, writeSegments, readSegments } from './device/prp.ts';
 import { adminQueueGeometry } from './logic/controller.ts';
 import { dataLength, decideAttachment, executeLocalCommand, routeCommand, type CommandEnv, type ControllerIdentity } from './logic/admin-commands.ts';
 import { AsyncEventInfo, Csts, Register, Status } from './spec/constants.ts';
-import { decodeSqe } from './spec/sqe.codec.ts';
 import { decodeControllerList } from './spec/namespace-list.codec.ts';
 import { getProfile, type Profile, type ProfileName } from './profiles/profiles.ts';
 import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults, type NotifyChangeOptions } from './faults/namespace-change.ts';
 import type { TraceEvent } from './trace.ts';
 import { FaultSet, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
-import type { AerReceived, CcWritten, CommandFetched } from '../machines/events.ts';
+import type { AerReceived, CcWritten, CommandFetched, LatchEmitted } from '../machines/events.ts';
 import type { Segment } from './device/prp.ts';
-import type { Sqe } from './spec/sqe.codec.ts';
-import { encodeSqe } from './spec/sqe.codec.ts';
+import { decodeSqe, encodeSqe, type Sqe } from './spec/sqe.codec.ts';
 import { namespaceChanged } from './logic/messages.ts';
 
 export interface ControllerOptions {
@@ -99,7 +96,6 @@ function validateOptions(o: ControllerOptions): void {
  * action finds its controller's device through the actor system it runs in (one system per controller): building
  * a machine costs ~0.5 ms, which was spent on every createController (bench: conformance pack). */
 interface Device {
-  readonly profile: Profile;
   fetchAt(head: number): Fetched | { type: 'command.unreadable' };
   /** Hold a fetched command (a copy of its bytes) until it completes: completion faults match on it. */
   keep(f: Fetched): void;
@@ -367,7 +363,6 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
 
   // What the machines' provided actions do to this controller's device state (see `deviceOf`).
   const device: Device = {
-    profile,
     fetchAt,
     keep: (f) => void inFlight.set(f.sqe.cid, { bytes: f.bytes.slice(), segments: f.segments }),
     take: (cid) => {
