@@ -252,7 +252,7 @@ export class NvmeHost {
       if (offset % 4 !== 0 || offset < 0 || offset >= PAGE_SIZE) throw new HostError(`prpOffset ${offset} must be a dword-aligned offset inside a page`);
       const pages = this.slotPages[slot]!;
       dataAddress = offset === 0 ? pages.data : pages.data + BigInt(offset);
-      if (offset === 0 && length <= PAGE_SIZE) prp1 = dataAddress; // one page: PRP1 alone (the common case)
+      if (offset === 0 && length <= PAGE_SIZE) [prp1, prp2] = [dataAddress, 0n]; // one page: PRP1 alone (the common case)
       else ({ prp1, prp2 } = yield* this.buildPrps(pages.list, dataAddress, length));
       if (command.dataOut) {
         const written = this.transport.memWrite(dataAddress, command.dataOut);
