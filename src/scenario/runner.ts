@@ -375,6 +375,9 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
       }
     }
     currentStep = -1;
+    // One event-loop turn: on a synchronous transport a whole run can go by in microtasks, and the short waits
+    // this scenario queued (namespaceChange steps) would keep it, host and controller included, until the run ends.
+    await host.transport.wait(0);
     await host.poll().catch(() => []);
   } finally {
     unsubscribe();
