@@ -282,11 +282,13 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     }
   };
   /** Post the completion of a command handed to the chart (held in `inFlight` since it was fetched). */
-  const post = (c: Completion): void => {
-    const command = inFlight.get(c.cid);
-    inFlight.delete(c.cid);
-    complete(c, command);
+  /** Take a command out of `inFlight` (it is being completed or dropped). */
+  const take = (cid: number): InFlight | undefined => {
+    const command = inFlight.get(cid);
+    inFlight.delete(cid);
+    return command;
   };
+  const post = (c: Completion): void => complete(c, take(c.cid));
   /** Answer a local command through the pure handlers: data to its PRPs, then the completion with SQHD `sqhd`. */
   const execute = (sqe: Sqe, segments: readonly Segment[], sqhd: number, bytes: Uint8Array | undefined): void => {
     const answer = executeLocalCommand(sqe, env);
@@ -365,11 +367,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   const device: Device = {
     fetchAt,
     keep: (f) => void inFlight.set(f.sqe.cid, { bytes: f.bytes.slice(), segments: f.segments }),
-    take: (cid) => {
-      const command = inFlight.get(cid);
-      inFlight.delete(cid);
-      return command;
-    },
+    take,
     execute,
     post,
     trace: (e) => {
