@@ -11,6 +11,7 @@ import { addChange, EMPTY_CHANGED_LIST, isEmpty, readChangedList } from '../src/
 import {
   afterReset,
   recordChanges,
+  changesOf,
   ERROR_LOG_ENTRY_SIZE,
   errorEventDw0,
   initialLatchContext,
@@ -63,16 +64,13 @@ export const aenLatchMachine = setup({
     ),
     recordChange: assign(({ context, event }) => (event.type === 'namespace.changed' ? recordChanges(context, [event]) : {})),
     recordChanges: assign(({ context, event }) => (event.type === 'namespaces.changed' ? recordChanges(context, event.changes) : {})),
+    /** Each change of the event (one, or a batch) is acknowledged with the outcome; a change made by Namespace
+     * Attachment also answers that command. */
     acknowledgeChange: enqueueActions(({ event, enqueue }, params: { outcome: ReceiptOutcome }) => {
-      if (event.type !== 'namespace.changed') return;
-      enqueue.emit({ type: 'namespace.processed', requestId: event.requestId, nsid: event.nsid, outcome: params.outcome });
-      if (event.fromCommand) {
+      for (const c of changesOf(event)) enqueue.emit({ type: 'namespace.processed', requestId: c.requestId, nsid: c.nsid, outcome: params.outcome });
+      if (event.type === 'namespace.changed' && event.fromCommand) {
         enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS));
       }
-    }),
-    acknowledgeChanges: enqueueActions(({ event, enqueue }, params: { outcome: ReceiptOutcome }) => {
-      if (event.type !== 'namespaces.changed') return;
-      for (const c of event.changes) enqueue.emit({ type: 'namespace.processed', requestId: c.requestId, nsid: c.nsid, outcome: params.outcome });
     }),
     /** The first change is taken on its own (it may post the notice); the rest follow as one batch. */
     splitChanges: enqueueActions(({ event, enqueue }) => {
@@ -95,16 +93,10 @@ export const aenLatchMachine = setup({
       enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, 0, data));
       enqueue.emit({ type: 'changedList.read', nsids: context.changed.nsids, overflow: context.changed.overflow, rae: event.rae, unmasked: !event.rae });
     }),
+    /** Spec masking: each change of the event whose caller waits for an AEN is answered by the AEN already posted. */
     coverByPostedNotice: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'namespace.changed' || event.requestId === undefined || !context.postedNotice) return;
-      const requestId = event.requestId;
-      enqueue.assign({ aenWaiters: context.aenWaiters.filter((id) => id !== requestId) });
-      enqueue.emit({ type: 'aen.covered', requestId, cid: context.postedNotice.cid, dw0: context.postedNotice.dw0 });
-    }),
-    /** Spec masking, for each change of a batch whose caller waits for an AEN: answered by the AEN already posted. */
-    coverChangesByPostedNotice: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'namespaces.changed' || context.policy.noticePerNewNsid || !context.postedNotice) return;
-      const covered = event.changes.filter((c) => c.until === 'aen' && c.requestId !== undefined).map((c) => c.requestId!);
+      if (context.policy.noticePerNewNsid || !context.postedNotice) return;
+      const covered = changesOf(event).filter((c) => c.until === 'aen' && c.requestId !== undefined).map((c) => c.requestId!);
       if (covered.length === 0) return;
       enqueue.assign({ aenWaiters: context.aenWaiters.filter((id) => !covered.includes(id)) });
       for (const requestId of covered) enqueue.emit({ type: 'aen.covered', requestId, cid: context.postedNotice.cid, dw0: context.postedNotice.dw0 });
@@ -221,7 +213,7 @@ export const aenLatchMachine = setup({
               always: { guard: 'canReportNotice', target: 'posted', actions: 'postNamespaceNotice' },
               on: {
                 'namespace.changed': { actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'deferred' } }] },
-                'namespaces.changed': { actions: ['recordChanges', { type: 'acknowledgeChanges', params: { outcome: 'deferred' } }], description: 'Every change of a batch waits with the rest, in one step.' },
+                'namespaces.changed': { actions: ['recordChanges', { type: 'acknowledgeChange', params: { outcome: 'deferred' } }], description: 'Every change of a batch waits with the rest, in one step.' },
                 'changedList.read': [
                   { guard: 'hasQueuedNotices', actions: 'replyChangedList', description: 'QEMU: reading the list does not discard queued events.' },
                   { target: 'clear', actions: 'replyChangedList', description: 'Reading the list consumes it: nothing is left to report.' },
@@ -236,7 +228,7 @@ export const aenLatchMachine = setup({
                   { actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }] },
                 ],
                 'namespaces.changed': {
-                  actions: ['recordChanges', 'coverChangesByPostedNotice', { type: 'acknowledgeChanges', params: { outcome: 'coalesced' } }],
+                  actions: ['recordChanges', 'coverByPostedNotice', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }],
                   description: 'Masked: every change of a batch joins the list, in one step; callers waiting for an AEN are answered with the one posted.',
                 },
                 'changedList.read': [

@@ -43,6 +43,12 @@ export interface PendingChange {
   readonly until?: 'processed' | 'aen';
 }
 
+/** The namespace changes a latch event carries: one (`namespace.changed`), a batch (`namespaces.changed`), or none. */
+export function changesOf(e: { type: string; nsid?: number; requestId?: string; until?: 'processed' | 'aen'; changes?: readonly PendingChange[] }): readonly PendingChange[] {
+  if (e.type === 'namespace.changed' && e.nsid !== undefined) return [{ nsid: e.nsid, requestId: e.requestId, until: e.until }];
+  return e.type === 'namespaces.changed' && e.changes ? e.changes : [];
+}
+
 /** Record changes in the Changed Namespace List, in order: the list, the `until: 'aen'` callers now waiting, and
  * (QEMU) one more queued notice for each NSID new to the list. */
 export function recordChanges(c: LatchContext, changes: readonly PendingChange[]): Pick<LatchContext, 'changed' | 'aenWaiters' | 'queuedNotices'> {
