@@ -57,6 +57,14 @@ export class GuestMemory {
   tryRead(address: number, length: number, out?: Uint8Array): Uint8Array | undefined {
     if (!Number.isInteger(address) || !Number.isInteger(length) || address < 0 || length < 0 || address + length > this.size) return undefined;
     out ??= new Uint8Array(length);
+    const off0 = address % PAGE_SIZE;
+    if (off0 + length <= PAGE_SIZE && length <= 64) {
+      // One small entry (an SQE, a CQE) inside one page: copied byte by byte, no subarray view.
+      const p = this.pages.get((address - off0) / PAGE_SIZE);
+      if (p) for (let i = 0; i < length; i++) out[i] = p[off0 + i]!;
+      else out.fill(0, 0, length);
+      return out;
+    }
     let done = 0;
     while (done < length) {
       const at = address + done;
@@ -73,6 +81,17 @@ export class GuestMemory {
 
   tryWrite(address: number, data: Uint8Array): boolean {
     if (address < 0 || address + data.length > this.size) return false;
+    const off0 = address % PAGE_SIZE;
+    if (off0 + data.length <= PAGE_SIZE && data.length <= 64) {
+      const page = (address - off0) / PAGE_SIZE;
+      let p = this.pages.get(page);
+      if (!p) {
+        p = new Uint8Array(PAGE_SIZE);
+        this.pages.set(page, p);
+      }
+      for (let i = 0; i < data.length; i++) p[off0 + i] = data[i]!;
+      return true;
+    }
     let done = 0;
     while (done < data.length) {
       const at = address + done;

@@ -1,6 +1,7 @@
 // Completion Queue Entry, 16 bytes (NVMe Base 2.0 §4.2.1, Figures 89–91): DW0 command specific, DW1,
 // DW2 = SQHD[15:0] | SQID[31:16], DW3 = CID[15:0] | P[16] | SC[24:17] | SCT[27:25] | CRD[29:28] | M[30] | DNR[31].
 import { CQE_SIZE, type Status } from './constants.ts';
+import { getU32, setU32 } from './le.ts';
 
 export interface Cqe {
   readonly dw0: number;
@@ -21,22 +22,20 @@ export function statusField(s: Status, crd = 0, more = false): number {
 
 export function encodeCqe(c: Cqe, out = new Uint8Array(CQE_SIZE)): Uint8Array {
   if (out.length < CQE_SIZE) throw new RangeError(`CQE buffer is ${out.length} bytes, needs ${CQE_SIZE}`);
-  const v = new DataView(out.buffer, out.byteOffset, CQE_SIZE);
-  v.setUint32(0, c.dw0 >>> 0, true);
-  v.setUint32(4, c.dw1 >>> 0, true);
-  v.setUint32(8, ((c.sqhd & 0xffff) | ((c.sqid & 0xffff) << 16)) >>> 0, true);
-  v.setUint32(12, ((c.cid & 0xffff) | ((c.phase & 1) << 16) | statusField(c.status, c.crd, c.more)) >>> 0, true);
+  setU32(out, 0, c.dw0);
+  setU32(out, 4, c.dw1);
+  setU32(out, 8, (c.sqhd & 0xffff) | ((c.sqid & 0xffff) << 16));
+  setU32(out, 12, (c.cid & 0xffff) | ((c.phase & 1) << 16) | statusField(c.status, c.crd, c.more));
   return out;
 }
 
 export function decodeCqe(bytes: Uint8Array): Cqe {
   if (bytes.length < CQE_SIZE) throw new RangeError(`CQE is ${bytes.length} bytes, needs ${CQE_SIZE}`);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, CQE_SIZE);
-  const dw2 = v.getUint32(8, true);
-  const dw3 = v.getUint32(12, true);
+  const dw2 = getU32(bytes, 8);
+  const dw3 = getU32(bytes, 12);
   return {
-    dw0: v.getUint32(0, true),
-    dw1: v.getUint32(4, true),
+    dw0: getU32(bytes, 0),
+    dw1: getU32(bytes, 4),
     sqhd: dw2 & 0xffff,
     sqid: dw2 >>> 16,
     cid: dw3 & 0xffff,

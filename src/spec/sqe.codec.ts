@@ -1,6 +1,7 @@
 // Submission Queue Entry, 64 bytes (NVMe Base 2.0 §4.2, Figure 87): CDW0 (opcode, FUSE, PSDT, CID), NSID,
 // CDW2–3, MPTR, PRP1/PRP2 (DPTR) and CDW10–15. Little-endian throughout. SGLs are not decoded.
 import { SQE_SIZE } from './constants.ts';
+import { getU32, getU64, setU32, setU64 } from './le.ts';
 
 export interface Sqe {
   readonly opcode: number;
@@ -36,43 +37,41 @@ const u64 = (x: bigint): bigint => (x >= 0n && x <= U64_MAX ? x : BigInt.asUintN
 
 export function encodeSqe(s: Sqe, out = new Uint8Array(SQE_SIZE)): Uint8Array {
   if (out.length < SQE_SIZE) throw new RangeError(`SQE buffer is ${out.length} bytes, needs ${SQE_SIZE}`);
-  const v = new DataView(out.buffer, out.byteOffset, SQE_SIZE);
-  v.setUint32(0, (s.opcode & 0xff) | ((s.fuse & 0x3) << 8) | ((s.psdt & 0x3) << 14) | ((s.cid & 0xffff) << 16), true);
-  v.setUint32(4, s.nsid >>> 0, true);
-  v.setUint32(8, s.cdw2 >>> 0, true);
-  v.setUint32(12, s.cdw3 >>> 0, true);
-  v.setBigUint64(16, u64(s.mptr), true);
-  v.setBigUint64(24, u64(s.prp1), true);
-  v.setBigUint64(32, u64(s.prp2), true);
-  v.setUint32(40, s.cdw10 >>> 0, true);
-  v.setUint32(44, s.cdw11 >>> 0, true);
-  v.setUint32(48, s.cdw12 >>> 0, true);
-  v.setUint32(52, s.cdw13 >>> 0, true);
-  v.setUint32(56, s.cdw14 >>> 0, true);
-  v.setUint32(60, s.cdw15 >>> 0, true);
+  setU32(out, 0, (s.opcode & 0xff) | ((s.fuse & 0x3) << 8) | ((s.psdt & 0x3) << 14) | ((s.cid & 0xffff) << 16));
+  setU32(out, 4, s.nsid);
+  setU32(out, 8, s.cdw2);
+  setU32(out, 12, s.cdw3);
+  setU64(out, 16, u64(s.mptr));
+  setU64(out, 24, u64(s.prp1));
+  setU64(out, 32, u64(s.prp2));
+  setU32(out, 40, s.cdw10);
+  setU32(out, 44, s.cdw11);
+  setU32(out, 48, s.cdw12);
+  setU32(out, 52, s.cdw13);
+  setU32(out, 56, s.cdw14);
+  setU32(out, 60, s.cdw15);
   return out;
 }
 
 export function decodeSqe(bytes: Uint8Array): Sqe {
   if (bytes.length < SQE_SIZE) throw new RangeError(`SQE is ${bytes.length} bytes, needs ${SQE_SIZE}`);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, SQE_SIZE);
-  const cdw0 = v.getUint32(0, true);
+  const cdw0 = getU32(bytes, 0);
   return {
     opcode: cdw0 & 0xff,
     fuse: (cdw0 >>> 8) & 0x3,
     psdt: (cdw0 >>> 14) & 0x3,
     cid: cdw0 >>> 16,
-    nsid: v.getUint32(4, true),
-    cdw2: v.getUint32(8, true),
-    cdw3: v.getUint32(12, true),
-    mptr: v.getBigUint64(16, true),
-    prp1: v.getBigUint64(24, true),
-    prp2: v.getBigUint64(32, true),
-    cdw10: v.getUint32(40, true),
-    cdw11: v.getUint32(44, true),
-    cdw12: v.getUint32(48, true),
-    cdw13: v.getUint32(52, true),
-    cdw14: v.getUint32(56, true),
-    cdw15: v.getUint32(60, true),
+    nsid: getU32(bytes, 4),
+    cdw2: getU32(bytes, 8),
+    cdw3: getU32(bytes, 12),
+    mptr: getU64(bytes, 16),
+    prp1: getU64(bytes, 24),
+    prp2: getU64(bytes, 32),
+    cdw10: getU32(bytes, 40),
+    cdw11: getU32(bytes, 44),
+    cdw12: getU32(bytes, 48),
+    cdw13: getU32(bytes, 52),
+    cdw14: getU32(bytes, 56),
+    cdw15: getU32(bytes, 60),
   };
 }
