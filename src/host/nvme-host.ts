@@ -108,9 +108,11 @@ export class NvmeHost {
   private phase: 0 | 1 = 1;
   private nextCid = 1;
   private seq = 0;
-  // Indexed by CID (16 bits): a Map's set/delete per command was a measurable share of an admin round trip.
-  private readonly outstanding: (Outstanding | undefined)[] = new Array<Outstanding | undefined>(0x10000).fill(undefined);
-  private readonly completed: (CompletionRecord | undefined)[] = new Array<CompletionRecord | undefined>(0x10000).fill(undefined);
+  // Indexed by CID (16 bits; CIDs are handed out in order, so the arrays grow densely): a Map's set and delete per
+  // command was a measurable share of an admin round trip, and arrays sized for every CID up front cost each new
+  // host (one per generated path) a megabyte.
+  private readonly outstanding: (Outstanding | undefined)[] = [];
+  private readonly completed: (CompletionRecord | undefined)[] = [];
   private readonly recent: (CompletionRecord | undefined)[] = new Array(REMEMBERED);
   private readonly listeners = new Set<(c: CompletionRecord) => void>();
   private enabled = false;
@@ -159,7 +161,7 @@ export class NvmeHost {
     await this.writeCc(cc & ~Cc.EN);
     await this.waitForCsts((v) => (v & Csts.RDY) === 0, 'CSTS.RDY = 0');
     this.enabled = false;
-    this.outstanding.fill(undefined);
+    this.outstanding.length = 0;
     this.freeSlots = Array.from({ length: this.slotCount }, (_, i) => i);
   }
 
@@ -202,7 +204,7 @@ export class NvmeHost {
     this.sqHeadSeen = 0;
     this.cqHead = 0;
     this.phase = 1;
-    this.outstanding.fill(undefined);
+    this.outstanding.length = 0;
     this.freeSlots = Array.from({ length: this.slotCount }, (_, i) => i);
   }
 
