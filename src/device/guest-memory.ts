@@ -28,9 +28,15 @@ function pooled(length: number): Uint8Array {
   return out;
 }
 
+/** Pages are cut from chunks of this many: an ArrayBuffer costs microseconds to create whatever its size, and a
+ * controller touches several pages as soon as a host sets up its queues (one controller per generated path). */
+const PAGES_PER_CHUNK = 16;
+
 export class GuestMemory {
   private readonly pages = new Map<number, Uint8Array>();
   private readonly sizeBig: bigint;
+  private chunk: ArrayBuffer | null = null;
+  private chunkPages = 0;
 
   constructor(readonly size: number) {
     if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE_SIZE !== 0) {
@@ -85,10 +91,7 @@ export class GuestMemory {
     if (off0 + data.length <= PAGE_SIZE && data.length <= 64) {
       const page = (address - off0) / PAGE_SIZE;
       let p = this.pages.get(page);
-      if (!p) {
-        p = new Uint8Array(PAGE_SIZE);
-        this.pages.set(page, p);
-      }
+      if (!p) p = this.allocate(page);
       for (let i = 0; i < data.length; i++) p[off0 + i] = data[i]!;
       return true;
     }
@@ -99,14 +102,22 @@ export class GuestMemory {
       const off = at % PAGE_SIZE;
       const n = Math.min(data.length - done, PAGE_SIZE - off);
       let p = this.pages.get(page);
-      if (!p) {
-        p = new Uint8Array(PAGE_SIZE);
-        this.pages.set(page, p);
-      }
+      if (!p) p = this.allocate(page);
       p.set(data.subarray(done, done + n), off);
       done += n;
     }
     return true;
+  }
+
+  /** A zeroed page for page number `page`. */
+  private allocate(page: number): Uint8Array {
+    if (!this.chunk || this.chunkPages === PAGES_PER_CHUNK) {
+      this.chunk = new ArrayBuffer(PAGES_PER_CHUNK * PAGE_SIZE);
+      this.chunkPages = 0;
+    }
+    const p = new Uint8Array(this.chunk, this.chunkPages++ * PAGE_SIZE, PAGE_SIZE);
+    this.pages.set(page, p);
+    return p;
   }
 
   read(address: bigint, length: number): Uint8Array {

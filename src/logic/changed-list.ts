@@ -47,8 +47,13 @@ export function addChange(list: ChangedList, nsid: number): ChangedList {
 
 /** The bytes a Get Log Page of `numd` dwords at byte `offset` returns: the 4096-byte page, zero beyond its end. */
 export function readChangedList(list: ChangedList, numd: number, offset: number): Uint8Array {
-  const page = encodeChangedNamespaceList(list.overflow ? { overflow: true } : { overflow: false, nsids: list.nsids });
   const out = new Uint8Array(numd * 4);
+  if (offset === 0 && out.length >= CHANGED_NS_LIST_SIZE) {
+    // The whole page (the common read): encoded in place, no second 4 KiB buffer.
+    encodeChangedNamespaceList(list.overflow ? { overflow: true } : { overflow: false, nsids: list.nsids }, out);
+    return out;
+  }
+  const page = encodeChangedNamespaceList(list.overflow ? { overflow: true } : { overflow: false, nsids: list.nsids });
   if (offset < CHANGED_NS_LIST_SIZE) out.set(page.subarray(offset, Math.min(CHANGED_NS_LIST_SIZE, offset + out.length)));
   return out;
 }

@@ -3,14 +3,15 @@
 // when more than 1024 changed). Unused entries are zero, so the first zero ends the list.
 // Also the Controller List of Namespace Attachment (§4.6.2.1): a count and up to 2047 16-bit controller ids.
 import { CHANGED_NS_LIST_ENTRIES, CHANGED_NS_LIST_OVERFLOW, CHANGED_NS_LIST_SIZE } from './constants.ts';
+import { setU32 } from './le.ts';
 
 export type ChangedNamespaceList = { readonly overflow: true } | { readonly overflow: false; readonly nsids: readonly number[] };
 
 /** Encode up to 1024 NSIDs (ascending is the caller's business). */
 export function encodeNsidList(nsids: readonly number[], out = new Uint8Array(CHANGED_NS_LIST_SIZE)): Uint8Array {
   if (nsids.length > CHANGED_NS_LIST_ENTRIES) throw new RangeError(`${nsids.length} NSIDs do not fit in a list of ${CHANGED_NS_LIST_ENTRIES}`);
-  const v = new DataView(out.buffer, out.byteOffset, CHANGED_NS_LIST_SIZE);
-  for (let i = 0; i < nsids.length; i++) v.setUint32(i * 4, nsids[i]! >>> 0, true);
+  if (out.length < CHANGED_NS_LIST_SIZE) throw new RangeError(`an NSID list needs ${CHANGED_NS_LIST_SIZE} bytes, got ${out.length}`);
+  for (let i = 0; i < nsids.length; i++) setU32(out, i * 4, nsids[i]!);
   return out;
 }
 

@@ -73,6 +73,14 @@ describe('readChangedList', () => {
     expect(out.subarray(12).every((b) => b === 0)).toBe(true);
   });
 
+  it('a read longer than the page from offset 0 returns the page, then zeros', () => {
+    const out = readChangedList(build([5, 4]), 1030, 0);
+    expect(out.length).toBe(4120);
+    expect(dwords(out.subarray(0, 12))).toEqual([4, 5, 0]);
+    expect(out.subarray(8).every((b) => b === 0)).toBe(true);
+    expect(dwords(readChangedList({ nsids: [], overflow: true }, 1025, 0).subarray(0, 8))).toEqual([0xffffffff, 0]);
+  });
+
   it('a short read returns only the first numd dwords', () => {
     expect(dwords(readChangedList(build([1, 2, 3]), 2, 0))).toEqual([1, 2]);
     expect(readChangedList(build([1, 2, 3]), 1, 0).length).toBe(4);
