@@ -5,7 +5,7 @@
 import { AdminOpcode, Cns, FeatureId, IDENTIFY_SIZE, LogPage, NSID_BROADCAST, PAGE_SIZE, Status } from '../spec/constants.ts';
 import { decodeFeatures, decodeGetLogPage, decodeIdentify, encodeNumberOfQueues } from '../spec/admin-fields.codec.ts';
 import { encodeIdentifyController, encodeIdentifyNamespace, type IdentifyController, OACS_NAMESPACE_MANAGEMENT, OAES_NAMESPACE_ATTRIBUTE_NOTICES } from '../spec/identify.codec.ts';
-import { encodeNsidList } from '../spec/namespace-list.codec.ts';
+import { encodeNsidListFrom } from '../spec/namespace-list.codec.ts';
 import type { Sqe } from '../spec/sqe.codec.ts';
 import type { Profile } from '../profiles/profiles.ts';
 
@@ -138,7 +138,7 @@ function identify(sqe: Sqe, env: CommandEnv): CommandAnswer {
         if (active[mid]! > sqe.nsid) hi = mid;
         else lo = mid + 1;
       }
-      return ok(0, encodeNsidList(active.slice(lo, lo + 1024)));
+      return ok(0, encodeNsidListFrom(active, lo));
     }
     default:
       return failure(profile, Status.INVALID_FIELD);

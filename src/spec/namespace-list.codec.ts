@@ -15,6 +15,16 @@ export function encodeNsidList(nsids: readonly number[], out = new Uint8Array(CH
   return out;
 }
 
+/** Encode the page of up to 1024 NSIDs that starts at index `start` of `nsids` (no copy of the list: Identify
+ * CNS 02h answers from the whole active list, however long). */
+export function encodeNsidListFrom(nsids: readonly number[], start: number, out = new Uint8Array(CHANGED_NS_LIST_SIZE)): Uint8Array {
+  if (out.length < CHANGED_NS_LIST_SIZE) throw new RangeError(`an NSID list needs ${CHANGED_NS_LIST_SIZE} bytes, got ${out.length}`);
+  const end = Math.min(nsids.length, start + CHANGED_NS_LIST_ENTRIES);
+  if (!Number.isInteger(start) || start < 0) throw new RangeError(`start must be an index ≥ 0, got ${start}`);
+  for (let i = start; i < end; i++) setU32(out, (i - start) * 4, nsids[i]!);
+  return out;
+}
+
 /** Decode NSIDs up to the first zero entry; `bytes` may be shorter than 4096 (a short read). */
 export function decodeNsidList(bytes: Uint8Array): number[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);

@@ -1,6 +1,7 @@
 // NSID lists (NVMe Base 2.0 §5.17.2.2 Active Namespace ID list, §5.16.1.5 Changed Namespace List: 1024 dwords,
 // 4096 bytes, FFFFFFFFh in entry 0 on overflow, first zero ends the list) and the Controller List (§4.6.2.1).
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   decodeChangedNamespaceList,
   decodeControllerList,
@@ -8,6 +9,7 @@ import {
   encodeChangedNamespaceList,
   encodeControllerList,
   encodeNsidList,
+  encodeNsidListFrom,
 } from '../../src/spec/namespace-list.codec.ts';
 import { CHANGED_NS_LIST_ENTRIES, CHANGED_NS_LIST_OVERFLOW, CHANGED_NS_LIST_SIZE } from '../../src/spec/constants.ts';
 
@@ -129,5 +131,22 @@ describe('Controller List (NVMe Base 2.0 §4.6.2.1)', () => {
 
   it('an empty list decodes to no identifiers', () => {
     expect(decodeControllerList(encodeControllerList([]))).toEqual([]);
+  });
+});
+
+describe('encodeNsidListFrom', () => {
+  it('encodes the same page as encodeNsidList of the slice, for any list and start', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 0xfffffffe }), { maxLength: 2500 }), fc.nat(2600), (nsids, start) => {
+        expect(Array.from(encodeNsidListFrom(nsids, start))).toEqual(Array.from(encodeNsidList(nsids.slice(start, start + 1024))));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('refuses a negative or fractional start and a short buffer', () => {
+    expect(() => encodeNsidListFrom([1], -1)).toThrow(RangeError);
+    expect(() => encodeNsidListFrom([1], 0.5)).toThrow(RangeError);
+    expect(() => encodeNsidListFrom([1], 0, new Uint8Array(100))).toThrow(RangeError);
   });
 });
