@@ -31,6 +31,7 @@ function pooled(length: number): Uint8Array {
 /** Pages are cut from chunks of this many: an ArrayBuffer costs microseconds to create whatever its size, and a
  * controller touches several pages as soon as a host sets up its queues (one controller per generated path). */
 const PAGES_PER_CHUNK = 16;
+const FIRST_CHUNK_PAGES = 4;
 
 export class GuestMemory {
   private readonly pages = new Map<number, Uint8Array>();
@@ -111,8 +112,9 @@ export class GuestMemory {
 
   /** A zeroed page for page number `page`. */
   private allocate(page: number): Uint8Array {
-    if (!this.chunk || this.chunkPages === PAGES_PER_CHUNK) {
-      this.chunk = new ArrayBuffer(PAGES_PER_CHUNK * PAGE_SIZE);
+    if (!this.chunk || this.chunkPages * PAGE_SIZE === this.chunk.byteLength) {
+      // The first chunk is small (a controller that is enabled once and stopped touches a few pages), later ones not.
+      this.chunk = new ArrayBuffer((this.chunk ? PAGES_PER_CHUNK : FIRST_CHUNK_PAGES) * PAGE_SIZE);
       this.chunkPages = 0;
     }
     const p = new Uint8Array(this.chunk, this.chunkPages++ * PAGE_SIZE, PAGE_SIZE);

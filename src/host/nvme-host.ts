@@ -96,7 +96,8 @@ export class NvmeHost {
   private sqBase = 0n;
   private cqBase = 0n;
   private slotBase = 0n;
-  /** Addresses computed once per layout (bigint arithmetic allocates): SQ entries, CQ entries, slot pages. */
+  /** Addresses computed once per layout, on first use (bigint arithmetic allocates, and a host that sends a few
+   * commands should not pay for every entry of a deep queue): SQ entries, CQ entries, slot pages. */
   private sqEntries: bigint[] = [];
   private cqEntries: bigint[] = [];
   private slotPages: { list: bigint; data: bigint }[] = [];
@@ -194,12 +195,9 @@ export class NvmeHost {
     this.slotBase = this.cqBase + pages(size * CQE_SIZE);
     const end = this.slotBase + BigInt(this.slotCount * SLOT_PAGES * PAGE_SIZE);
     if (end > this.transport.memoryBase + BigInt(this.transport.memorySize)) throw new HostError(`queues of ${size} and ${this.slotCount} data slots do not fit in the target's memory`);
-    this.sqEntries = Array.from({ length: size }, (_, i) => this.sqBase + BigInt(i * SQE_SIZE));
-    this.cqEntries = Array.from({ length: size }, (_, i) => this.cqBase + BigInt(i * CQE_SIZE));
-    this.slotPages = Array.from({ length: this.slotCount }, (_, i) => {
-      const list = this.slotBase + BigInt(i * SLOT_PAGES * PAGE_SIZE);
-      return { list, data: list + BigInt(PAGE_SIZE) };
-    });
+    this.sqEntries = [];
+    this.cqEntries = [];
+    this.slotPages = [];
     this.sqTail = 0;
     this.sqHeadSeen = 0;
     this.cqHead = 0;
@@ -253,7 +251,7 @@ export class NvmeHost {
       if (slot === null) throw new HostError(`more than ${this.slotCount} commands with data outstanding`);
       const offset = command.prpOffset ?? 0;
       if (offset % 4 !== 0 || offset < 0 || offset >= PAGE_SIZE) throw new HostError(`prpOffset ${offset} must be a dword-aligned offset inside a page`);
-      const pages = this.slotPages[slot]!;
+      const pages = (this.slotPages[slot] ??= this.slotAddresses(slot));
       dataAddress = offset === 0 ? pages.data : pages.data + BigInt(offset);
       if (offset === 0 && length <= PAGE_SIZE) [prp1, prp2] = [dataAddress, 0n]; // one page: PRP1 alone (the common case)
       else ({ prp1, prp2 } = yield* this.buildPrps(pages.list, dataAddress, length));
@@ -269,12 +267,17 @@ export class NvmeHost {
       cdw13: command.cdw13 ?? 0, cdw14: command.cdw14 ?? 0, cdw15: command.cdw15 ?? 0,
     };
     this.outstanding[cid] = { cid, slot, dataIn: command.dataIn ?? 0, dataAddress };
-    const written = this.transport.memWrite(this.sqEntries[this.sqTail]!, encodeSqe(entry));
+    const written = this.transport.memWrite((this.sqEntries[this.sqTail] ??= this.sqBase + BigInt(this.sqTail * SQE_SIZE)), encodeSqe(entry));
     if (isPromise(written)) yield written;
     this.sqTail = (this.sqTail + 1) % this.queueSize;
     const rung = this.transport.mmioWrite32(Register.SQ0TDBL, this.sqTail);
     if (isPromise(rung)) yield rung;
     return cid;
+  }
+
+  private slotAddresses(slot: number): { list: bigint; data: bigint } {
+    const list = this.slotBase + BigInt(slot * SLOT_PAGES * PAGE_SIZE);
+    return { list, data: list + BigInt(PAGE_SIZE) };
   }
 
   private *buildPrps(listPage: bigint, address: bigint, length: number): Steps<{ prp1: bigint; prp2: bigint }> {
@@ -309,7 +312,7 @@ export class NvmeHost {
   private *pollSteps(): Steps<CompletionRecord[]> {
     const arrived: CompletionRecord[] = [];
     for (;;) {
-      const read = this.transport.memRead(this.cqEntries[this.cqHead]!, CQE_SIZE);
+      const read = this.transport.memRead((this.cqEntries[this.cqHead] ??= this.cqBase + BigInt(this.cqHead * CQE_SIZE)), CQE_SIZE);
       const bytes: Uint8Array = isPromise(read) ? yield read : read;
       if (cqePhase(bytes) !== this.phase) break;
       const cqe = decodeCqe(bytes);
