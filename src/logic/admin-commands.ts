@@ -27,7 +27,8 @@ export interface ControllerIdentity {
 /** A read-only view of the namespaces (the device's NamespaceTable satisfies it). */
 export interface NamespaceView {
   get(nsid: number): { nsid: number; blocks: number; blockSize: number; attached: boolean } | undefined;
-  active(): readonly number[];
+  /** Attached NSIDs, ascending (read only). */
+  active(): ArrayLike<number>;
 }
 
 export interface CommandEnv {

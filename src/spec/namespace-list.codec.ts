@@ -15,13 +15,23 @@ export function encodeNsidList(nsids: readonly number[], out = new Uint8Array(CH
   return out;
 }
 
+/** NVMe structures are little-endian; a host of the same order may store whole dwords. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Encode the page of up to 1024 NSIDs that starts at index `start` of `nsids` (no copy of the list: Identify
  * CNS 02h answers from the whole active list, however long). */
-export function encodeNsidListFrom(nsids: readonly number[], start: number, out = new Uint8Array(CHANGED_NS_LIST_SIZE)): Uint8Array {
+export function encodeNsidListFrom(nsids: ArrayLike<number>, start: number, out = new Uint8Array(CHANGED_NS_LIST_SIZE)): Uint8Array {
   if (out.length < CHANGED_NS_LIST_SIZE) throw new RangeError(`an NSID list needs ${CHANGED_NS_LIST_SIZE} bytes, got ${out.length}`);
   const end = Math.min(nsids.length, start + CHANGED_NS_LIST_ENTRIES);
   if (!Number.isInteger(start) || start < 0) throw new RangeError(`start must be an index ≥ 0, got ${start}`);
-  for (let i = start; i < end; i++) setU32(out, (i - start) * 4, nsids[i]!);
+  if (LITTLE_ENDIAN && out.byteOffset % 4 === 0 && end > start) {
+    // A full page is 1024 entries: copied as dwords, in one block from a Uint32Array (bench: growth).
+    const dwords = new Uint32Array(out.buffer, out.byteOffset, end - start);
+    if (nsids instanceof Uint32Array) dwords.set(nsids.subarray(start, end));
+    else for (let i = start; i < end; i++) dwords[i - start] = nsids[i]!;
+  } else {
+    for (let i = start; i < end; i++) setU32(out, (i - start) * 4, nsids[i]!);
+  }
   return out;
 }
 

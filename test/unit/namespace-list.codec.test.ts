@@ -138,7 +138,12 @@ describe('encodeNsidListFrom', () => {
   it('encodes the same page as encodeNsidList of the slice, for any list and start', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 0xfffffffe }), { maxLength: 2500 }), fc.nat(2600), (nsids, start) => {
-        expect(Array.from(encodeNsidListFrom(nsids, start))).toEqual(Array.from(encodeNsidList(nsids.slice(start, start + 1024))));
+        const want = Array.from(encodeNsidList(nsids.slice(start, start + 1024)));
+        expect(Array.from(encodeNsidListFrom(nsids, start))).toEqual(want);
+        expect(Array.from(encodeNsidListFrom(Uint32Array.from(nsids), start))).toEqual(want);
+        // An output that is not dword-aligned takes the byte-by-byte path.
+        const odd = new Uint8Array(4097);
+        expect(Array.from(encodeNsidListFrom(Uint32Array.from(nsids), start, odd.subarray(1)))).toEqual(want);
       }),
       { numRuns: 50 },
     );
