@@ -9,7 +9,7 @@
 // workload for a smoke run; BENCH_ONLY=admin,aen,storm,growth,peer (any of them) runs only those groups. Quick and
 // partial runs print their table but do not write bench/results.json.
 import { writeFile } from 'node:fs/promises';
-import { type AnyActorRef, createActor, setup } from 'xstate';
+import { type AnyActorRef, assign, createActor, enqueueActions, setup } from 'xstate';
 import { cpus } from 'node:os';
 import { createController, type ControllerOptions } from '../src/emulator.ts';
 import { EmulatorTransport } from '../src/host/emulator-transport.ts';
@@ -215,6 +215,78 @@ async function aenCycle(): Promise<void> {
   system.stop();
   const each = Object.entries(split).map(([type, ms]) => `${type} ${fmt((ms * 1000) / timed)}`).join(', ');
   record({ group, name: 'the latch alone: aer.received + namespace.changed + changedList.read (RAE=0), stub admin queue', unit: 'µs per cycle', runs: latchRuns, note: `µs each (warm-up included; the stub's two steps count too): ${each}` });
+
+  // XState's floor for the same three steps: a machine of the latch's shape (two parallel regions of three states,
+  // eventless checks in the same places) whose actions do the same kinds of work (assign, sendTo, emit) but hold no
+  // NVMe logic. What the latch costs above this is ours; the rest is the interpreter.
+  const toy = setup({
+    types: { context: {} as { n: number; parked: number[] } },
+    actions: {
+      record: assign(({ context }) => ({ n: context.n + 1 })),
+      post: enqueueActions(({ context, enqueue }) => {
+        enqueue.assign({ parked: context.parked.slice(1) });
+        enqueue.sendTo(({ system: s }) => s.get('adminQueue'), { type: 'completion' });
+        enqueue.emit({ type: 'posted' });
+      }),
+      acknowledge: enqueueActions(({ enqueue }) => enqueue.emit({ type: 'acknowledged' })),
+      park: enqueueActions(({ context, enqueue }) => {
+        enqueue.assign({ parked: [...context.parked, 1] });
+        enqueue.emit({ type: 'parked' });
+      }),
+      reply: enqueueActions(({ enqueue }) => {
+        enqueue.assign({ n: 0 });
+        enqueue.sendTo(({ system: s }) => s.get('adminQueue'), { type: 'reply' });
+        enqueue.emit({ type: 'read' });
+      }),
+    },
+    guards: { hasParked: ({ context }) => context.parked.length > 0, never: () => false },
+  }).createMachine({
+    context: { n: 0, parked: [] as number[] },
+    initial: 'online',
+    states: {
+      online: {
+        type: 'parallel',
+        on: { 'aer.received': { actions: 'park' } },
+        states: {
+          notice: {
+            initial: 'clear',
+            states: {
+              clear: {
+                always: { guard: 'never', target: 'pending' },
+                on: {
+                  'namespace.changed': [{ guard: 'never', actions: 'acknowledge' }, { guard: 'hasParked', target: 'posted', actions: ['record', 'post', 'acknowledge'] }, { target: 'pending' }],
+                  'changedList.read': { actions: 'reply' },
+                },
+              },
+              pending: { always: { guard: 'never', target: 'posted' } },
+              posted: { on: { 'changedList.read': [{ guard: 'never', actions: 'reply' }, { target: 'clear', actions: 'reply' }] } },
+            },
+          },
+          errorEvent: { initial: 'clear', states: { clear: {}, pending: { always: { guard: 'never', target: 'posted' } }, posted: {} } },
+        },
+      },
+    },
+  });
+  const toyRoot = setup({ actors: { toy, stub } }).createMachine({
+    invoke: [
+      { src: 'toy', id: 'toy', systemId: 'toy' },
+      { src: 'stub', id: 'adminQueue', systemId: 'adminQueue' },
+    ],
+  });
+  const toySystem = createActor(toyRoot).start();
+  const toyRef = toySystem.system.get('toy') as AnyActorRef;
+  record({
+    group,
+    name: 'XState floor: the same three events on a logic-free machine of the latch\'s shape, stub admin queue',
+    unit: 'µs per cycle',
+    runs: await measure(async () => {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) for (const e of events) toyRef.send(e);
+      return ((performance.now() - t0) * 1000) / n;
+    }),
+  });
+  if (!toyRef.getSnapshot().matches({ online: { notice: 'clear' } })) throw new Error('XState floor: the cycle did not end with the notice clear');
+  toySystem.stop();
 }
 
 // ---- 3. storm ----
