@@ -81,6 +81,8 @@ function settle<T>(run: () => Awaitable<T>): Promise<T> {
   }
 }
 const noop = (): void => {};
+/** A command identifier: 16 bits (NVMe Base 2.0 §4.2, CDW0 bits 31:16). */
+const isCid = (cid: number): boolean => Number.isInteger(cid) && cid >= 0 && cid <= 0xffff;
 
 interface Outstanding {
   readonly cid: number;
@@ -352,11 +354,11 @@ export class NvmeHost {
 
   /** The completion of `cid`, if it has arrived (after the last poll) and is among the last 4,096. */
   completion(cid: number): CompletionRecord | undefined {
-    return this.completed[cid & 0xffff];
+    return isCid(cid) ? this.completed[cid] : undefined;
   }
 
   isOutstanding(cid: number): boolean {
-    return this.outstanding[cid & 0xffff] !== undefined;
+    return isCid(cid) && this.outstanding[cid] !== undefined;
   }
 
   /** Poll until `cid` completes; a HostError after the timeout. */
@@ -365,13 +367,14 @@ export class NvmeHost {
   }
 
   private *waitSteps(cid: number, timeoutMs: number): Steps<CompletionRecord> {
+    if (!isCid(cid)) throw new HostError(`CID ${cid} is not a command identifier (an integer 0..65535)`);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const done = this.completed[cid & 0xffff];
-      if (done && this.outstanding[cid & 0xffff] === undefined) return done;
+      const done = this.completed[cid];
+      if (done && this.outstanding[cid] === undefined) return done;
       yield* this.pollSteps();
-      const now = this.completed[cid & 0xffff];
-      if (now && this.outstanding[cid & 0xffff] === undefined) return now;
+      const now = this.completed[cid];
+      if (now && this.outstanding[cid] === undefined) return now;
       if (Date.now() > deadline) throw new HostError(`timed out after ${timeoutMs} ms waiting for the completion of CID ${cid}`);
       yield this.transport.wait(this.pollIntervalMs);
     }

@@ -100,4 +100,21 @@ describe('one driver for synchronous and asynchronous transports', () => {
       await host.close();
     }
   });
+
+  it('a CID that is not 16 bits is refused, not confused with a real one', async () => {
+    const host = new NvmeHost(transportFor('sync').transport);
+    try {
+      await host.enable();
+      const cid = await host.submit({ opcode: AdminOpcode.KEEP_ALIVE });
+      const done = await host.waitFor(cid);
+      expect(host.completion(cid)).toBe(done);
+      for (const bad of [cid + 0x10000, cid - 0x10000, -1, cid + 0.5, Number.NaN]) {
+        expect(host.completion(bad)).toBeUndefined();
+        expect(host.isOutstanding(bad)).toBe(false);
+        await expect(host.waitFor(bad, 50)).rejects.toThrow(/not a command identifier/);
+      }
+    } finally {
+      await host.close();
+    }
+  });
 });
