@@ -10,9 +10,7 @@ export type ChangedNamespaceList = { readonly overflow: true } | { readonly over
 /** Encode up to 1024 NSIDs (ascending is the caller's business). */
 export function encodeNsidList(nsids: readonly number[], out = new Uint8Array(CHANGED_NS_LIST_SIZE)): Uint8Array {
   if (nsids.length > CHANGED_NS_LIST_ENTRIES) throw new RangeError(`${nsids.length} NSIDs do not fit in a list of ${CHANGED_NS_LIST_ENTRIES}`);
-  if (out.length < CHANGED_NS_LIST_SIZE) throw new RangeError(`an NSID list needs ${CHANGED_NS_LIST_SIZE} bytes, got ${out.length}`);
-  for (let i = 0; i < nsids.length; i++) setU32(out, i * 4, nsids[i]!);
-  return out;
+  return encodeNsidListFrom(nsids, 0, out);
 }
 
 /** NVMe structures are little-endian; a host of the same order may store whole dwords. */
