@@ -297,7 +297,7 @@ function qemuArgs(memoryMiB: number, images: NamespaceImage[], aerl: number | un
 
 async function spawnQemu(binary: string, args: string[], dir: string, log: (line: string) => void): Promise<SupervisedProcess> {
   try {
-    return await spawnSupervised({ command: binary, args, tempDir: dir, stderrTailBytes: STDERR_TAIL, killGraceMs: KILL_GRACE_MS, onStderrLine: (line) => log(`qemu stderr: ${line}`) });
+    return await spawnSupervised({ command: binary, args, tempDir: dir, stderrTailBytes: STDERR_TAIL, killGraceMs: KILL_GRACE_MS, keepAlive: false, onStderrLine: (line) => log(`qemu stderr: ${line}`) });
   } catch (error) {
     if (error instanceof SpawnError && (error.code === 'ENOENT' || error.code === 'EACCES')) throw new QemuUnavailableError(`${binary} not found: ${INSTALL_HINT}`);
     throw new QemuStartError(`cannot start ${binary}: ${(error as Error).message}`, '');

@@ -5,24 +5,25 @@
 // process group itself (setsid, a daemonizing wrapper).
 //
 // API
-//   createOwnedTempDir(prefix[, reapOptions])  mkdtemp(tmpdir()/prefix) with an owner file (.nvme-actors-owner.json: this pid, its
-//                               start time, its ancestors, later the child). The first call for a prefix in a process
-//                               reaps that prefix's stale folders first (reapStaleTempDirs).
-//   spawnSupervised(options)    spawn `command args` in its own process group (setsid) with a watchdog, resolving
-//                               with a SupervisedProcess once it runs; a SpawnError (code ENOENT, EACCES, ...) if it
-//                               cannot be run. A `tempDir` given here belongs to the child from then on: removed on
-//                               close(), on a failed spawn, and by the watchdog if this process dies.
+//   createOwnedTempDir(prefix, reap?)  mkdtemp(tmpdir()/prefix) with an owner file (.nvme-actors-owner.json: this
+//                               pid, its start time, its ancestors; later the child). The first call for a prefix
+//                               in a process first reaps that prefix's stale folders (reapStaleTempDirs).
+//   spawnSupervised(options)    spawn `command args` in its own process group (setsid) under a watchdog; resolves
+//                               with a SupervisedProcess once it runs, rejects with a SpawnError (code ENOENT,
+//                               EACCES, ...) if it cannot be run. A `tempDir` given here belongs to the child from
+//                               then on: removed by close(), on a failed spawn, and by the watchdog if we die.
 //   SupervisedProcess           pid, stdin/stdout (pipes unless 'ignore'), exited (resolves once, never rejects),
-//                               exitStatus, running, stderrTail (the last stderrTailBytes characters), kill() (SIGKILL
-//                               to the group now), close() (bounded: SIGTERM to the group, SIGKILL after
-//                               killGraceMs, stops waiting after another killGraceMs; destroys the pipes, releases
-//                               the watchdog, removes the folder; idempotent, never rejects). When the child exits on
+//                               exitStatus, running, stderrTail (the last stderrTailBytes characters; lines go to
+//                               onStderrLine, cut to 1024), hold(on) (ref/unref; see keepAlive), kill() (SIGKILL to
+//                               the group now), close() (bounded: SIGTERM to the group, SIGKILL after killGraceMs,
+//                               gives up waiting after another killGraceMs; destroys the pipes, releases the
+//                               watchdog, removes the folder; idempotent, never rejects). When the child exits on
 //                               its own, what is left of its group is killed at once.
-//   runBounded(command, args)   run to the end with a deadline (a probe such as `--version`): stdout (capped),
-//                               exit status, timedOut; the group is killed at the deadline.
-//   reapStaleTempDirs(prefix)   remove tmpdir()/prefix* folders whose owner process is gone, after killing the
-//                               owner's child group if that very process (pid and start time) still runs.
-//   liveSupervisedProcesses()   children started here that have not been closed.
+//   runBounded(command, args, { timeoutMs })  run to the end or kill the group at the deadline (a `--version`
+//                               probe): stdout (capped), code, signal, stderrTail, timedOut.
+//   reapStaleTempDirs(prefix)   remove tmpdir()/prefix* folders whose owner process (pid and start time) is gone,
+//                               after killing the owner's child group if that very process still runs.
+//   liveSupervisedProcesses()   children started here and not closed yet.
 //
 // How: the child is spawned detached (its own session and process group, out of reach of the terminal's Ctrl-C
 // and hangup, which this process handles). Right after it, in the same tick, a /bin/sh watchdog is spawned detached
@@ -66,6 +67,9 @@ export interface SupervisedOptions {
   readonly onStderrLine?: (line: string) => void;
   /** SIGTERM → SIGKILL grace of close() and of the watchdog (default 1000 ms). */
   readonly killGraceMs?: number;
+  /** Whether the child keeps Node's event loop alive, as a plain child process does (default true). false: only
+   * while hold(true) (QEMU holds it while a request is outstanding, so a forgotten close() cannot hang Node). */
+  readonly keepAlive?: boolean;
 }
 
 export interface ExitStatus {
@@ -415,6 +419,7 @@ export class SupervisedProcess {
   private closing: Promise<void> | undefined;
   private groupGone = false;
   private stderrEnded: Promise<void>;
+  private readonly keepAlive: boolean;
 
   /** Use spawnSupervised(). */
   constructor(
@@ -447,7 +452,8 @@ export class SupervisedProcess {
     watchdog.stdin?.on('error', () => undefined);
     watchdog.unref();
     if (isRefable(watchdog.stdin)) watchdog.stdin.unref();
-    this.hold(false);
+    this.keepAlive = options.keepAlive ?? true;
+    this.hold(this.keepAlive);
   }
 
   get stdin(): Writable | null {
@@ -476,7 +482,7 @@ export class SupervisedProcess {
     await within(this.stderrEnded, ms);
   }
 
-  /** Keep Node's event loop alive for this child (while a request is outstanding) or not (default). */
+  /** Keep Node's event loop alive for this child or not (see keepAlive). */
   hold(on: boolean): void {
     for (const item of [this.child, this.child.stdin, this.child.stdout, this.child.stderr]) {
       if (isRefable(item)) (on ? item.ref : item.unref).call(item);
