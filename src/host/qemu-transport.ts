@@ -129,8 +129,8 @@ class QtestChannel {
   ) {
     process.stdout?.setEncoding('utf8');
     process.stdout?.on('data', (chunk: string) => this.onStdout(chunk));
-    process.stdout?.once('end', () => void this.onGone('closed its standard output'));
-    void process.exited.then(({ code, signal }) => this.onGone(`exited (${signal ? `signal ${signal}` : `code ${code}`})`));
+    process.stdout?.once('end', () => void this.onGone());
+    void process.exited.then(() => this.onGone());
   }
 
   get alive(): boolean {
@@ -232,10 +232,16 @@ class QtestChannel {
     else waiter.reject(new PeerError(`QEMU refused \`${quotePeerText(waiter.request, 40)}\`: ${quotePeerText(line, 120)}`, 'qemu'));
   }
 
-  private async onGone(how: string): Promise<void> {
+  /** QEMU exited or closed its stdout: fail with how it ended and its last stderr line. */
+  private async onGone(): Promise<void> {
     if (this.failure) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.process.exited, new Promise((resolve) => (timer = setTimeout(resolve, 300)))]); // stdout ends first
+    clearTimeout(timer);
     await this.process.stderrSettled(200); // its last words
     if (this.failure) return;
+    const status = this.process.exitStatus;
+    const how = status ? `exited (${status.signal ? `signal ${status.signal}` : `code ${status.code}`})` : 'closed its standard output';
     const last = this.stderrTail.split('\n').pop() ?? '';
     this.log(`qemu pid ${this.process.pid} ${how}`);
     this.fail(new PeerError(`QEMU ${how}${last ? `: ${quotePeerText(last, 200)}` : ' with no stderr output'}`, 'qemu'));
