@@ -1,10 +1,11 @@
 // The `nvme-actors` command. `run FILE|DIR...` executes scenario files (../shared/SCENARIOS.md) and prints their
 // traces; exit 0 when every expectation held, 1 when one failed, 2 for a bad file or bad arguments (one line,
 // never a stack trace).
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseScenarioFile, ScenarioError, type Scenario } from './scenario/schema.ts';
+import { ScenarioError } from './scenario/schema.ts';
+import { describeErrno, FileError, loadScenarioFiles } from './scenario/files.ts';
 import { buildPack, runConformance, type ConformanceRow } from './model/conformance.ts';
 import { getProfile, PROFILE_NAMES, type ProfileName } from './profiles/profiles.ts';
 import { generatePaths } from './model/generate.ts';
@@ -171,34 +172,6 @@ export class ProgressLine {
   }
 }
 
-async function expandFiles(paths: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
-  for (const p of paths) {
-    let s;
-    try {
-      s = await stat(p);
-    } catch {
-      throw new UsageError(`${p}: no such file or directory`);
-    }
-    if (s.isDirectory()) {
-      const names = (await readdir(p)).filter((n) => n.endsWith('.json')).sort();
-      if (names.length === 0) throw new UsageError(`${p}: no .json scenario files in this directory`);
-      files.push(...names.map((n) => join(p, n)));
-    } else files.push(p);
-  }
-  return files;
-}
-
-async function loadScenarios(file: string): Promise<Scenario[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseScenarioFile(text, file);
-}
-
 function profileOption(value: string | undefined): ProfileName {
   const name = value ?? 'spec';
   if (!(PROFILE_NAMES as readonly string[]).includes(name)) throw new UsageError(`--profile ${name}: expected one of ${PROFILE_NAMES.join(', ')}`);
@@ -241,7 +214,7 @@ async function writeReport(file: string, inputs: readonly ReportInput[], options
   try {
     await writeFile(file, html);
   } catch (e) {
-    throw new UsageError(`--html ${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(`--html ${file}: cannot write (${describeErrno(e)})`);
   }
   io.err(`wrote ${file} (${data.runs.length} run${data.runs.length === 1 ? '' : 's'}, ${data.runs.reduce((n, r) => n + r.rows.length, 0)} timeline rows)`);
 }
@@ -270,8 +243,7 @@ async function runCommand(args: string[], rawIo: CliIo): Promise<number> {
   const port = portOption(values.port);
   if (values.inspect && target !== 'emulator') throw new UsageError(`--inspect: the ${target} target has no actors to inspect (use --target emulator)`);
   const htmlFile = await htmlOption(values.html);
-  const files = await expandFiles(positionals);
-  const scenarios = (await Promise.all(files.map(loadScenarios))).flat(); // every file is validated before any runs
+  const { files, scenarios } = await loadScenarioFiles(positionals); // every file is validated before any runs
 
   let factory = targetFactory(target);
   let inspector: import('./inspect/live-inspector.ts').LiveInspector | undefined;
@@ -341,7 +313,7 @@ async function diagramCommand(args: string[], io: CliIo): Promise<number> {
     try {
       await writeFile(values.out, text.endsWith('\n') ? text : `${text}\n`);
     } catch (e) {
-      throw new UsageError(`--out ${values.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new UsageError(`--out ${values.out}: cannot write (${describeErrno(e)})`);
     }
   } else io.out(text.trimEnd());
   return 0;
@@ -388,7 +360,7 @@ async function pathsCommand(args: string[], io: CliIo): Promise<number> {
     try {
       await writeFile(values.out, text);
     } catch (e) {
-      throw new UsageError(`--out ${values.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new UsageError(`--out ${values.out}: cannot write (${describeErrno(e)})`);
     }
     io.err(`wrote ${pack.scenarios.length} scenarios (${pack.profile}; states ${pack.coverage.states}, transitions ${pack.coverage.transitions}) to ${values.out}`);
   } else io.out(text.trimEnd());
@@ -567,7 +539,7 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
     try {
       await writeFile(options.doc, text);
     } catch (e) {
-      throw new UsageError(`--doc ${options.doc}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new UsageError(`--doc ${options.doc}: cannot write (${describeErrno(e)})`);
     }
     io.err(`wrote ${options.doc}`);
   }
@@ -589,7 +561,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     if (command === 'conformance') return await conformanceCommand(rest, io);
     throw new UsageError(`unknown command '${command}': expected conformance, coverage, diagram, paths or run (see nvme-actors --help)`);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScenarioError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof FileError) {
       io.err(`nvme-actors: ${e.message}`);
       return 2;
     }

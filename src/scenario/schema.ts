@@ -82,6 +82,11 @@ export interface Scenario {
   readonly steps: readonly Step[];
 }
 
+/** What every target accepts (a file beyond these is refused with exit 2 rather than failing inside a target). */
+export const MAX_CONTROLLER_IDS = 2047;
+export const MAX_NAMESPACES = 65536;
+export const MAX_NAMESPACE_BYTES = 2 ** 43;
+
 export const OPCODE_NAMES: Readonly<Record<string, number>> = {
   identify: AdminOpcode.IDENTIFY,
   getLogPage: AdminOpcode.GET_LOG_PAGE,
@@ -231,6 +236,7 @@ function parseController(r: Reader, v: Json, at: string): Scenario['controller']
   let namespaces: NamespaceDecl[] = [{ nsid: 1, blocks: 2048, blockSize: 512, attached: true }];
   if (c.namespaces !== undefined) {
     if (!Array.isArray(c.namespaces)) r.fail(`${at}.controller.namespaces`, 'an array of namespaces', c.namespaces);
+    if (c.namespaces.length > MAX_NAMESPACES) r.fail(`${at}.controller.namespaces`, `at most ${MAX_NAMESPACES} namespaces, got ${c.namespaces.length}`);
     const seen = new Set<number>();
     namespaces = (c.namespaces as Json[]).map((n, i) => {
       const path = `${at}.controller.namespaces[${i}]`;
@@ -241,12 +247,9 @@ function parseController(r: Reader, v: Json, at: string): Scenario['controller']
       seen.add(nsid);
       const blockSize = o.blockSize === undefined ? 512 : r.number(o.blockSize, `${path}.blockSize`, 512, 65536);
       if ((blockSize & (blockSize - 1)) !== 0) r.fail(`${path}.blockSize`, 'a power of two', o.blockSize);
-      return {
-        nsid,
-        blocks: o.blocks === undefined ? 2048 : r.number(o.blocks, `${path}.blocks`, 1, Number.MAX_SAFE_INTEGER),
-        blockSize,
-        attached: o.attached === undefined ? true : r.boolean(o.attached, `${path}.attached`),
-      };
+      const blocks = o.blocks === undefined ? 2048 : r.number(o.blocks, `${path}.blocks`, 1, Number.MAX_SAFE_INTEGER);
+      if (blocks * blockSize > MAX_NAMESPACE_BYTES) r.fail(`${path}.blocks`, `at most ${MAX_NAMESPACE_BYTES / blockSize} blocks of ${blockSize} bytes (a namespace holds at most 8 TiB, 2^43 bytes: the QEMU target backs it with a sparse file of that size)`, o.blocks);
+      return { nsid, blocks, blockSize, attached: o.attached === undefined ? true : r.boolean(o.attached, `${path}.attached`) };
     });
   }
   return { aerl, namespaces };
@@ -281,6 +284,7 @@ function parseCommand(r: Reader, v: Json, path: string, tags: Set<string>): Comm
       case 'sel': fields.sel = typeof value === 'string' ? r.oneOf(value, p, ['attach', 'detach']) : r.number(value, p, 0, 15); break;
       case 'controllers':
         if (!Array.isArray(value)) r.fail(p, 'an array of controller ids', value);
+        if (value.length > MAX_CONTROLLER_IDS) r.fail(p, `at most ${MAX_CONTROLLER_IDS} controller ids (a Controller List holds 2047, NVMe Base 2.0 §4.6.2), got ${value.length}`);
         fields.controllers = (value as Json[]).map((id, i) => r.number(id, `${p}[${i}]`, 0, 0xffff));
         break;
       case 'cid':
