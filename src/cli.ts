@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ScenarioError } from './scenario/schema.ts';
 import { describeErrno, FileError, loadScenarioFiles } from './scenario/files.ts';
+import { clip as clipText, echo, oneLine } from './scenario/escape.ts';
 import { buildPack, runConformance, type ConformanceRow } from './model/conformance.ts';
 import { getProfile, PROFILE_NAMES, type ProfileName } from './profiles/profiles.ts';
 import { generatePaths } from './model/generate.ts';
@@ -174,7 +175,7 @@ export class ProgressLine {
 
 function profileOption(value: string | undefined): ProfileName {
   const name = value ?? 'spec';
-  if (!(PROFILE_NAMES as readonly string[]).includes(name)) throw new UsageError(`--profile ${name}: expected one of ${PROFILE_NAMES.join(', ')}`);
+  if (!(PROFILE_NAMES as readonly string[]).includes(name)) throw new UsageError(`--profile ${echo(name)}: expected one of ${PROFILE_NAMES.join(', ')}`);
   return name as ProfileName;
 }
 
@@ -182,7 +183,7 @@ export const TARGET_NAMES = ['emulator', 'qemu'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 function targetOption(name: string): TargetName {
-  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${name}: expected ${TARGET_NAMES.join(' or ')}`);
+  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${echo(name)}: expected ${TARGET_NAMES.join(' or ')}`);
   return name as TargetName;
 }
 
@@ -193,14 +194,14 @@ function targetFactory(name: TargetName): TargetFactory {
 function portOption(value: string | undefined): number {
   if (value === undefined) return 8080;
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port ${value}: expected a port number 0..65535 (0 picks a free one)`);
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port ${echo(value)}: expected a port number 0..65535 (0 picks a free one)`);
   return port;
 }
 
 /** The report's file: its folder must exist (checked before the run, so a typo does not cost the run). */
 async function htmlOption(file: string | undefined): Promise<string | undefined> {
   if (file === undefined) return undefined;
-  if (file === '' || file.startsWith('-')) throw new UsageError(`--html: expected the path of the page to write, got '${file}'`);
+  if (file === '' || file.startsWith('-')) throw new UsageError(`--html: expected the path of the page to write, got '${echo(file)}'`);
   const folder = dirname(resolve(file));
   const s = await stat(folder).catch(() => undefined);
   if (!s?.isDirectory()) throw new UsageError(`--html ${file}: no such directory ${folder}`);
@@ -300,10 +301,10 @@ async function diagramCommand(args: string[], io: CliIo): Promise<number> {
     io.out(HELP.diagram!);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`diagram: unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0) throw new UsageError(`diagram: unexpected argument '${echo(positionals[0]!)}'`);
   const format = values.format!;
-  if (!isDiagramFormat(format)) throw new UsageError(`--format ${format}: expected one of ${DIAGRAM_FORMATS.join(', ')}`);
-  if (values.machine !== undefined && !machineNames.includes(values.machine)) throw new UsageError(`--machine ${values.machine}: expected one of ${machineNames.join(', ')}`);
+  if (!isDiagramFormat(format)) throw new UsageError(`--format ${echo(format)}: expected one of ${DIAGRAM_FORMATS.join(', ')}`);
+  if (values.machine !== undefined && !machineNames.includes(values.machine)) throw new UsageError(`--machine ${echo(values.machine)}: expected one of ${machineNames.join(', ')}`);
   if (values.machine === undefined && (format === 'svg' || format === 'json')) throw new UsageError(`--format ${format} draws one machine: add --machine (${machineNames.join(', ')})`);
   const names = values.machine === undefined ? machineNames : [values.machine];
   const parts: string[] = [];
@@ -325,7 +326,7 @@ async function coverageCommand(args: string[], io: CliIo): Promise<number> {
     io.out(HELP.coverage!);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`coverage: unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0) throw new UsageError(`coverage: unexpected argument '${echo(positionals[0]!)}'`);
   const union = new Set<string>();
   let total: readonly string[] = [];
   for (const profile of PROFILE_NAMES) {
@@ -353,7 +354,7 @@ async function pathsCommand(args: string[], io: CliIo): Promise<number> {
     io.out(HELP.paths!);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`paths: unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0) throw new UsageError(`paths: unexpected argument '${echo(positionals[0]!)}'`);
   const pack = buildPack(profileOption(values.profile));
   const text = `${JSON.stringify(pack, null, 2)}\n`;
   if (values.out) {
@@ -386,7 +387,7 @@ async function conformanceCommand(args: string[], io: CliIo): Promise<number> {
     io.out(HELP.conformance!);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`conformance: unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0) throw new UsageError(`conformance: unexpected argument '${echo(positionals[0]!)}'`);
   const target = targetOption(values.target!);
   if (values.doc !== undefined && target !== 'qemu') throw new UsageError('--doc: needs --target qemu (the document compares this emulator with QEMU)');
   if (values.html !== undefined && target !== 'emulator') throw new UsageError(`--html: on the emulator only (the ${target} target has no actors to show)`);
@@ -547,6 +548,13 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
   return failed > 0 ? 1 : 0;
 }
 
+/** A QEMU start failure on one line: what failed, then the last line QEMU wrote on stderr (its own reason). */
+function qemuStartLine(e: QemuStartError): string {
+  const first = e.message.split('\n')[0]!;
+  const said = e.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean).at(-1);
+  return said ? `${first}; QEMU said: ${clipText(said, 300)}` : first;
+}
+
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -559,21 +567,27 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     if (command === 'coverage') return await coverageCommand(rest, io);
     if (command === 'diagram') return await diagramCommand(rest, io);
     if (command === 'conformance') return await conformanceCommand(rest, io);
-    throw new UsageError(`unknown command '${command}': expected conformance, coverage, diagram, paths or run (see nvme-actors --help)`);
+    throw new UsageError(`unknown command '${echo(command)}': expected conformance, coverage, diagram, paths or run (see nvme-actors --help)`);
   } catch (e) {
+    // Every message is one line whatever it echoes (a file name, a key, a value, a peer's stderr): escaped, cut.
+    const say = (message: string): void => io.err(`nvme-actors: ${oneLine(message)}`);
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof FileError) {
-      io.err(`nvme-actors: ${e.message}`);
+      say(e.message);
       return 2;
     }
-    if (e instanceof QemuUnavailableError || e instanceof QemuStartError) {
-      io.err(`nvme-actors: ${e.message}`);
+    if (e instanceof QemuStartError) {
+      say(qemuStartLine(e));
+      return 3;
+    }
+    if (e instanceof QemuUnavailableError) {
+      say(e.message);
       return 3;
     }
     if (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`nvme-actors: ${e.message.split('\n')[0]}`);
+      say(e.message.split('\n')[0]!);
       return 2;
     }
-    io.err(`nvme-actors: internal error: ${(e as Error).message}`);
+    say(`internal error: ${(e as Error).message}`);
     return 70;
   }
 }

@@ -4,6 +4,7 @@
 // `fault` and `expectFault` steps.
 import { AdminOpcode, Status } from '../spec/constants.ts';
 import { PROFILE_NAMES, type ProfileName } from '../profiles/profiles.ts';
+import { echo } from './escape.ts';
 
 export class ScenarioError extends Error {
   constructor(readonly path: string, readonly expected: string, readonly file?: string) {
@@ -134,7 +135,7 @@ const RAW_FIELDS = ['nsid', 'cdw10', 'cdw11', 'cdw12', 'cdw13', 'cdw14', 'cdw15'
 
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const describe = (v: Json): string => (v === undefined ? 'nothing (the field is missing)' : v === null ? 'null' : Array.isArray(v) ? (v.length === 0 ? 'an empty array' : 'an array') : typeof v === 'string' ? `"${v}"` : typeof v === 'object' ? 'an object' : String(v));
+const describe = (v: Json): string => (v === undefined ? 'nothing (the field is missing)' : v === null ? 'null' : Array.isArray(v) ? (v.length === 0 ? 'an empty array' : 'an array') : typeof v === 'string' ? `"${echo(v)}"` : typeof v === 'object' ? 'an object' : String(v));
 
 /** `0..255`, `1..0xFFFFFFFE`: large bounds in hex, as the spec writes them. */
 const bound = (n: number): string => (n >= 0x10000000 && n !== Number.MAX_SAFE_INTEGER ? `0x${n.toString(16).toUpperCase()}` : n === Number.MAX_SAFE_INTEGER ? '2^53-1' : String(n));
@@ -150,7 +151,7 @@ class Reader {
 
   object(v: Json, path: string, allowed: readonly string[]): Record<string, Json> {
     if (!isObject(v)) this.fail(path, 'an object', v);
-    for (const key of Object.keys(v)) if (!allowed.includes(key)) this.fail(`${path}.${key}`, `no field "${key}" here (this object takes ${allowed.join(', ')})`);
+    for (const key of Object.keys(v)) if (!allowed.includes(key)) this.fail(`${path}.${echo(key, 40)}`, `no field "${echo(key, 40)}" here (this object takes ${allowed.join(', ')})`);
     return v;
   }
 
@@ -338,7 +339,7 @@ function parseFaultStep(r: Reader, v: Record<string, Json>, path: string, faultT
   const extra = kind === 'delay' ? ['ms'] : kind === 'customPayload' ? ['data'] : kind === 'update' ? [on === 'submission' ? 'command' : 'completion'] : [];
   const o = r.object(v, path, ['do', 'tag', 'active', 'on', 'behaviour', ...(on === 'enable' ? [] : ['match']), ...extra]);
   const tag = r.string(o.tag, `${path}.tag`, 'a tag (a non-empty string) naming this fault, for expectFault');
-  if (faultTags.has(tag)) r.fail(`${path}.tag`, `a fault tag not used before ("${tag}" already is)`);
+  if (faultTags.has(tag)) r.fail(`${path}.tag`, `a fault tag not used before ("${echo(tag)}" already is)`);
   const active = o.active === undefined ? {} : { active: r.boolean(o.active, `${path}.active`) };
   const ms = (): number => {
     if (o.ms === undefined) r.fail(`${path}.ms`, 'a delay in milliseconds 0..600000', o.ms);
@@ -424,7 +425,7 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
     case 'submit': {
       const o = r.object(v, path, ['do', 'tag', 'command']);
       const tag = tagOf(o, false);
-      if (tags.has(tag)) r.fail(`${path}.tag`, `a tag not used before ("${tag}" already is)`);
+      if (tags.has(tag)) r.fail(`${path}.tag`, `a tag not used before ("${echo(tag)}" already is)`);
       const command = parseCommand(r, o.command, `${path}.command`, tags);
       tags.add(tag);
       return { do: 'submit', tag, command };
