@@ -1,7 +1,8 @@
 // The `nvme-actors` command. `run FILE|DIR...` executes scenario files (../shared/SCENARIOS.md) and prints their
 // traces; exit 0 when every expectation held, 1 when one failed, 2 for a bad file or bad arguments (one line,
 // never a stack trace).
-import { stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ScenarioError } from './scenario/schema.ts';
@@ -198,25 +199,57 @@ function portOption(value: string | undefined): number {
   return port;
 }
 
-/** The report's file: its folder must exist (checked before the run, so a typo does not cost the run). */
-async function htmlOption(file: string | undefined): Promise<string | undefined> {
+/** A file the command will write (--html, --doc, --out), checked before any work so a typo, a directory or a
+ * device (/dev/full) does not cost the run: an existing path must be a writable regular file, a new one needs a
+ * writable directory. */
+async function outputOption(flag: string, file: string | undefined): Promise<string | undefined> {
   if (file === undefined) return undefined;
-  if (file === '' || file.startsWith('-')) throw new UsageError(`--html: expected the path of the page to write, got '${echo(file)}'`);
+  if (file === '' || file.startsWith('-')) throw new UsageError(`${flag}: expected the path of the file to write, got '${echo(file)}'`);
+  let s;
+  try {
+    s = await stat(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${flag} ${file}: ${describeErrno(e)}`);
+  }
+  if (s) {
+    if (!s.isFile()) throw new UsageError(`${flag} ${file}: ${s.isDirectory() ? 'a directory' : s.isCharacterDevice() ? 'a character device' : s.isFIFO() ? 'a FIFO' : 'not a regular file'}, expected the path of a regular file to write`);
+    await access(file, fsConstants.W_OK).catch((e: unknown) => {
+      throw new UsageError(`${flag} ${file}: cannot write: ${describeErrno(e)}`);
+    });
+    return file;
+  }
   const folder = dirname(resolve(file));
-  const s = await stat(folder).catch(() => undefined);
-  if (!s?.isDirectory()) throw new UsageError(`--html ${file}: no such directory ${folder}`);
+  const d = await stat(folder).catch(() => undefined);
+  if (!d?.isDirectory()) throw new UsageError(`${flag} ${file}: no such directory ${folder}`);
+  await access(folder, fsConstants.W_OK | fsConstants.X_OK).catch((e: unknown) => {
+    throw new UsageError(`${flag} ${file}: cannot create a file in ${folder}: ${describeErrno(e)}`);
+  });
   return file;
+}
+
+/** Writes an output file; a failure is one line naming the errno. */
+async function writeOutput(flag: string, file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (e) {
+    throw new UsageError(`${flag} ${file}: cannot write (${describeErrno(e)})`);
+  }
+}
+
+/** Runs `write` and hands back its failure instead of throwing it, so the verdict is printed first. */
+async function deferFailure(write: () => Promise<void>): Promise<unknown> {
+  try {
+    await write();
+    return undefined;
+  } catch (e) {
+    return e;
+  }
 }
 
 async function writeReport(file: string, inputs: readonly ReportInput[], options: { title: string; subtitle: string; charts: readonly ChartName[] }, io: CliIo): Promise<void> {
   const { renderReportHtml } = await import('./report/html.ts');
   const data = buildReportData({ ...options, runs: inputs });
-  const html = await renderReportHtml(data);
-  try {
-    await writeFile(file, html);
-  } catch (e) {
-    throw new UsageError(`--html ${file}: cannot write (${describeErrno(e)})`);
-  }
+  await writeOutput('--html', file, await renderReportHtml(data));
   io.err(`wrote ${file} (${data.runs.length} run${data.runs.length === 1 ? '' : 's'}, ${data.runs.reduce((n, r) => n + r.rows.length, 0)} timeline rows)`);
 }
 
@@ -243,7 +276,7 @@ async function runCommand(args: string[], rawIo: CliIo): Promise<number> {
   if (values.port !== undefined && !values.inspect) throw new UsageError('--port: needs --inspect');
   const port = portOption(values.port);
   if (values.inspect && target !== 'emulator') throw new UsageError(`--inspect: the ${target} target has no actors to inspect (use --target emulator)`);
-  const htmlFile = await htmlOption(values.html);
+  const htmlFile = await outputOption('--html', values.html);
   const { files, scenarios } = await loadScenarioFiles(positionals); // every file is validated before any runs
 
   let factory = targetFactory(target);
@@ -282,11 +315,10 @@ async function runCommand(args: string[], rawIo: CliIo): Promise<number> {
     await inspector?.close();
   }
   if (inspector) io.err('inspect: run finished, inspector closed');
-  if (htmlFile) {
-    const charts = Object.values(ACTOR_CHARTS);
-    await writeReport(htmlFile, results.map((result) => ({ result })), { title: 'nvme-actors run', subtitle: `${files.join(', ')} on the ${target}`, charts }, io);
-  }
+  // The verdict is printed whatever becomes of the report; a report that cannot be written is then exit 2.
+  const reportFailure = htmlFile ? await deferFailure(() => writeReport(htmlFile, results.map((result) => ({ result })), { title: 'nvme-actors run', subtitle: `${files.join(', ')} on the ${target}`, charts: Object.values(ACTOR_CHARTS) }, io)) : undefined;
   io.out(values.json ? JSON.stringify({ kind: 'total', passed, failed }) : `${passed} passed, ${failed} failed`);
+  if (reportFailure) throw reportFailure;
   return failed > 0 ? 1 : 0;
 }
 
@@ -306,17 +338,13 @@ async function diagramCommand(args: string[], io: CliIo): Promise<number> {
   if (!isDiagramFormat(format)) throw new UsageError(`--format ${echo(format)}: expected one of ${DIAGRAM_FORMATS.join(', ')}`);
   if (values.machine !== undefined && !machineNames.includes(values.machine)) throw new UsageError(`--machine ${echo(values.machine)}: expected one of ${machineNames.join(', ')}`);
   if (values.machine === undefined && (format === 'svg' || format === 'json')) throw new UsageError(`--format ${format} draws one machine: add --machine (${machineNames.join(', ')})`);
+  const out = await outputOption('--out', values.out);
   const names = values.machine === undefined ? machineNames : [values.machine];
   const parts: string[] = [];
   for (const name of names) parts.push(names.length > 1 ? `%% ${name}\n${await renderDiagram(name, format)}` : await renderDiagram(name, format));
   const text = parts.join('\n\n');
-  if (values.out) {
-    try {
-      await writeFile(values.out, text.endsWith('\n') ? text : `${text}\n`);
-    } catch (e) {
-      throw new UsageError(`--out ${values.out}: cannot write (${describeErrno(e)})`);
-    }
-  } else io.out(text.trimEnd());
+  if (out) await writeOutput('--out', out, text.endsWith('\n') ? text : `${text}\n`);
+  else io.out(text.trimEnd());
   return 0;
 }
 
@@ -355,15 +383,12 @@ async function pathsCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`paths: unexpected argument '${echo(positionals[0]!)}'`);
+  const out = await outputOption('--out', values.out);
   const pack = buildPack(profileOption(values.profile));
   const text = `${JSON.stringify(pack, null, 2)}\n`;
-  if (values.out) {
-    try {
-      await writeFile(values.out, text);
-    } catch (e) {
-      throw new UsageError(`--out ${values.out}: cannot write (${describeErrno(e)})`);
-    }
-    io.err(`wrote ${pack.scenarios.length} scenarios (${pack.profile}; states ${pack.coverage.states}, transitions ${pack.coverage.transitions}) to ${values.out}`);
+  if (out) {
+    await writeOutput('--out', out, text);
+    io.err(`wrote ${pack.scenarios.length} scenarios (${pack.profile}; states ${pack.coverage.states}, transitions ${pack.coverage.transitions}) to ${out}`);
   } else io.out(text.trimEnd());
   return 0;
 }
@@ -391,7 +416,7 @@ async function conformanceCommand(args: string[], io: CliIo): Promise<number> {
   const target = targetOption(values.target!);
   if (values.doc !== undefined && target !== 'qemu') throw new UsageError('--doc: needs --target qemu (the document compares this emulator with QEMU)');
   if (values.html !== undefined && target !== 'emulator') throw new UsageError(`--html: on the emulator only (the ${target} target has no actors to show)`);
-  const options = { json: values.json === true, verbose: values.verbose === true, doc: values.doc, html: await htmlOption(values.html) };
+  const options = { json: values.json === true, verbose: values.verbose === true, doc: await outputOption('--doc', values.doc), html: await outputOption('--html', values.html) };
   if (target === 'qemu') return qemuConformance(values.profile === undefined ? 'qemu' : profileOption(values.profile), options, io);
   return emulatorConformance(profileOption(values.profile), targetFactory(target), target, options, io);
 }
@@ -431,10 +456,13 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
     progress.clear();
   }
   const { rows, coverage, wallMs } = run;
-  if (options.html) {
-    const inputs: ReportInput[] = rows.map((r) => ({ result: { ...r.result, name: `path ${r.index}: ${r.path}` }, ...(r.chartStateOfStep ? { chartStateOfStep: r.chartStateOfStep } : {}) }));
-    await writeReport(options.html, inputs, { title: `nvme-actors conformance (profile ${profile})`, subtitle: `paths of machines/aen-log-page.chart.ts on the ${target}`, charts: [SPEC_CHART, ...Object.values(ACTOR_CHARTS)] }, io);
-  }
+  const html = options.html;
+  const reportFailure = html
+    ? await deferFailure(() => {
+        const inputs: ReportInput[] = rows.map((r) => ({ result: { ...r.result, name: `path ${r.index}: ${r.path}` }, ...(r.chartStateOfStep ? { chartStateOfStep: r.chartStateOfStep } : {}) }));
+        return writeReport(html, inputs, { title: `nvme-actors conformance (profile ${profile})`, subtitle: `paths of machines/aen-log-page.chart.ts on the ${target}`, charts: [SPEC_CHART, ...Object.values(ACTOR_CHARTS)] }, io);
+      })
+    : undefined;
   const failed = rows.filter((r) => r.failed > 0).length;
   const checks = rows.reduce((n, r) => n + r.passed + r.failed, 0);
   if (options.json) {
@@ -444,6 +472,7 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
     io.out(`${rows.length} paths, ${checks} checks, wall time ${seconds(wallMs)} on the ${target}`);
   }
   io.out(`${rows.length - failed} passed, ${failed} failed`);
+  if (reportFailure) throw reportFailure;
   return failed > 0 ? 1 : 0;
 }
 
@@ -535,16 +564,14 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
     io.out(`wall time, full pack (${PROFILE_NAMES.length} profiles: ${totalPaths} paths, ${totalRules} rule checks): ${seconds(qemuWall)} on ${peer}, ${seconds(emulatorRuns.wallMs)} on the emulator`);
     io.out(`wall time, ${profile} pack (${selected.paths.total} paths, ${selected.rules.total} rule checks): ${seconds(selected.wallMs)} on ${peer}, ${seconds(emulatorSelected.wallMs)} on the emulator`);
   }
-  if (options.doc !== undefined) {
+  const doc = options.doc;
+  const docFailure = doc === undefined ? undefined : await deferFailure(async () => {
     const text = renderConformanceDoc({ peer: peerMajorMinor(peer), peerRuns, emulatorSpec: emulatorRuns.runs.find((r) => r.profile === 'spec')! });
-    try {
-      await writeFile(options.doc, text);
-    } catch (e) {
-      throw new UsageError(`--doc ${options.doc}: cannot write (${describeErrno(e)})`);
-    }
-    io.err(`wrote ${options.doc}`);
-  }
+    await writeOutput('--doc', doc, text);
+    io.err(`wrote ${doc}`);
+  });
   io.out(`${selected.results.length - failed} passed, ${failed} failed`);
+  if (docFailure) throw docFailure;
   return failed > 0 ? 1 : 0;
 }
 
