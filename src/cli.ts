@@ -446,7 +446,7 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
       return;
     }
     io.out(`${String(row.index).padStart(4)}  ${clip(row.path, PATH_WIDTH).padEnd(PATH_WIDTH)} ${String(row.steps).padStart(5)}  ${String(row.passed + row.failed).padStart(6)}  ${mark(row.failed === 0)}    ${row.clause}`);
-    if (row.failed > 0 && options.verbose) for (const r of row.result.trace) if (r.kind === 'expect' && !r.ok) io.out(`        ✗ ${r.message}`);
+    if (row.failed > 0 && options.verbose) for (const r of row.result.trace) if (r.kind === 'expect' && !r.ok) io.out(`        ✗ ${oneLine(r.message)}`);
     progress.update(row.index, total);
   };
   let run: Awaited<ReturnType<typeof runConformance>>;
@@ -501,7 +501,7 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
     }
     if (p !== profile) return;
     io.out(`${r.check.id.padStart(8)}  ${clip(r.check.label, PATH_WIDTH).padEnd(PATH_WIDTH)} ${String(checks).padStart(6)}  ${mark(r.passed)}    ${r.check.clause}`);
-    if (!r.passed && options.verbose) for (const t of r.result.trace) if ((t.kind === 'expect' && !t.ok) || t.kind === 'note') io.out(`          ${t.kind === 'note' ? '·' : '✗'} ${t.message}`);
+    if (!r.passed && options.verbose) for (const t of r.result.trace) if ((t.kind === 'expect' && !t.ok) || t.kind === 'note') io.out(`          ${t.kind === 'note' ? '·' : '✗'} ${oneLine(t.message)}`);
   };
   const runs: ProfileRun[] = [];
   let qemuWall = 0;
