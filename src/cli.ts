@@ -253,7 +253,7 @@ async function writeReport(file: string, inputs: readonly ReportInput[], options
   io.err(`wrote ${file} (${data.runs.length} run${data.runs.length === 1 ? '' : 's'}, ${data.runs.reduce((n, r) => n + r.rows.length, 0)} timeline rows)`);
 }
 
-async function runCommand(args: string[], rawIo: CliIo): Promise<number> {
+async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -279,7 +279,7 @@ async function runCommand(args: string[], rawIo: CliIo): Promise<number> {
   const htmlFile = await outputOption('--html', values.html);
   const { files, scenarios } = await loadScenarioFiles(positionals); // every file is validated before any runs
 
-  let factory = targetFactory(target);
+  let factory = target === 'emulator' && cliOptions.emulator ? cliOptions.emulator : targetFactory(target);
   let inspector: import('./inspect/live-inspector.ts').LiveInspector | undefined;
   if (values.inspect) {
     // Loaded only here: a run without --inspect never imports @statelyai/inspect nor opens a socket.
@@ -582,14 +582,19 @@ function qemuStartLine(e: QemuStartError): string {
   return said ? `${first}; QEMU said: ${clipText(said, 300)}` : first;
 }
 
-export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+/** For tests that drive the command in-process: the emulator target `run` uses (a shorter host timeout). */
+export interface CliOptions {
+  readonly emulator?: TargetFactory;
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo, options: CliOptions = {}): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.out(HELP.main!);
       return command === undefined ? 2 : 0;
     }
-    if (command === 'run') return await runCommand(rest, io);
+    if (command === 'run') return await runCommand(rest, io, options);
     if (command === 'paths') return await pathsCommand(rest, io);
     if (command === 'coverage') return await coverageCommand(rest, io);
     if (command === 'diagram') return await diagramCommand(rest, io);
