@@ -412,11 +412,10 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     },
     enable: (behaviour) => faultSet.setEnable(behaviour),
     namespace: {
-      async notifyChange(nsid, opts = {}) {
-        const [receipt] = await request([nsid], opts);
-        return receipt!;
+      notifyChange(nsid, opts) {
+        return request([nsid], opts).then((receipts) => receipts[0]!);
       },
-      notifyChanges(nsids, opts = {}) {
+      notifyChanges(nsids, opts) {
         return request(nsids, opts);
       },
     },
@@ -443,18 +442,38 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     return Promise.all(receipts);
   });
 
-  /** One namespaceChange RPC actor for the whole batch: every NSID is validated first, and gets its own receipt. */
-  function request(nsids: readonly number[], opts: NotifyChangeOptions): Promise<NamespaceChangeReceipt[]> {
-    const until = opts.until ?? 'processed';
-    if (stopped) return Promise.reject(new NamespaceChangeError('stopped', 'the controller has been stopped'));
-    if (!Array.isArray(nsids) || nsids.length === 0) return Promise.reject(new NamespaceChangeError('invalidNsid', 'no NSIDs given: expected at least one NSID 1..FFFFFFFEh'));
-    const bad = nsids.find((nsid) => !Number.isInteger(nsid) || nsid < 1 || nsid > 0xfffffffe);
-    if (bad !== undefined) {
-      return Promise.reject(new NamespaceChangeError('invalidNsid', `NSID ${bad} cannot change: it must be an integer 1..FFFFFFFEh (0 and FFFFFFFFh are not namespaces)`));
+  /** The arguments of a namespace-change call, checked (NVMe NSIDs 1..FFFFFFFEh, index by index: a hole or an
+   * undefined entry is as bad as 0), or the typed error to reject with. Never throws: a getter or a proxy that throws
+   * is a bad argument too. */
+  function checkRequest(nsids: unknown, opts: unknown): { nsids: number[]; until: 'processed' | 'aen' } | NamespaceChangeError {
+    if (stopped) return new NamespaceChangeError('stopped', 'the controller has been stopped');
+    try {
+      if (opts !== undefined && (typeof opts !== 'object' || opts === null)) return new NamespaceChangeError('invalidOption', `options must be an object or undefined, got ${opts === null ? 'null' : typeof opts}`);
+      const until = (opts as NotifyChangeOptions | undefined)?.until ?? 'processed';
+      if (until !== 'processed' && until !== 'aen') return new NamespaceChangeError('invalidOption', `until must be 'processed' or 'aen', got ${typeof until === 'string' ? `'${(until as string).slice(0, 40)}'` : typeof until}`);
+      if (!Array.isArray(nsids) || nsids.length === 0) return new NamespaceChangeError('invalidNsid', 'no NSIDs given: expected a non-empty array of NSIDs 1..FFFFFFFEh');
+      const checked: number[] = new Array(nsids.length);
+      for (let i = 0; i < nsids.length; i++) {
+        const nsid: unknown = nsids[i];
+        if (typeof nsid !== 'number' || !Number.isInteger(nsid) || nsid < 1 || nsid > 0xfffffffe || !(i in nsids)) {
+          const shown = !(i in nsids) ? 'a hole' : typeof nsid === 'number' ? String(nsid) : typeof nsid;
+          return new NamespaceChangeError('invalidNsid', `NSID ${nsids.length > 1 ? `at index ${i} ` : ''}(${shown}) cannot change: it must be an integer 1..FFFFFFFEh (0 and FFFFFFFFh are not namespaces)`);
+        }
+        checked[i] = nsid;
+      }
+      return { nsids: checked, until };
+    } catch (e) {
+      return new NamespaceChangeError('invalidOption', `the arguments could not be read: ${e instanceof Error ? e.message : String(e)}`.slice(0, 200));
     }
-    if (until !== 'processed' && until !== 'aen') return Promise.reject(new NamespaceChangeError('invalidOption', `until must be 'processed' or 'aen', got '${String(until)}'`));
+  }
+
+  /** One namespaceChange RPC actor for the whole batch: every NSID is validated first, and gets its own receipt. */
+  function request(rawNsids: unknown, opts: unknown): Promise<NamespaceChangeReceipt[]> {
+    const checked = checkRequest(rawNsids, opts);
+    if (checked instanceof NamespaceChangeError) return Promise.reject(checked);
+    const { nsids, until } = checked;
     const requestId = `nsChange-${++nextRequest}`;
-    const rpc = createActor(namespaceChange, { id: `namespaceChange.${requestId}`, input: { requestId, nsids: [...nsids], until }, inspect: options.inspect });
+    const rpc = createActor(namespaceChange, { id: `namespaceChange.${requestId}`, input: { requestId, nsids, until }, inspect: options.inspect });
     // Not `toPromise`: a stopped actor completes its observers, which would resolve the caller with `undefined`.
     const answer = new Promise<NamespaceChangeReceipt[]>((resolve, reject) => {
       rpc.subscribe({
