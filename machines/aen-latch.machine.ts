@@ -20,6 +20,8 @@ import {
   type LatchInput,
   NAMESPACE_NOTICE_DW0,
   noticesEnabled,
+  offlineChangeList,
+  withOfflineChanges,
   takeAer,
   withoutCid,
   withoutWaiting,
@@ -62,22 +64,25 @@ export const aenLatchMachine = setup({
       ({ system }) => system.get('adminQueue'),
       ({ context, event }) => completionRequested(event.type === 'aer.received' ? event.cid : 0, context.policy.aerLimitStatus),
     ),
-    recordChange: assign(({ context, event }) => (event.type === 'namespace.changed' ? recordChanges(context, [event]) : {})),
-    recordChanges: assign(({ context, event }) => (event.type === 'namespaces.changed' ? recordChanges(context, event.changes) : {})),
+    recordChange: assign(({ context, event }) => (event.type === 'namespace.changed' ? recordChanges(context, changesOf(event)) : {})),
+    recordChanges: assign(({ context, event }) => (event.type === 'namespaces.changed' ? recordChanges(context, changesOf(event)) : {})),
     /** Each change of the event (one, or a batch) is acknowledged with the outcome; a change made by Namespace
      * Attachment also answers that command. */
     acknowledgeChange: enqueueActions(({ event, enqueue }, params: { outcome: ReceiptOutcome }) => {
-      for (const c of changesOf(event)) enqueue.emit({ type: 'namespace.processed', requestId: c.requestId, nsid: c.nsid, outcome: params.outcome });
+      const { list, from } = changesOf(event);
+      for (let i = from; i < list.length; i++) enqueue.emit({ type: 'namespace.processed', requestId: list[i]!.requestId, nsid: list[i]!.nsid, outcome: params.outcome });
       if (event.type === 'namespace.changed' && event.fromCommand) {
         enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS));
       }
     }),
-    /** The first change is taken on its own (it may post the notice); the rest follow as one batch. */
+    /** The first change is taken on its own (it may post the notice); the rest follow as one batch (the same
+     * array, from the next index: no copy). */
     splitChanges: enqueueActions(({ event, enqueue }) => {
-      if (event.type !== 'namespaces.changed' || event.changes.length === 0) return;
-      const [first, ...rest] = event.changes;
-      enqueue.raise({ type: 'namespace.changed', ...first! });
-      if (rest.length > 0) enqueue.raise({ type: 'namespaces.changed', changes: rest });
+      if (event.type !== 'namespaces.changed') return;
+      const from = event.from ?? 0;
+      if (from >= event.changes.length) return;
+      enqueue.raise({ type: 'namespace.changed', ...event.changes[from]! });
+      if (from + 1 < event.changes.length) enqueue.raise({ type: 'namespaces.changed', changes: event.changes, from: from + 1 });
     }),
     postNamespaceNotice: enqueueActions(({ context, enqueue }) => {
       const { cid, parked } = takeAer(context);
@@ -96,7 +101,8 @@ export const aenLatchMachine = setup({
     /** Spec masking: each change of the event whose caller waits for an AEN is answered by the AEN already posted. */
     coverByPostedNotice: enqueueActions(({ context, event, enqueue }) => {
       if (context.policy.noticePerNewNsid || !context.postedNotice) return;
-      const covered = changesOf(event).filter((c) => c.until === 'aen' && c.requestId !== undefined).map((c) => c.requestId!);
+      const { list, from } = changesOf(event);
+      const covered = list.slice(from).filter((c) => c.until === 'aen' && c.requestId !== undefined).map((c) => c.requestId!);
       if (covered.length === 0) return;
       enqueue.assign({ aenWaiters: context.aenWaiters.filter((id) => !covered.includes(id)) });
       for (const requestId of covered) enqueue.emit({ type: 'aen.covered', requestId, cid: context.postedNotice.cid, dw0: context.postedNotice.dw0 });
@@ -120,14 +126,10 @@ export const aenLatchMachine = setup({
       if (context.aenWaiters.length > 0) enqueue.emit({ type: 'namespace.rejected', requestIds: context.aenWaiters, reason: 'reset' });
       enqueue.assign(afterReset(context));
     }),
-    queueOfflineChange: assign(({ context, event }) => ({
-      offlineChanges:
-        event.type === 'namespace.changed'
-          ? [...context.offlineChanges, { nsid: event.nsid, requestId: event.requestId, until: event.until }]
-          : event.type === 'namespaces.changed'
-            ? [...context.offlineChanges, ...event.changes]
-            : context.offlineChanges,
-    })),
+    queueOfflineChange: assign(({ context, event }) => {
+      const { list, from } = changesOf(event);
+      return { offlineChanges: withOfflineChanges(context.offlineChanges, from === 0 ? list : list.slice(from)) };
+    }),
     queueNoticeReport: assign({ waiting: ({ context }) => withWaiting(context.waiting, 'notice') }),
     unqueueNoticeReport: assign({ waiting: ({ context }) => withoutWaiting(context.waiting, 'notice') }),
     queueErrorReport: assign({ waiting: ({ context }) => withWaiting(context.waiting, 'error') }),
@@ -150,9 +152,11 @@ export const aenLatchMachine = setup({
       enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, 0, data));
       enqueue.emit({ type: 'errorLog.read', errors: context.errors, rae: event.rae, unmasked: !event.rae });
     }),
+    /** Every change queued while offline, oldest first, as one batch (taken as one change after another). */
     replayOfflineChanges: enqueueActions(({ context, enqueue }) => {
-      for (const change of context.offlineChanges) enqueue.raise({ type: 'namespace.changed', ...change });
-      enqueue.assign({ offlineChanges: [] });
+      if (!context.offlineChanges) return;
+      enqueue.raise({ type: 'namespaces.changed', changes: offlineChangeList(context.offlineChanges) });
+      enqueue.assign({ offlineChanges: null });
     }),
   },
 }).createMachine({

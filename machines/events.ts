@@ -44,7 +44,7 @@ export interface AbortRequested { type: 'abort.requested'; sqid: number; cid: nu
 export interface NamespaceChanged { type: 'namespace.changed'; nsid: number; requestId?: string; until?: 'processed' | 'aen'; fromCommand?: boolean }
 /** Several namespaces changed at once (one fault request for many NSIDs): the same as one `namespace.changed` per
  * change, in order, taken in one step where the outcome cannot differ between them. */
-export interface NamespacesChanged { type: 'namespaces.changed'; changes: readonly { nsid: number; requestId?: string; until?: 'processed' | 'aen' }[] }
+export interface NamespacesChanged { type: 'namespaces.changed'; changes: readonly { nsid: number; requestId?: string; until?: 'processed' | 'aen' }[]; /** The first `from` changes were already taken (default 0). */ from?: number }
 export interface ControllerEnabled { type: 'controller.enabled' }
 export interface ControllerReset { type: 'controller.reset' }
 /** A doorbell write the controller ignored (NVMe Base 2.0 §5.2 Error event): info 00h Write to Invalid Doorbell

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
 import type { CompletionRequested, LatchEmitted, LatchEvent, LatchReplied } from '../../machines/events.ts';
-import { latchPolicy } from '../../src/logic/aen-latch.ts';
+import { latchPolicy, offlineChangeList } from '../../src/logic/aen-latch.ts';
 import { PROFILES, type Profile } from '../../src/profiles/profiles.ts';
 import { Status } from '../../src/spec/constants.ts';
 
@@ -76,13 +76,13 @@ describe('aenLatchMachine: lifecycle', () => {
   it('queues a namespace change while offline and applies it at enable', () => {
     let { s } = send(start(), changed(5, { requestId: 'r1', until: 'processed' }));
     expect(s.value).toBe('offline');
-    expect(s.context.offlineChanges).toEqual([{ nsid: 5, requestId: 'r1', until: 'processed' }]);
+    expect(offlineChangeList(s.context.offlineChanges)).toEqual([{ nsid: 5, requestId: 'r1', until: 'processed' }]);
     expect(s.context.changed.nsids).toEqual([]);
     const step = send(s, { type: 'controller.enabled' });
     s = step.s;
     expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
     expect(s.context.changed.nsids).toEqual([5]);
-    expect(s.context.offlineChanges).toEqual([]);
+    expect(s.context.offlineChanges).toBeNull();
     expect(step.emitted).toContainEqual({ type: 'namespace.processed', requestId: 'r1', nsid: 5, outcome: 'deferred' });
   });
 });
