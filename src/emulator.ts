@@ -16,6 +16,7 @@ import { AsyncEventInfo, Csts, Register, Status } from './spec/constants.ts';
 import { decodeControllerList } from './spec/namespace-list.codec.ts';
 import { getProfile, type Profile, type ProfileName } from './profiles/profiles.ts';
 import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults, type NotifyChangeOptions } from './faults/namespace-change.ts';
+import { namespaceChangeLogic } from './faults/namespace-change-rpc.ts';
 import type { TraceEvent } from './trace.ts';
 import { FaultSet, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
 import type { AerReceived, CcWritten, CommandFetched, LatchEmitted } from '../machines/events.ts';
@@ -317,50 +318,8 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     if (listeners.size > 0) trace({ type: 'command.fetched', cid: sqe.cid, opcode: sqe.opcode, sqhd: head });
     return { type: 'command.fetched', sqe, segments: r.ok ? r.segments : [], prpStatus: r.ok ? null : r.status, fault: injected, bytes };
   };
-  // One waiter per namespace-change request: every caller gets its own answer.
-  interface Waiter {
-    readonly nsid: number;
-    readonly until: 'processed' | 'aen';
-    outcome?: NamespaceChangeReceipt['outcome'];
-    aen?: { cid: number; dw0: number };
-    resolve(r: NamespaceChangeReceipt): void;
-    reject(e: Error): void;
-  }
-  const waiters = new Map<string, Waiter>();
-  const settle = (id: string, w: Waiter): void => {
-    if (w.outcome === undefined || (w.until === 'aen' && !w.aen)) return;
-    waiters.delete(id);
-    w.resolve({ nsid: w.nsid, outcome: w.outcome, ...(w.aen ? { aen: w.aen } : {}) });
-  };
   const onLatchEmit = (e: LatchEmitted): void => {
-    trace(e);
-    if (e.type === 'namespace.processed' && e.requestId) {
-      const w = waiters.get(e.requestId);
-      if (w) {
-        w.outcome = e.outcome;
-        settle(e.requestId, w);
-      }
-    } else if (e.type === 'aen.posted') {
-      for (const id of e.requestIds) {
-        const w = waiters.get(id);
-        if (w) {
-          w.aen = { cid: e.cid, dw0: e.dw0 };
-          settle(id, w);
-        }
-      }
-    } else if (e.type === 'aen.covered') {
-      const w = waiters.get(e.requestId);
-      if (w) {
-        w.aen = { cid: e.cid, dw0: e.dw0 };
-        settle(e.requestId, w);
-      }
-    } else if (e.type === 'namespace.rejected') {
-      for (const id of e.requestIds) {
-        const w = waiters.get(id);
-        waiters.delete(id);
-        w?.reject(new NamespaceChangeError('reset', `namespace ${w.nsid} change: the controller was reset before an AEN covered it`));
-      }
-    }
+    if (listeners.size > 0) trace(e);
   };
 
   // What the machines' provided actions do to this controller's device state (see `deviceOf`).
@@ -397,8 +356,12 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   const latch = actor.system.get('aenLatch') as { on(type: '*', h: (e: LatchEmitted) => void): { unsubscribe(): void } };
   latch.on('*', onLatchEmit);
 
-  let nextRequest = 0;
   let stopped = false;
+  /** The namespace-change RPC (DESIGN.md §2 namespaceChange): one long-lived actor answers every request's promise
+   * from the latch's emitted facts (src/faults/namespace-change-rpc.ts). A root actor beside the controller, not its
+   * child: the controller's chart is the NVMe lifecycle, and the RPC's events are not NVMe events. */
+  const rpc = createActor(namespaceChangeLogic, { id: 'namespaceChange', input: { latch: actor.system.get('aenLatch'), noticePerNewNsid: profile.noticePerNewNsid }, inspect: options.inspect });
+  rpc.start();
   const faults: ControllerFaults = {
     get active() {
       return faultSet.active;
@@ -420,27 +383,6 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       },
     },
   };
-
-  /** The namespace-change RPC (DESIGN.md §2 namespaceChange): a promise actor per request that tells the latch and
-   * resolves with a receipt per NSID once the latch has processed each change (and, with `until: 'aen'`, once an
-   * AEN covers it). It is started here, beside the controller, rather than spawned as the controller's child: XState
-   * memoizes transition candidates per event type on every state node, and a child's `xstate.done.actor.<id>`
-   * event has a new type for every request, so spawned RPC actors grew those caches by one entry per request,
-   * forever, and cost three controller steps each (bench: namespace-change RPC). */
-  const namespaceChange = fromPromise<NamespaceChangeReceipt[], { requestId: string; nsids: readonly number[]; until: 'processed' | 'aen' }>(({ input }) => {
-    const latchRef = actor.system.get('aenLatch');
-    if (input.nsids.length === 1) {
-      const nsid = input.nsids[0]!;
-      const receipt = new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(input.requestId, { nsid, until: input.until, resolve, reject }));
-      latchRef.send({ type: 'namespace.changed', nsid, requestId: input.requestId, until: input.until });
-      return receipt.then((r) => [r]);
-    }
-    // Many NSIDs: one latch event for the batch (the latch takes it as one change after another).
-    const changes = input.nsids.map((nsid, i) => ({ nsid, requestId: `${input.requestId}.${i}`, until: input.until }));
-    const receipts = changes.map((c) => new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(c.requestId, { nsid: c.nsid, until: input.until, resolve, reject })));
-    latchRef.send({ type: 'namespaces.changed', changes });
-    return Promise.all(receipts);
-  });
 
   /** The arguments of a namespace-change call, checked (NVMe NSIDs 1..FFFFFFFEh, index by index: a hole or an
    * undefined entry is as bad as 0), or the typed error to reject with. Never throws: a getter or a proxy that throws
@@ -472,21 +414,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     const checked = checkRequest(rawNsids, opts);
     if (checked instanceof NamespaceChangeError) return Promise.reject(checked);
     const { nsids, until } = checked;
-    const requestId = `nsChange-${++nextRequest}`;
-    const rpc = createActor(namespaceChange, { id: `namespaceChange.${requestId}`, input: { requestId, nsids, until }, inspect: options.inspect });
-    // Not `toPromise`: a stopped actor completes its observers, which would resolve the caller with `undefined`.
-    const answer = new Promise<NamespaceChangeReceipt[]>((resolve, reject) => {
-      rpc.subscribe({
-        complete: () => {
-          const s = rpc.getSnapshot();
-          if (s.status === 'done') resolve(s.output as NamespaceChangeReceipt[]);
-          else reject(new NamespaceChangeError('stopped', `namespace change of ${nsids.length === 1 ? `NSID ${nsids[0]}` : `${nsids.length} NSIDs`}: the controller was stopped`));
-        },
-        error: reject,
-      });
-    });
-    rpc.start();
-    return answer;
+    return new Promise<NamespaceChangeReceipt[]>((resolve, reject) => rpc.send({ type: 'namespace.change.requested', nsids, until, reply: { resolve, reject } }));
   }
 
   const csts = (): number => {
@@ -562,11 +490,8 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     stop() {
       if (stopped) return;
       stopped = true;
+      rpc.stop(); // rejects every caller still waiting with 'stopped'
       actor.stop();
-      for (const [id, w] of waiters) {
-        waiters.delete(id);
-        w.reject(new NamespaceChangeError('stopped', `namespace ${w.nsid} change: the controller was stopped`));
-      }
     },
   };
 }

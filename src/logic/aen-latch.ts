@@ -53,18 +53,15 @@ export function changesOf(e: { type: string; nsid?: number; requestId?: string; 
 
 /** Record changes in the Changed Namespace List, in order: the list and (QEMU) one more queued notice for each
  * NSID new to the list. */
-export function recordChanges(c: LatchContext, changes: { readonly list: readonly PendingChange[]; readonly from: number }): Pick<LatchContext, 'changed' | 'aenWaiters' | 'queuedNotices'> {
+export function recordChanges(c: LatchContext, changes: { readonly list: readonly PendingChange[]; readonly from: number }): Pick<LatchContext, 'changed' | 'queuedNotices'> {
   let changed = c.changed;
   let queuedNotices = c.queuedNotices;
-  const waiting: string[] = [];
   for (let i = changes.from; i < changes.list.length; i++) {
-    const change = changes.list[i]!;
-    const next = addChange(changed, change.nsid);
+    const next = addChange(changed, changes.list[i]!.nsid);
     if (c.policy.noticePerNewNsid && next !== changed) queuedNotices++;
     changed = next;
-    if (change.until === 'aen' && change.requestId !== undefined) waiting.push(change.requestId);
   }
-  return { changed, aenWaiters: waiting.length > 0 ? [...c.aenWaiters, ...waiting] : c.aenWaiters, queuedNotices };
+  return { changed, queuedNotices };
 }
 
 /** Changes that arrived while the controller was offline, newest batch first: appending one is O(1) (a new head),
@@ -100,12 +97,8 @@ export interface LatchContext {
   readonly changed: ChangedList;
   /** Changes that arrived while the controller was not enabled; applied at the next enable (newest batch first). */
   readonly offlineChanges: OfflineChanges | null;
-  /** Namespace-change requests waiting for an AEN (`until: 'aen'`). */
-  readonly aenWaiters: readonly string[];
   /** `noticePerNewNsid` (QEMU): notice events queued and not yet reported. */
   readonly queuedNotices: number;
-  /** The Namespace Attribute notice posted and still masked (cleared by a RAE=0 read or a reset). */
-  readonly postedNotice: { readonly cid: number; readonly dw0: number } | null;
   /** Regions with an event waiting for an AER, oldest first (DESIGN.md §4: reported oldest first). */
   readonly waiting: readonly EventRegion[];
   /** The Error event to report next: its Asynchronous Event Information (00h or 01h), or null. */
@@ -139,9 +132,7 @@ export function initialLatchContext(input: LatchInput): LatchContext {
     aec: input.policy.aecDefault,
     changed: EMPTY_CHANGED_LIST,
     offlineChanges: null,
-    aenWaiters: [],
     queuedNotices: 0,
-    postedNotice: null,
     waiting: [],
     pendingErrorInfo: null,
     errors: 0,
@@ -186,9 +177,7 @@ export function afterReset(c: LatchContext): LatchContext {
   return {
     ...c,
     parked: [],
-    aenWaiters: [],
     queuedNotices: 0,
-    postedNotice: null,
     waiting: [],
     pendingErrorInfo: null,
     errors: 0,
