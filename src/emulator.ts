@@ -42,6 +42,9 @@ export interface ControllerOptions {
    * clear (pin-based/MSI single vector; NVMe Base 2.0 §3.1.3.3–4). Completions held while the CQ is full interrupt
    * when they are written. */
   onInterrupt?: (vector: number) => void;
+  /** Told when an `onTrace` listener or the `onInterrupt` callback throws (the controller keeps running). Default:
+   * one process warning per kind of listener. */
+  onListenerError?: (error: unknown, source: 'onTrace' | 'onInterrupt') => void;
   /** XState inspection hook (for @statelyai/inspect or tests). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -235,14 +238,42 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   };
   const env: CommandEnv = { profile, identity, namespaces };
   const listeners = new Set<(event: TraceEvent) => void>();
+  /** A listener's exception is the caller's bug, not the controller's: it is isolated (the controller keeps
+   * running: an exception inside an action would put the actor in status 'error' and XState would rethrow it from a
+   * timer) and reported, to `onListenerError` or else as one process warning per kind of listener. */
+  const warned = new Set<string>();
+  const listenerFailed = (source: 'onTrace' | 'onInterrupt', error: unknown): void => {
+    if (options.onListenerError) {
+      try {
+        options.onListenerError(error, source);
+      } catch {
+        // the reporter itself failed: nothing more can be done without endangering the controller
+      }
+      return;
+    }
+    if (warned.has(source)) return;
+    warned.add(source);
+    const message = (error instanceof Error ? error.message : String(error)).replace(/[\r\n]+/g, ' ').slice(0, 200);
+    process.emitWarning(`an ${source} listener threw (${message}); the controller keeps running (later failures of ${source} listeners are not reported)`, 'NvmeActorsListenerWarning');
+  };
   const trace = (event: TraceEvent): void => {
-    for (const l of listeners) l(event);
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        listenerFailed('onTrace', e);
+      }
+    }
   };
 
   let rings: { sq: SubmissionRing; cq: CompletionRing } | null = null;
   const interrupt = (): void => {
-    if ((registers.intms & 1) !== 0) return;
-    options.onInterrupt?.(0);
+    if ((registers.intms & 1) !== 0 || !options.onInterrupt) return;
+    try {
+      options.onInterrupt(0);
+    } catch (e) {
+      listenerFailed('onInterrupt', e);
+    }
   };
   const faultSet = new FaultSet();
   /** Commands fetched and not yet completed, by CID: what completion faults match on and write to. */
