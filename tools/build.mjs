@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `npm run build` (and `prepare`, so `npm ci` and `npm pack` build too): compiles machines/ and src/ into dist/ as
+// ESM JavaScript with declarations (tsconfig.build.json), then finishes what tsc leaves: the declarations keep the
+// sources' `.ts` import specifiers, which are rewritten to `.js` here (so a consumer's tsc resolves every module
+// resolution mode to the .d.ts files and never sees a .ts import), and the HTML report's browser script is copied.
+// Plain node, no dependencies beyond typescript (a development dependency).
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist');
+rmSync(out, { recursive: true, force: true });
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const run = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+if (run.status !== 0) {
+  process.stderr.write(`build: tsc -p tsconfig.build.json failed (exit ${run.status ?? run.signal})\n`);
+  process.exit(1);
+}
+
+/** `from './x.ts'`, `import('./x.ts')`, `import './x.ts'` with a relative specifier → `.js`. */
+const RELATIVE_TS = /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*?)\.ts\2/g;
+let rewritten = 0;
+const walk = (dir) => {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) walk(path);
+    else if (entry.name.endsWith('.d.ts')) {
+      const text = readFileSync(path, 'utf8');
+      const next = text.replace(RELATIVE_TS, (_, lead, quote, spec) => `${lead}${quote}${spec}.js${quote}`);
+      if (next !== text) {
+        writeFileSync(path, next);
+        rewritten++;
+      }
+    }
+  }
+};
+walk(out);
+
+cpSync(join(root, 'src/report/page.js'), join(out, 'src/report/page.js'));
+process.stdout.write(`build: dist/ written (${rewritten} declaration files with .ts imports rewritten to .js)\n`);
