@@ -178,6 +178,30 @@ describe('the schema and the parser agree', () => {
     expect(new RegExp(hexPattern(0, 255)).test('h')).toBe(false);
   });
 
+  // docs/scenarios.md's examples: each JSON block that is a whole file, and each block of one step per line (run as
+  // one scenario, in order), passes both.
+  const doc = readFileSync(join(ROOT, 'docs/scenarios.md'), 'utf8');
+  const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const docFiles = blocks.flatMap((b) => {
+    try {
+      return [JSON.stringify(JSON.parse(b))];
+    } catch {
+      const lines = b.trim().split('\n');
+      try {
+        return [JSON.stringify({ steps: lines.map((l) => JSON.parse(l) as unknown) })];
+      } catch {
+        return []; // an outline with … in it
+      }
+    }
+  });
+  it('docs/scenarios.md has examples to check', () => {
+    expect(docFiles.length).toBeGreaterThanOrEqual(3);
+  });
+  it.each(docFiles.map((f, i) => [i + 1, f] as const))('docs/scenarios.md example %i: both accept it', (_, text) => {
+    expect(parserAccepts(text)).toBe(true);
+    expect(schemaAccepts(text), why()).toBe(true);
+  });
+
   it('every example file exists where its $schema says', () => {
     for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'))) {
       const ref = (JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as { $schema?: string }).$schema;
