@@ -203,6 +203,7 @@ export function checkCommonHeader(ch: Uint8Array, digests: DigestOptions, maxPle
   const hlen = HeaderLength[code as PduType];
   if (ch[2] !== hlen) return { fes: Fes.INVALID_PDU_HEADER_FIELD, fei: 2, message: `HLEN ${ch[2]} of a ${pduTypeName(code)} PDU, expected ${hlen}` };
   const hd = hasDigests(code) && digests.hdgst ? DIGEST_SIZE : 0;
+  if (hasDigests(code) && ((ch[1]! & PduFlags.HDGSTF) !== 0) !== digests.hdgst) return { fes: Fes.INVALID_PDU_HEADER_FIELD, fei: 1, message: `HDGSTF is ${ch[1]! & 1}, the header digest was negotiated ${digests.hdgst ? 'on' : 'off'}` };
   const plen = getU32(ch, 4);
   const isTerm = code === PduType.H2CTermReq || code === PduType.C2HTermReq;
   if (plen < hlen + hd) return { fes: Fes.INVALID_PDU_HEADER_FIELD, fei: 4, message: `PLEN ${plen} is shorter than the header (${hlen + hd} bytes)` };
@@ -224,8 +225,8 @@ export function decodePdu(b: Uint8Array, digests: DigestOptions = NO_DIGESTS): D
   const withDigests = hasDigests(code);
   const hd = withDigests && digests.hdgst ? DIGEST_SIZE : 0;
   const plen = getU32(b, 4);
-  if (b.length !== plen || plen < hlen + hd) return invalidField(4, `PLEN ${plen} does not match the ${b.length} bytes of the PDU`);
   if (withDigests && ((flags & PduFlags.HDGSTF) !== 0) !== digests.hdgst) return invalidField(1, `HDGSTF is ${flags & 1}, the header digest was negotiated ${digests.hdgst ? 'on' : 'off'}`);
+  if (b.length !== plen || plen < hlen + hd) return invalidField(4, `PLEN ${plen} does not match the ${b.length} bytes of the PDU`);
   if (hd && getU32(b, hlen) !== crc32c(b.subarray(0, hlen))) return bad(Fes.HEADER_DIGEST_ERROR, 0, 'header digest does not match');
   const isTerm = code === PduType.H2CTermReq || code === PduType.C2HTermReq;
   let data = new Uint8Array(0);

@@ -140,6 +140,7 @@ export class NvmeTcpTarget {
 
   /** Serve one connection given as a duplex stream (a socket; tests may pass one end of a pair). */
   accept(socket: net.Socket): TargetConnection {
+    socket.setNoDelay(true);
     const c = new TargetConnection(this, socket);
     this.connections.add(c);
     socket.once('close', () => {
