@@ -136,6 +136,8 @@ export class TcpTransport implements Transport, CapsuleQueue {
     this.responses = [];
     this.enabled = false;
     this.queueSize = queueSize;
+    this.bytesIn = 0;
+    this.bytesOut = 0;
     const { host, port } = this.address;
     const socket = await this.bounded(new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ host, port }, () => {

@@ -202,6 +202,8 @@ export class TargetConnection {
   /** Bytes processed from and written to the connection (for an in-process host's `settle`). */
   bytesIn = 0;
   bytesOut = 0;
+  /** PDUs sent per type, for tests and the log. */
+  readonly sent: Partial<Record<Pdu['type'], number>> = {};
 
   readonly peerPort: number | undefined;
 
@@ -225,6 +227,7 @@ export class TargetConnection {
     if (this.state === 'closed' || this.socket.destroyed) return;
     const bytes = encodePdu(pdu, { ...this.digests, pda: this.hpda });
     this.bytesOut += bytes.length;
+    this.sent[pdu.type] = (this.sent[pdu.type] ?? 0) + 1;
     this.socket.write(bytes);
   }
 
