@@ -150,6 +150,19 @@ export class TcpTransport implements Transport, CapsuleQueue {
     });
     socket.setNoDelay(true);
     this.socket = socket;
+    try {
+      await this.associate(socket, queueSize);
+    } catch (e) {
+      // A connect that fails leaves nothing open.
+      this.stopKeepAlive();
+      this.socket = null;
+      socket.destroy();
+      throw e;
+    }
+  }
+
+  private async associate(socket: net.Socket, queueSize: number): Promise<void> {
+    const { host, port } = this.address;
     const reader = new PduReader({ onPdu: (p) => this.onPdu(p), onError: (e, h) => this.terminate(e, h) }, 24 + 4 + 124 + 131072 + 4);
     this.reader = reader;
     socket.on('data', (chunk: Buffer) => {
