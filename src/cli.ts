@@ -17,6 +17,9 @@ import { emulatorTarget, makeEmulatorTarget, runScenario, type ScenarioResult, t
 import { ACTOR_CHARTS, buildReportData, SPEC_CHART, type ChartName, type ReportInput } from './report/report-data.ts';
 import { formatResult } from './scenario/trace-format.ts';
 import { qemuCannotRun, qemuTarget, qemuVersion } from './host/qemu-target.ts';
+import { makeTcpTarget } from './host/tcp-target.ts';
+import { parseTcpTarget } from './host/tcp-transport.ts';
+import { serveCommand } from './serve/cli.ts';
 import { bestMatch, checkRef, exhibited, explain, passesAll, runPack, runPacks, type CheckResult, type ProfileRun, type TargetUnderTest } from './model/fingerprint.ts';
 import { peerMajorMinor, renderConformanceDoc } from './model/conformance-doc.ts';
 import { KNOB_TOPIC } from './model/rules.ts';
@@ -184,12 +187,23 @@ export const TARGET_NAMES = ['emulator', 'qemu'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 function targetOption(name: string): TargetName {
-  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${echo(name)}: expected ${TARGET_NAMES.join(' or ')}`);
+  if (name.startsWith('tcp://')) return tcpTargetOption(name) as TargetName; // fabrics hook (src/host/tcp-target.ts)
+  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${echo(name)}: expected ${TARGET_NAMES.join(' or ')}, or tcp://HOST:PORT/NQN`);
   return name as TargetName;
 }
 
 function targetFactory(name: TargetName): TargetFactory {
+  if (name.startsWith('tcp://')) return makeTcpTarget(name);
   return name === 'qemu' ? qemuTarget : emulatorTarget;
+}
+
+function tcpTargetOption(name: string): string {
+  try {
+    parseTcpTarget(name);
+  } catch (e) {
+    throw new UsageError(`--target ${(e as Error).message.replace(/^target /, '')}`);
+  }
+  return name;
 }
 
 function portOption(value: string | undefined): number {
@@ -603,7 +617,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, options: CliOp
     if (command === 'coverage') return await coverageCommand(rest, io);
     if (command === 'diagram') return await diagramCommand(rest, io);
     if (command === 'conformance') return await conformanceCommand(rest, io);
-    throw new UsageError(`unknown command '${echo(command)}': expected conformance, coverage, diagram, paths or run (see nvme-actors --help)`);
+    if (command === 'serve') return await serveCommand(rest, io); // fabrics hook (src/serve/cli.ts)
+    throw new UsageError(`unknown command '${echo(command)}': expected conformance, coverage, diagram, paths, run or serve (see nvme-actors --help)`);
   } catch (e) {
     // Every message is one line whatever it echoes (a file name, a key, a value, a peer's stderr): escaped, cut.
     const say = (message: string): void => io.err(`nvme-actors: ${oneLine(message)}`);
