@@ -72,7 +72,7 @@ export const GUEST_LIB = `loadgroup() {
   while read -r ko; do
     name=\${ko##*/}; name=\${name%.ko}; name=$(echo "$name" | tr - _)
     grep -q "^$name " /proc/modules && continue
-    insmod "$ko" 2>/dev/null
+    insmod "$ko" 2>/dev/null || true
   done < /etc/modgroups/$1
 }
 `;

@@ -26,6 +26,11 @@ export interface SpawnGuestOptions {
 const live = new Set<{ child: ChildProcess; tempDir: string }>();
 let exitHooked = false;
 
+/** The guests this process started that have not exited: QEMU's pid and the temp dir. */
+export function liveGuests(): { pid: number; tempDir: string }[] {
+  return [...live].flatMap(({ child, tempDir }) => (child.pid && child.exitCode === null && child.signalCode === null ? [{ pid: child.pid, tempDir }] : []));
+}
+
 function hookExit(): void {
   if (exitHooked) return;
   exitHooked = true;
