@@ -1,9 +1,10 @@
 // Linux nvmet in a guest as a scenario target, shaped like the QEMU target (src/host/qemu-target.ts): one guest per
 // scenario with the scenario's namespaces, the same NvmeHost driving it, here over NVMe/TCP. The host transport is
-// given by the caller (`connectHost`), so this module does not depend on which NVMe/TCP host implementation is used.
+// src/host/tcp-transport.ts unless the caller gives another (`connectHost`).
 // `namespaceChange` is a configfs change made over the guest's console (src/guest/nvmet.ts) and named in the trace
 // as QEMU's are (`configfs (enable)`, `configfs (disable)`, `configfs (add)`).
-import type { NvmeHost } from '../host/nvme-host.ts';
+import { NvmeHost } from '../host/nvme-host.ts';
+import { connectTcp } from '../host/tcp-transport.ts';
 import { UnsupportedStepError, type Target, type TargetFactory } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { nvmetNamespaceProblem, startNvmet, type NvmetGuest } from './nvmet.ts';
@@ -13,8 +14,11 @@ import type { GuestOptions } from './vm.ts';
 export const NVMET_AERL = 3;
 
 export interface NvmetTargetOptions extends GuestOptions {
-  /** An NvmeHost connected over NVMe/TCP to 127.0.0.1:port, subsystem nqn (the fabrics host transport). */
-  readonly connectHost: (address: { host: string; port: number; nqn: string }) => Promise<NvmeHost>;
+  /** An NvmeHost connected over NVMe/TCP to 127.0.0.1:port, subsystem nqn (default: NvmeHost over the TCP host
+   * transport, src/host/tcp-transport.ts). */
+  readonly connectHost?: (address: { host: string; port: number; nqn: string }) => Promise<NvmeHost>;
+  /** How long the host waits for a completion or a register change (default 5000 ms: the guest runs under TCG). */
+  readonly timeoutMs?: number;
   readonly nqn?: string;
 }
 
@@ -28,14 +32,16 @@ export function nvmetCannotRun(scenario: Scenario): string | undefined {
   return undefined;
 }
 
-export function makeNvmetTarget(options: NvmetTargetOptions): TargetFactory {
+export function makeNvmetTarget(options: NvmetTargetOptions = {}): TargetFactory {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const connectHost = options.connectHost ?? (async (a) => new NvmeHost(await connectTcp(a, { timeoutMs }), { timeoutMs }));
   return async (scenario) => {
     const problem = nvmetCannotRun(scenario);
     if (problem) throw new UnsupportedStepError(problem);
     const nvmet: NvmetGuest = await startNvmet({ namespaces: scenario.controller.namespaces, ...(options.nqn ? { nqn: options.nqn } : {}) }, options);
     let host: NvmeHost;
     try {
-      host = await options.connectHost({ host: '127.0.0.1', port: nvmet.port, nqn: nvmet.nqn });
+      host = await connectHost({ host: '127.0.0.1', port: nvmet.port, nqn: nvmet.nqn });
     } catch (e) {
       await nvmet.close();
       throw e;
@@ -66,3 +72,5 @@ export function makeNvmetTarget(options: NvmetTargetOptions): TargetFactory {
     return target;
   };
 }
+
+export const nvmetTarget: TargetFactory = makeNvmetTarget();
