@@ -3,7 +3,7 @@
 // target reachable from the host through the forwarded port (an ICReq answered), a configfs namespace enable seen
 // by a Linux NVMe/TCP host connected to it (inside the same guest, over its loopback), and a guest that stops
 // answering failing the pending command in bounded time, with no QEMU and no temp dir left.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linuxHostOn, type LinuxHostGuest } from '../../src/guest/linux-host.ts';
 import { probeIcResp, startNvmet, type NvmetGuest } from '../../src/guest/nvmet.ts';
@@ -13,10 +13,11 @@ import { declareGuestGate, guestGate } from '../support/guest.ts';
 
 const { gate, image } = await guestGate();
 
+/** Running (a zombie waiting for a reaper counts as gone). */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
