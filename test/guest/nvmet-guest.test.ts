@@ -5,7 +5,8 @@
 // answering failing the pending command in bounded time, with no QEMU and no temp dir left.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linuxHostOn, type LinuxHostGuest } from '../../src/guest/linux-host.ts';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { HOST_LOOPBACK_FROM_GUEST, linuxHostOn, type LinuxHostGuest } from '../../src/guest/linux-host.ts';
 import { probeIcResp, startNvmet, type NvmetGuest } from '../../src/guest/nvmet.ts';
 import { liveGuests } from '../../src/guest/spawn.ts';
 import { GuestError } from '../../src/guest/vm.ts';
@@ -111,6 +112,31 @@ if (declareGuestGate(gate, 'nvmet guest')) {
         expect(nvmet.namespaces().has(3)).toBe(false);
         expect((await nvmet.guest.run(`[ -d /sys/kernel/config/nvmet/subsystems/${nvmet.nqn}/namespaces/3 ]`)).status).toBe(1);
       });
+
+      it('connects to a target on the host machine\'s loopback through 10.0.2.2 (a byte-counting proxy on 127.0.0.1 in front of nvmet)', async () => {
+        let bytes = 0;
+        const sockets = new Set<Socket>();
+        const proxy = createServer((inbound) => {
+          const outbound = connect({ host: '127.0.0.1', port: nvmet.port });
+          sockets.add(inbound).add(outbound);
+          inbound.on('data', (d: Buffer) => (bytes += d.length));
+          inbound.pipe(outbound).pipe(inbound);
+          for (const s of [inbound, outbound]) s.on('error', () => undefined).on('close', () => (inbound.destroy(), outbound.destroy()));
+        });
+        await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+        try {
+          const port = (proxy.address() as AddressInfo).port;
+          const { name } = await host.connect({ traddr: HOST_LOOPBACK_FROM_GUEST, trsvcid: port, nqn: nvmet.nqn });
+          const ctrl = (await host.controllers()).find((c) => c.name === name);
+          expect(ctrl).toMatchObject({ transport: 'tcp', subsysnqn: nvmet.nqn, state: 'live' });
+          expect(ctrl!.address).toContain(`traddr=${HOST_LOOPBACK_FROM_GUEST},trsvcid=${port}`);
+          expect(bytes).toBeGreaterThan(128); // ICReq, Connect and what follows went through the proxy
+          await host.disconnect(name);
+        } finally {
+          for (const s of sockets) s.destroy();
+          await new Promise((resolve) => proxy.close(resolve));
+        }
+      }, 60_000);
     });
 
     it('a guest that stops answering fails the command as hung in bounded time; QEMU and its temp dir are gone', async () => {
