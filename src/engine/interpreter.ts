@@ -3,8 +3,7 @@
 // It reads the machine as XState parsed it (machine.root: state nodes, transitions, guards and actions by name,
 // machine.implementations) and follows XState 5.33's macrostep/microstep algorithm (SCXML order: exit, transition,
 // entry; eventless transitions before raised events). It leaves out what our machines do not use and says so when
-// asked for it: history states, `after`, wildcard event descriptors, state or machine `output`, spawning from
-// assign. Built-in actions (sendTo, emit, raise, enqueueActions) are resolved and executed by XState's own code.
+// asked for it: history states, `after`, state or machine `output`, inline invoke sources, spawning from assign. Built-in actions (sendTo, emit, raise, enqueueActions) are resolved and executed by XState's own code.
 import {
   StateMachine,
   createActor,
@@ -245,7 +244,6 @@ class Tables {
       if (n.type === 'history') unsupported('a history state', n);
       if (n.config.after !== undefined) unsupported('an `after` transition', n);
       if (n.output !== undefined || (n === this.root && n.config.output !== undefined)) unsupported('an `output`', n);
-      for (const key of n.transitions.keys()) if (key === '*' || key.endsWith('.*')) unsupported(`the wildcard event descriptor '${key}'`, n);
       for (const inv of n.invoke) if (typeof inv.src !== 'string') unsupported('an inline invoke source', n);
     }
     this.preInitial = this.config([this.root]);
@@ -435,6 +433,18 @@ function addAncestors(toEnter: Set<Node>, defaultEntry: Set<Node>, ancestors: re
   }
 }
 
+function matchesDescriptor(type: string, descriptor: string): boolean {
+  if (descriptor === type || descriptor === '*') return true;
+  if (!descriptor.endsWith('.*')) return false;
+  const partial = descriptor.split('.');
+  const tokens = type.split('.');
+  for (let i = 0; i < partial.length; i++) {
+    if (partial[i] === '*') return i === partial.length - 1;
+    if (partial[i] !== tokens[i]) return false;
+  }
+  return true;
+}
+
 const noSpawn = (): never => {
   throw new Error("engine 'fast' does not support spawning from assign (use engine 'xstate')");
 };
@@ -469,8 +479,25 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
     if (!('check' in resolved)) return Boolean((resolved as (a: unknown, p: unknown) => unknown)(args, params));
     return (resolved as unknown as { check(s: unknown, a: unknown, r: unknown): boolean }).check({ context, machine }, args, resolved);
   }
+  /** XState's getCandidates: the exact descriptor's transitions, then wildcard ones ('*', 'a.*'), longest first. */
+  const wildcards = new Map<Node, { keys: string[]; byType: Map<string, Transition[]> }>();
+  function candidatesOf(n: Node, type: string): Transition[] | undefined {
+    let w = wildcards.get(n);
+    if (!w) {
+      w = { keys: [...n.transitions.keys()].filter((k) => k === '*' || k.endsWith('.*')), byType: new Map() };
+      wildcards.set(n, w);
+    }
+    if (w.keys.length === 0) return n.transitions.get(type);
+    let c = w.byType.get(type);
+    if (!c) {
+      const wild = w.keys.filter((k) => k !== type && matchesDescriptor(type, k)).sort((a, b) => b.length - a.length).flatMap((k) => n.transitions.get(k)!);
+      c = [...(n.transitions.get(type) ?? []), ...wild];
+      w.byType.set(type, c);
+    }
+    return c;
+  }
   function next(n: Node, w: Working, event: AnyEventObject): Transition[] | undefined {
-    const candidates = n.transitions.get(event.type);
+    const candidates = candidatesOf(n, event.type);
     if (!candidates) return undefined;
     for (const t of candidates) {
       let passed: boolean;
