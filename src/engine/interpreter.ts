@@ -6,8 +6,13 @@
 // asked for it: history states, `after`, state or machine `output`, inline invoke sources, spawning from assign. Built-in actions (sendTo, emit, raise, enqueueActions) are resolved and executed by XState's own code.
 import {
   StateMachine,
+  cancel,
   createActor,
+  emit,
   matchesState,
+  raise,
+  sendParent,
+  sendTo,
   spawnChild,
   stopChild,
   type ActorLogic,
@@ -104,6 +109,60 @@ class StopOp {
 // XState's own executors for spawning and stopping a child (start deferred to the end of the step, unregister first).
 const executeSpawn = (spawnChild('x') as unknown as BuiltIn).execute!;
 const executeStop = (stopChild('x') as unknown as BuiltIn).execute!;
+const executeSendTo = (sendTo('x', { type: 'x' }) as unknown as BuiltIn).execute!;
+const executeEmit = (emit({ type: 'x' }) as unknown as BuiltIn).execute!;
+const executeRaise = (raise({ type: 'x' }) as unknown as BuiltIn).execute!;
+
+/** An action `enqueueActions` queued (assign, raise, sendTo to an actor or a function of one, emit), kept as data
+ * instead of an XState action object: what XState would build per call, then resolve. Executed by XState's code. */
+class Enqueued {
+  constructor(readonly kind: 'assign' | 'raise' | 'sendTo' | 'emit', readonly a: unknown, readonly b?: unknown) {}
+}
+let collecting: unknown[] = [];
+const push = (a: unknown): void => void collecting.push(a);
+const enqueue = Object.assign((action: unknown) => push(action), {
+  assign: (assignment: unknown) => push(new Enqueued('assign', assignment)),
+  raise: (event: unknown, options?: { delay?: unknown }) => push(options?.delay === undefined && typeof event !== 'string' ? new Enqueued('raise', event) : raise(event as never, options as never)),
+  sendTo: (to: unknown, event: unknown, options?: { delay?: unknown }) =>
+    push(options?.delay === undefined && typeof to !== 'string' && typeof event !== 'string' ? new Enqueued('sendTo', to, event) : sendTo(to as never, event as never, options as never)),
+  emit: (event: unknown) => push(new Enqueued('emit', event)),
+  cancel: (id: string) => push(cancel(id)),
+  sendParent: (event: unknown, options?: unknown) => push(sendParent(event as never, options as never)),
+  spawnChild: (src: unknown, options?: unknown) => push(spawnChild(src as never, options as never)),
+  stopChild: (ref: unknown) => push(stopChild(ref as never)),
+});
+
+/** Per actor system: how many inspection observers it has. With none, actions run as XState's actionExecutor runs
+ * them (at once while the actor runs, deferred before) without building the inspection events nobody reads. */
+interface Inspection {
+  observers: number;
+}
+const inspections = new WeakMap<object, Inspection>();
+function inspectionOf(scope: Scope): Inspection {
+  const system = scope.system as unknown as { inspect(o: unknown): { unsubscribe(): void } };
+  let found = inspections.get(system);
+  if (!found) {
+    let root = scope.self as AnyActorRef & { _parent?: AnyActorRef; options?: { inspect?: unknown } };
+    while (root._parent) root = root._parent as typeof root;
+    const state: Inspection = { observers: root.options?.inspect ? 1 : 0 };
+    const original = system.inspect.bind(system);
+    system.inspect = (observer) => {
+      state.observers++;
+      const sub = original(observer);
+      let open = true;
+      return {
+        unsubscribe() {
+          if (open) state.observers--;
+          open = false;
+          sub.unsubscribe();
+        },
+      };
+    };
+    inspections.set(system, state);
+    found = state;
+  }
+  return found;
+}
 
 /** One configuration of active state nodes, interned per machine: its value, tags and cached microstep plans. */
 class Config {
@@ -177,6 +236,8 @@ interface Working {
   status: 'active' | 'done' | 'error' | 'stopped';
   output: unknown;
   error: unknown;
+  /** Something inspects the actor system: actions go through XState's actionExecutor, microsteps are reported. */
+  inspecting: boolean;
 }
 
 /** The snapshot the 'fast' engine produces: the fields and methods of XState's MachineSnapshot. */
@@ -544,6 +605,12 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
     return enabled.size <= 1 ? [...enabled] : removeConflicting([...enabled], w.config.active);
   }
 
+  function execute(w: Working, scope: Scope, type: string, info: unknown, params: unknown, exec: ((info: unknown, params: unknown) => void) | undefined): void {
+    if (w.inspecting) scope.actionExecutor({ type, info, params, exec });
+    else if (!exec) return;
+    else if ((scope.self as unknown as { _processingStatus: number })._processingStatus === 1) exec(info, params);
+    else scope.defer(() => exec(info, params));
+  }
   function spawn(w: Working, scope: Scope, event: AnyEventObject, info: unknown, def: { id: string; src: unknown; systemId?: string; input?: unknown; syncSnapshot: boolean }): void {
     const found = typeof def.src === 'string' ? impl.actors[def.src] : def.src;
     let actorRef: AnyActorRef | undefined;
@@ -556,7 +623,7 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
     }
     w.children = { ...w.children, [def.id]: actorRef };
     const params = { id: def.id, systemId: def.systemId, actorRef, src: def.src, input };
-    scope.actionExecutor({ type: 'xstate.spawnChild', info, params, exec: executeSpawn.bind(null, scope, params) });
+    execute(w, scope, 'xstate.spawnChild', info, params, () => executeSpawn(scope, params));
   }
   function stop(w: Working, scope: Scope, info: unknown, refOrId: unknown): void {
     const ref = typeof refOrId === 'string' ? w.children[refOrId] : (refOrId as AnyActorRef | undefined);
@@ -564,10 +631,47 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
       w.children = { ...w.children };
       delete w.children[ref.id];
     }
-    scope.actionExecutor({ type: 'xstate.stopChild', info, params: ref, exec: executeStop.bind(null, scope, ref) });
+    execute(w, scope, 'xstate.stopChild', info, ref, () => executeStop(scope, ref));
   }
 
   type Extra = { internalQueue: AnyEventObject[]; deferredActorIds: readonly string[] | undefined };
+  function doAssign(w: Working, event: AnyEventObject, scope: Scope, assignment: unknown, params: unknown): void {
+    const args = { context: w.context, event, spawn: noSpawn, self: scope.self, system: scope.system };
+    let partial: Record<string, unknown>;
+    if (typeof assignment === 'function') partial = (assignment as (x: unknown, p: unknown) => Record<string, unknown>)(args, params);
+    else {
+      partial = {};
+      const a = assignment as Record<string, unknown>;
+      for (const key of Object.keys(a)) {
+        const p = a[key];
+        partial[key] = typeof p === 'function' ? (p as (x: unknown, q: unknown) => unknown)(args, params) : p;
+      }
+    }
+    w.context = Object.assign({}, w.context, partial);
+  }
+  /** What XState's assign, raise, sendTo and emit resolve to (an enqueued action has no params). */
+  function runEnqueued(w: Working, event: AnyEventObject, scope: Scope, op: Enqueued, extra: Extra): void {
+    if (op.kind === 'assign') return doAssign(w, event, scope, op.a, undefined);
+    const info = { context: w.context, event, self: scope.self, system: scope.system };
+    const expr = op.kind === 'sendTo' ? op.b : op.a;
+    const resolvedEvent = (typeof expr === 'function' ? (expr as (i: unknown, p: unknown) => unknown)(info, undefined) : expr) as AnyEventObject;
+    if (op.kind === 'raise') {
+      extra.internalQueue.push(resolvedEvent);
+      const params = { event: resolvedEvent, id: undefined, delay: undefined };
+      return execute(w, scope, 'xstate.raise', info, params, () => executeRaise(scope, params));
+    }
+    if (op.kind === 'emit') {
+      const params = { event: resolvedEvent };
+      return execute(w, scope, 'xstate.emit', info, params, () => executeEmit(scope, params));
+    }
+    const target = typeof op.a === 'function' ? (op.a as (i: unknown, p: unknown) => unknown)(info, undefined) : op.a;
+    if (typeof target === 'string') {
+      // A function that named its target: XState's own resolution (special targets, children, deferred ids).
+      return run(w, event, scope, [sendTo(target as never, resolvedEvent as never)], extra, undefined);
+    }
+    const params = { to: target || scope.self, targetId: undefined, event: resolvedEvent, id: undefined, delay: undefined };
+    execute(w, scope, 'xstate.sendTo', info, params, () => executeSendTo(scope, params));
+  }
   function run(w: Working, event: AnyEventObject, scope: Scope, actions: readonly unknown[], extra: Extra, retries: [BuiltIn, unknown][] | undefined): void {
     for (const action of actions) {
       if (action instanceof SpawnOp) {
@@ -579,6 +683,10 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
         stop(w, scope, { context: w.context, event, self: scope.self, system: scope.system }, action.id);
         continue;
       }
+      if (action instanceof Enqueued) {
+        runEnqueued(w, event, scope, action, extra);
+        continue;
+      }
       const inline = typeof action === 'function';
       const a = action as { type: string; params?: unknown };
       const resolved = (inline ? action : impl.actions[typeof action === 'string' ? action : a.type]) as BuiltIn | Fn | undefined;
@@ -586,24 +694,25 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
       const params = inline || typeof action === 'string' ? undefined : 'params' in a ? (typeof a.params === 'function' ? (a.params as (x: unknown) => unknown)({ context: w.context, event }) : a.params) : undefined;
       if (!resolved || !('resolve' in resolved)) {
         const type = typeof action === 'string' ? action : typeof action === 'object' ? a.type : (action as Fn).name || '(anonymous)';
-        scope.actionExecutor({ type, info, params, exec: resolved });
+        execute(w, scope, type, info, params, resolved as ((i: unknown, p: unknown) => void) | undefined);
         continue;
       }
       const b = resolved;
       switch (b.type) {
-        case 'xstate.assign': {
-          const assignment = b.assignment as Record<string, unknown> | ((x: unknown, p: unknown) => Record<string, unknown>);
-          const args = { context: w.context, event, spawn: noSpawn, self: scope.self, system: scope.system };
-          let partial: Record<string, unknown>;
-          if (typeof assignment === 'function') partial = assignment(args, params);
-          else {
-            partial = {};
-            for (const key of Object.keys(assignment)) {
-              const p = assignment[key];
-              partial[key] = typeof p === 'function' ? (p as (x: unknown, q: unknown) => unknown)(args, params) : p;
-            }
+        case 'xstate.assign':
+          doAssign(w, event, scope, b.assignment, params);
+          continue;
+        case 'xstate.enqueueActions': {
+          const context = w.context;
+          const queued: unknown[] = [];
+          const outer = collecting;
+          collecting = queued;
+          try {
+            (b as unknown as { collect(a: unknown, p: unknown): void }).collect({ context, event, enqueue, check: (g: unknown) => checkGuard(g, context, event), self: scope.self, system: scope.system }, params);
+          } finally {
+            collecting = outer;
           }
-          w.context = Object.assign({}, w.context, partial);
+          run(w, event, scope, queued, extra, retries);
           continue;
         }
         case 'xstate.spawnChild': {
@@ -622,7 +731,7 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
       const view = { context: w.context, children: w.children, machine };
       const [, resolvedParams, more] = b.resolve(scope, view, info, params, b, extra);
       if (b.retryResolve) retries?.push([b, resolvedParams]);
-      if (b.execute) scope.actionExecutor({ type: b.type, info, params: resolvedParams, exec: b.execute.bind(null, scope, resolvedParams) });
+      if (b.execute) execute(w, scope, b.type, info, resolvedParams, () => b.execute!(scope, resolvedParams));
       if (more) run(w, event, scope, more, extra, retries);
     }
   }
@@ -652,6 +761,7 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
   }
   const snapshotOf = (w: Working): Snap => new FastSnapshot(w.status, w.context, w.children, w.output, w.error, machine, w.config) as Snap;
   function inspectMicrostep(scope: Scope, w: Working, event: AnyEventObject, transitions: readonly Transition[]): void {
+    if (!w.inspecting) return;
     const status = w.status;
     const context = w.context;
     const children = w.children;
@@ -708,7 +818,7 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
     config: machine.config,
     machine,
     transition(snapshot, event, scope) {
-      const w: Working = { config: snapshot._config, context: snapshot.context, children: snapshot.children, status: snapshot.status, output: snapshot.output, error: snapshot.error };
+      const w: Working = { config: snapshot._config, context: snapshot.context, children: snapshot.children, status: snapshot.status, output: snapshot.output, error: snapshot.error, inspecting: inspectionOf(scope as Scope).observers > 0 };
       macrostep(w, event, scope as Scope, []);
       if (w.config === snapshot._config && w.context === snapshot.context && w.children === snapshot.children && w.status === snapshot.status) return snapshot;
       return snapshotOf(w);
@@ -718,7 +828,7 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
       const initEvent = { type: 'xstate.init', input } as AnyEventObject;
       const queue: AnyEventObject[] = [];
       const ctx = machine.config.context;
-      const w: Working = { config: tables.preInitial, context: (typeof ctx !== 'function' && ctx ? ctx : {}) as Record<string, unknown>, children: {}, status: 'active', output: undefined, error: undefined };
+      const w: Working = { config: tables.preInitial, context: (typeof ctx !== 'function' && ctx ? ctx : {}) as Record<string, unknown>, children: {}, status: 'active', output: undefined, error: undefined, inspecting: inspectionOf(s).observers > 0 };
       try {
         if (typeof ctx === 'function') {
           w.context = Object.assign({}, w.context, (ctx as (a: unknown) => Record<string, unknown>)({ spawn: noSpawn, input, self: s.self }));

@@ -22,6 +22,9 @@ export interface DifferentialCase {
   /** systemIds whose emitted events are recorded (the root's always are). */
   readonly emitters?: readonly string[];
   readonly steps: readonly Step[];
+  /** Inspect the system (default true): the engines take different paths with and without an inspector. Without
+   * one, only the stubs see the events sent. */
+  readonly inspect?: boolean;
 }
 
 type Log = unknown[];
@@ -72,7 +75,7 @@ function start(c: DifferentialCase, engine: EngineName): Run {
     if (e.type === '@xstate.event') log.push(['event', (e.sourceRef as AnyActorRef | undefined)?.id ?? null, (e.actorRef as AnyActorRef).id, e.event]);
     else if (e.type === '@xstate.action') log.push(['exec', (e.actorRef as AnyActorRef).id, e.action.type]);
   };
-  const root = createActor(logicFor(engine === 'fast' ? (c.fastMachine ?? c.machine) : c.machine, engine), { id: c.machine.id, input: c.input, inspect: observe } as never) as AnyActorRef;
+  const root = createActor(logicFor(engine === 'fast' ? (c.fastMachine ?? c.machine) : c.machine, engine), { id: c.machine.id, input: c.input, ...(c.inspect === false ? {} : { inspect: observe }) } as never) as AnyActorRef;
   for (const name of c.stubs ?? []) createActor(stubLogic(name), { parent: root, systemId: name, id: `stub.${name}` } as never).start();
   root.on('*', (e: AnyEventObject) => void log.push(['emit', root.id, e]));
   root.start();

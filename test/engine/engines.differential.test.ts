@@ -106,29 +106,29 @@ const machines: Array<{ name: string; run: (profile: Profile) => fc.IPropertyWit
   {
     name: 'controller (with its admin queue and AEN latch)',
     run: (profile) =>
-      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), steps: fc.array(controllerStep, { maxLength: 24 }) }), (r) =>
-        assertSameOnBothEngines({ machine: recordingController, input: { profile, aerl: r.aerl }, emitters: ['aenLatch'], steps: r.steps }),
+      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), inspect: fc.boolean(), steps: fc.array(controllerStep, { maxLength: 24 }) }), (r) =>
+        assertSameOnBothEngines({ machine: recordingController, input: { profile, aerl: r.aerl }, emitters: ['aenLatch'], steps: r.steps, inspect: r.inspect }),
       ) as fc.IProperty<[unknown]>,
   },
   {
     name: 'admin queue',
     run: (profile) =>
-      fc.property(fc.record({ sqSize: fc.integer({ min: 2, max: 8 }), steps: fc.array(adminQueueEvent.map((event) => ({ event })), { maxLength: 20 }) }), (r) =>
-        assertSameOnBothEngines({ machine: recordingAdminQueue, input: { profile, sqSize: r.sqSize }, stubs: ['aenLatch'], steps: r.steps }),
+      fc.property(fc.record({ sqSize: fc.integer({ min: 2, max: 8 }), inspect: fc.boolean(), steps: fc.array(adminQueueEvent.map((event) => ({ event })), { maxLength: 20 }) }), (r) =>
+        assertSameOnBothEngines({ machine: recordingAdminQueue, input: { profile, sqSize: r.sqSize }, stubs: ['aenLatch'], steps: r.steps, inspect: r.inspect }),
       ) as fc.IProperty<[unknown]>,
   },
   {
     name: 'AEN latch',
     run: (profile) =>
-      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), steps: fc.array(latchEvent.map((event) => ({ event })), { maxLength: 24 }) }), (r) =>
-        assertSameOnBothEngines({ machine: aenLatchMachine, input: { aerl: r.aerl, policy: latchPolicy(profile) }, stubs: ['adminQueue'], steps: r.steps }),
+      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), inspect: fc.boolean(), steps: fc.array(latchEvent.map((event) => ({ event })), { maxLength: 24 }) }), (r) =>
+        assertSameOnBothEngines({ machine: aenLatchMachine, input: { aerl: r.aerl, policy: latchPolicy(profile) }, stubs: ['adminQueue'], steps: r.steps, inspect: r.inspect }),
       ) as fc.IProperty<[unknown]>,
   },
   {
     name: 'AEN / Changed Namespace List spec chart',
     run: (profile) =>
-      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), steps: fc.array(chartEvent.map((event) => ({ event })), { maxLength: 24 }) }), (r) =>
-        assertSameOnBothEngines({ machine: aenLogPageChart, input: { aerl: r.aerl, policy: chartPolicy(profile) }, steps: r.steps }),
+      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), inspect: fc.boolean(), steps: fc.array(chartEvent.map((event) => ({ event })), { maxLength: 24 }) }), (r) =>
+        assertSameOnBothEngines({ machine: aenLogPageChart, input: { aerl: r.aerl, policy: chartPolicy(profile) }, steps: r.steps, inspect: r.inspect }),
       ) as fc.IProperty<[unknown]>,
   },
 ];
