@@ -85,7 +85,13 @@ interface InternalSystem {
 }
 
 const isAtomic = (n: Node): boolean => n.type === 'atomic' || n.type === 'final';
-const childrenOf = (n: Node): Node[] => Object.values(n.states).filter((s) => s.type !== 'history');
+const childLists = new WeakMap<Node, Node[]>();
+/** A node's child states (no history nodes), computed once per node. */
+function childrenOf(n: Node): Node[] {
+  let c = childLists.get(n);
+  if (!c) childLists.set(n, (c = Object.values(n.states).filter((s) => s.type !== 'history')));
+  return c;
+}
 function isDescendant(child: Node, parent: Node | undefined): boolean {
   let m = child;
   while (m.parent && m.parent !== parent) m = m.parent;
