@@ -23,6 +23,7 @@ import type { AerReceived, CcWritten, CommandFetched, LatchEmitted } from '../ma
 import type { Segment } from './device/prp.ts';
 import { decodeSqe, encodeSqe, type Sqe } from './spec/sqe.codec.ts';
 import { namespaceChanged } from './logic/messages.ts';
+import { checkEngine, defaultEngine, logicFor, type EngineName } from './engine/index.ts';
 
 export interface ControllerOptions {
   profile?: ProfileName | Profile;
@@ -45,6 +46,9 @@ export interface ControllerOptions {
   /** Told when an `onTrace` listener or the `onInterrupt` callback throws (the controller keeps running). Default:
    * one process warning per kind of listener. */
   onListenerError?: (error: unknown, source: 'onTrace' | 'onInterrupt') => void;
+  /** What runs the machines: 'fast' (the table-driven interpreter, src/engine/) or 'xstate' (XState's own, the
+   * reference). Default: NVME_ACTORS_ENGINE, else 'fast'. */
+  engine?: EngineName;
   /** XState inspection hook (for @statelyai/inspect or tests). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -399,7 +403,8 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   };
   const machine = options.latchMachine ? providedController.provide({ actors: { aenLatch: options.latchMachine } }) : providedController;
 
-  const actor = createActor(machine, { input: { profile, aerl }, inspect: options.inspect });
+  const engine = options.engine === undefined ? defaultEngine() : checkEngine(options.engine);
+  const actor = createActor(logicFor(machine, engine), { input: { profile, aerl }, inspect: options.inspect });
   devices.set(actor.system, device);
   actor.start();
   const latch = actor.system.get('aenLatch') as { on(type: '*', h: (e: LatchEmitted) => void): { unsubscribe(): void } };
