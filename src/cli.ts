@@ -188,7 +188,7 @@ export type TargetName = (typeof TARGET_NAMES)[number];
 
 function targetOption(name: string): TargetName {
   if (name.startsWith('tcp://')) return tcpTargetOption(name) as TargetName; // fabrics hook (src/host/tcp-target.ts)
-  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${echo(name)}: expected ${TARGET_NAMES.join(' or ')}, or tcp://HOST:PORT/NQN`);
+  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${echo(name)}: expected ${TARGET_NAMES.join(' or ')}`);
   return name as TargetName;
 }
 
