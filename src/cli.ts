@@ -24,6 +24,7 @@ import { bestMatch, checkRef, exhibited, explain, passesAll, runPack, runPacks, 
 import { peerMajorMinor, renderConformanceDoc } from './model/conformance-doc.ts';
 import { KNOB_TOPIC } from './model/rules.ts';
 import { QemuStartError, QemuUnavailableError } from './host/qemu-transport.ts';
+import { PeerError } from './host/peer-error.ts';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -630,7 +631,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, options: CliOp
       say(qemuStartLine(e));
       return 3;
     }
-    if (e instanceof QemuUnavailableError) {
+    if (e instanceof QemuUnavailableError || e instanceof PeerError) {
+      // PeerError: a peer that failed outside a scenario (the runner turns one inside a scenario into a failed step).
       say(e.message);
       return 3;
     }

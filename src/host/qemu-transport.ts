@@ -59,16 +59,15 @@ export class QemuUnavailableError extends Error {
   override readonly name = 'QemuUnavailableError';
 }
 
-/** QEMU did not start (or did not get as far as a mapped BAR0). The message is one line, ending with QEMU's last
- * stderr line if it wrote one; `stderrTail` keeps the last STDERR_TAIL characters. */
+/** QEMU did not start (or did not get as far as a mapped BAR0). The message is one line; `stderrTail` keeps the
+ * last STDERR_TAIL characters QEMU wrote (the command prints its last line with the message). */
 export class QemuStartError extends Error {
   override readonly name = 'QemuStartError';
   constructor(
     message: string,
     readonly stderrTail: string,
   ) {
-    const last = stderrTail.trim().split('\n').pop() ?? '';
-    super(last && !message.includes(quotePeerText(last, 200)) ? `${message} (QEMU stderr: ${quotePeerText(last, 200)})` : message);
+    super(message);
   }
 }
 
@@ -244,7 +243,7 @@ class QtestChannel {
     const how = status ? `exited (${status.signal ? `signal ${status.signal}` : `code ${status.code}`})` : 'closed its standard output';
     const last = this.stderrTail.split('\n').pop() ?? '';
     this.log(`qemu pid ${this.process.pid} ${how}`);
-    this.fail(new PeerError(`QEMU ${how}${last ? `: ${quotePeerText(last, 200)}` : ' with no stderr output'}`, 'qemu'));
+    this.fail(new PeerError(`QEMU ${how}${last ? `: ${quotePeerText(last, 200)}` : ' with no stderr output'}`, 'qemu', `QEMU ${how}`));
     this.process.kill();
   }
 
@@ -496,7 +495,8 @@ export async function startQemu(options: QemuOptions = {}): Promise<QemuTranspor
   } catch (error) {
     await child.stderrSettled(200);
     await transport.close();
-    const reason = (error as Error).message.split('\n')[0];
+    // The last thing QEMU said is in stderrTail (the command adds it to the line), not in the reason.
+    const reason = error instanceof PeerError ? error.brief : (error as Error).message.split('\n')[0];
     throw new QemuStartError(`QEMU start failed: ${reason}`, channel.stderrTail);
   }
   return transport;
