@@ -139,6 +139,8 @@ const BEHAVIOURS = {
   completion: ['update', 'drop', 'delay', 'customPayload', 'verify'],
   enable: ['delay', 'neverReady', 'fatal'],
 } as const;
+/** `"targets"` names (the parser's SCENARIO_TARGETS on helper cli's branch; import it from there once merged). */
+const SCENARIO_TARGETS = ['emulator', 'qemu', 'tcp'] as const;
 const BLOCK_SIZES = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
 /** A namespace is at most 8 TiB (blocks × blockSize ≤ 2^43). */
 const MAX_NAMESPACE_BYTES = 2 ** 43;
@@ -339,6 +341,13 @@ export function buildSchema(): Schema {
         name: nonEmpty('shown in the trace (default: the file name)'),
         description: nonEmpty('free text'),
         profile: { enum: [...PROFILE_NAMES], description: 'the policy profile (default spec)' },
+        targets: {
+          type: 'array',
+          items: { enum: [...SCENARIO_TARGETS] },
+          minItems: 1,
+          uniqueItems: true,
+          description: 'the targets the file holds on (tcp: any tcp:// target); on another it is reported as not applicable (default: every target)',
+        },
         controller: ref('controller'),
         steps: { type: 'array', items: ref('step'), minItems: 1 },
       },

@@ -6,6 +6,7 @@
 
 // The emulated controller (src/emulator.ts) and its fault API (docs/faults.md).
 export { createController, type ControllerOptions, type EmulatedController, type ControllerFaults } from './emulator.ts';
+export { ENGINE_NAMES, DEFAULT_ENGINE, type EngineName } from './engine/index.ts';
 export { matchCommand, matches, FaultConfigError, type CommandMatch, type SubmissionBehaviour, type CompletionBehaviour, type EnableBehaviour, type FaultHandle } from './faults/admin-faults.ts';
 export { NamespaceChangeError, type NamespaceChangeErrorCode, type NamespaceChangeReceipt, type NamespaceFaults, type NotifyChangeOptions, type ReceiptOutcome } from './faults/namespace-change.ts';
 
@@ -14,11 +15,16 @@ export { NvmeHost, HostError, HOST_MAX_TRANSFER, type CommandSpec, type Completi
 export type { Transport, Awaitable } from './host/transport.ts';
 export { EmulatorTransport, emulatorTransport } from './host/emulator-transport.ts';
 export { QemuTransport, startQemu, qemuAvailable, QemuUnavailableError, QemuStartError, type QemuOptions, type QemuNamespaceOptions } from './host/qemu-transport.ts';
+export { TcpTransport, connectTcp, parseTcpTarget, type TcpTargetAddress, type TcpTransportOptions } from './host/tcp-transport.ts';
+
+// The emulated controller served over NVMe/TCP (`nvme-actors serve`), for a real host driver to meet.
+export { NvmeTcpTarget, DEFAULT_NQN, type TargetOptions as NvmeTcpTargetOptions, type TargetEvent as NvmeTcpTargetEvent } from './serve/target.ts';
 
 // Scenario files (docs/scenarios.md, schema/scenario.schema.json), their runner, targets and trace.
 export { parseScenario, parseScenarioFile, parseScenarioText, ScenarioError, OPCODE_NAMES, STATUS_NAMES, REGISTER_NAMES, type Scenario, type Step, type CommandDecl, type NamespaceDecl, type FaultSpec, type FaultStep, type StatusExpectation, type RegisterName } from './scenario/schema.ts';
 export { runScenario, makeEmulatorTarget, emulatorTarget, UnsupportedStepError, type Target, type TargetFactory, type ScenarioResult, type TraceRecord, type RunOptions, type ScenarioFaultHandle } from './scenario/runner.ts';
 export { makeQemuTarget, qemuTarget, type QemuTargetOptions } from './host/qemu-target.ts';
+export { makeTcpTarget, type TcpTargetOptions } from './host/tcp-target.ts';
 export { formatRecord, formatResult } from './scenario/trace-format.ts';
 
 // Tests generated from the specification chart (docs/model-based-testing.md).

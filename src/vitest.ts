@@ -15,8 +15,9 @@ import { formatRecord } from './scenario/trace-format.ts';
 import { qemuAvailable, QemuUnavailableError } from './host/qemu-transport.ts';
 
 /** Where the tests run: the in-process emulator (default), QEMU over qtest (skipped when no QEMU is installed, unless
- * `requireTarget`), or any target factory (a transport of your own, a controller under development). */
-export type TestTarget = 'emulator' | 'qemu' | { readonly name: string; readonly factory: TargetFactory };
+ * `requireTarget`), an NVMe/TCP controller (`tcp://HOST:PORT/NQN`), or any target factory (a transport of your own,
+ * a controller under development). */
+export type TestTarget = 'emulator' | 'qemu' | `tcp://${string}` | { readonly name: string; readonly factory: TargetFactory };
 
 export interface TestOptions {
   readonly target?: TestTarget;
@@ -107,6 +108,7 @@ function targetName(target: TestTarget | undefined): string {
 async function targetFactory(target: TestTarget | undefined): Promise<TargetFactory> {
   if (target === undefined || target === 'emulator') return emulatorTarget;
   if (target === 'qemu') return (await import('./host/qemu-target.ts')).qemuTarget;
+  if (typeof target === 'string') return (await import('./host/tcp-target.ts')).makeTcpTarget(target);
   return target.factory;
 }
 

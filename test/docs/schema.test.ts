@@ -145,21 +145,23 @@ describe('the schema and the parser agree', () => {
     ['a kind that is not a pack', JSON.stringify({ kind: 'pack', steps: [{ do: 'enable' }] })],
     ['a fraction', scenario([{ do: 'enable', queueSize: 2.5 }])],
     ['a number written 1e1', scenario([{ do: 'enable', queueSize: 1e1 }])],
+    ['blocks beyond 8 TiB', JSON.stringify({ controller: { namespaces: [{ nsid: 1, blocks: 2 ** 34 + 1 }] }, steps: [{ do: 'enable' }] })],
+    ['blocks beyond 8 TiB in 4 KiB blocks', JSON.stringify({ controller: { namespaces: [{ nsid: 1, blockSize: 4096, blocks: '0x80000001' }] }, steps: [{ do: 'enable' }] })],
+    ['more than 65,536 namespaces', JSON.stringify({ controller: { namespaces: Array.from({ length: 65537 }, (_, i) => ({ nsid: i + 1 })) }, steps: [{ do: 'enable' }] })],
+    ['2047 controller ids', scenario([{ do: 'enable' }, { do: 'submit', tag: 'n', command: { opcode: 'namespaceAttachment', sel: 'attach', controllers: Array.from({ length: 2047 }, (_, i) => i) } }])],
+    ['more than 2047 controller ids', scenario([{ do: 'enable' }, { do: 'submit', tag: 'n', command: { opcode: 'namespaceAttachment', sel: 'attach', controllers: Array.from({ length: 2048 }, (_, i) => i) } }])],
   ];
   it.each(cases)('%s: the same verdict', (_, text) => {
     expect(schemaAccepts(text), `parser: ${parserAccepts(text)}; schema: ${why()}`).toBe(parserAccepts(text));
   });
 
-  // Bounds helper "cli" adds to the parser (its format-change list): the schema has them already. The lead moves these
-  // into `cases` when that branch is merged.
-  const ahead: ReadonlyArray<readonly [string, string]> = [
-    ['blocks beyond 8 TiB', JSON.stringify({ controller: { namespaces: [{ nsid: 1, blocks: 2 ** 34 + 1 }] }, steps: [{ do: 'enable' }] })],
-    ['blocks beyond 8 TiB in 4 KiB blocks', JSON.stringify({ controller: { namespaces: [{ nsid: 1, blockSize: 4096, blocks: '0x80000001' }] }, steps: [{ do: 'enable' }] })],
-    ['more than 65,536 namespaces', JSON.stringify({ controller: { namespaces: Array.from({ length: 65537 }, (_, i) => ({ nsid: i + 1 })) }, steps: [{ do: 'enable' }] })],
-    ['more than 2047 controller ids', scenario([{ do: 'enable' }, { do: 'submit', tag: 'n', command: { opcode: 'namespaceAttachment', sel: 'attach', controllers: Array.from({ length: 2048 }, (_, i) => i) } }])],
-  ];
-  it.each(ahead)('%s: the schema refuses it', (_, text) => {
-    expect(schemaAccepts(text)).toBe(false);
+  // "targets" comes with helper cli's parser (its format-change list), not yet on this branch's: the schema's verdicts
+  // here; move these into `cases` (one verdict for both) once that branch is merged.
+  const targets = (t: unknown): string => JSON.stringify({ targets: t, steps: [{ do: 'enable' }] });
+  it.each([
+    [['emulator'], true], [['emulator', 'qemu', 'tcp'], true], [[], false], [['emulator', 'emulator'], false], [['nvmet'], false], ['emulator', false],
+  ] as const)('targets %j: the schema says %s', (t, ok) => {
+    expect(schemaAccepts(targets(t))).toBe(ok);
   });
 
   it('the hex patterns hold exactly their range (0x, h, either case, leading zeros)', () => {
