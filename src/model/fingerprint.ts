@@ -6,7 +6,7 @@
 // failing check is blamed on the knobs whose value changes its expectations, and any check whose result the
 // knobs do not predict is reported as unexplained. Rule checks are preferred as evidence: each is about one rule.
 import { generatePaths } from './generate.ts';
-import { chartToScenario, describeEvent, EVENT_CLAUSE, type ScenarioJson } from './to-scenario.ts';
+import { chartCarries, chartToScenario, describeEvent, EVENT_CLAUSE, type ScenarioJson } from './to-scenario.ts';
 import { describeKnob, KNOBS, SPEC_RULES, type Knob, type SpecRule } from './rules.ts';
 import { getProfile, PROFILE_NAMES, type Profile, type ProfileName } from '../profiles/profiles.ts';
 import { parseScenario, type Scenario } from '../scenario/schema.ts';
@@ -59,7 +59,7 @@ export function packChecks(profileName: ProfileName): PackCheck[] {
     id: `path ${i + 1}`,
     label: p.events.map(describeEvent).join(' → '),
     clause: EVENT_CLAUSE[p.events[p.events.length - 1]!.type],
-    build: (q: Profile) => chartToScenario(q, p.events, { name: `${profileName} path ${i + 1}` }),
+    build: (q: Profile) => (chartCarries(q, p.events) ? chartToScenario(q, p.events, { name: `${profileName} path ${i + 1}` }) : undefined),
   }));
   for (const rule of SPEC_RULES) {
     if (rule.check(profile) === undefined) continue;
