@@ -26,7 +26,6 @@ export const aenLogPageChart = setup({
     noticePerNewNsid: guards.noticePerNewNsid,
     unreadChangesRetained: guards.unreadChangesRetained,
     resetEmptiesList: guards.resetEmptiesList,
-    aecSurvivesReset: guards.aecSurvivesReset,
     cannotAbortAer: guards.cannotAbortAer,
   },
   actions: {
@@ -37,9 +36,9 @@ export const aenLogPageChart = setup({
     abortNewestParkedAer: assign(({ context }) => effects.abortNewestParkedAer(context)),
     answerNotAborted: assign(({ context }) => effects.answerNotAborted(context)),
     dropParkedAers: assign(({ context }) => effects.dropParkedAers(context)),
-    holdNotice: assign(({ context }) => effects.holdNotice(context)),
-    releaseNotice: assign(({ context }) => effects.releaseNotice(context)),
-    discardNotice: assign(({ context }) => effects.discardNotice(context)),
+    queueNotice: assign(({ context }) => effects.queueNotice(context)),
+    dequeueNotice: assign(({ context }) => effects.dequeueNotice(context)),
+    discardQueue: assign(({ context }) => effects.discardQueue(context)),
     raiseNotice: raise({ type: 'notice.raised' }),
     appendNsid: assign(({ context, event }) => effects.appendNsid(context, event)),
     markOverflow: assign(({ context }) => effects.markOverflow(context)),
@@ -106,46 +105,46 @@ export const aenLogPageChart = setup({
           description: 'No event outstanding, nothing masked.',
           on: {
             'notice.raised': [
-              { guard: 'noticesDisabled', target: 'pending', actions: 'holdNotice', description: 'AEC bit 8 clear: recorded, not sent (§5.27.1.9).' },
+              { guard: 'noticesDisabled', target: 'pending', description: 'AEC bit 8 clear: recorded, not sent (§5.27.1.9).' },
               { guard: 'aerParked', target: 'reported', actions: 'postAen', description: 'A parked AER completes; the notice is masked (§5.2).' },
-              { target: 'pending', actions: 'holdNotice', description: 'No AER parked: the event is retained (§5.2).' },
+              { target: 'pending', description: 'No AER parked: the event is retained (§5.2).' },
             ],
           },
         },
         pending: {
           description: 'An event waits: no AER parked, or AEC bit 8 clear.',
           on: {
-            'notice.raised': { guard: 'noticePerNewNsid', actions: 'holdNotice', description: 'QEMU queues one event per new NSID; the spec coalesces.' },
+            'notice.raised': { guard: 'noticePerNewNsid', actions: 'queueNotice', description: 'QEMU queues one event per new NSID; the spec coalesces.' },
             'aer.submit': [
               { guard: 'noticesDisabled', description: 'AEC bit 8 clear: the AER is parked, the event waits (§5.27.1.9).' },
-              { target: 'reported', actions: ['releaseNotice', 'postAen'], description: 'The new AER completes at once (§5.2).' },
+              { target: 'reported', actions: 'postAen', description: 'The new AER completes at once (§5.2).' },
             ],
             'features.set': [
               { guard: 'clearsAecBit8', description: 'Notices stay off.' },
-              { guard: 'aerParked', target: 'reported', actions: ['releaseNotice', 'postAen'], description: 'Bit 8 set with an AER parked: reported now (§5.27.1.9).' },
+              { guard: 'aerParked', target: 'reported', actions: 'postAen', description: 'Bit 8 set with an AER parked: reported now (§5.27.1.9).' },
             ],
             'log.read': [
               { guard: 'noticePerNewNsid', description: 'QEMU: a list read leaves queued events.' },
-              { target: 'clear', actions: 'discardNotice', description: 'The read took the list the event stood for (§5.16.1.5).' },
+              { target: 'clear', description: 'The read took the list the event stood for (§5.16.1.5).' },
             ],
             reset: [
               { guard: 'unreadChangesRetained', description: 'Unread changes are reported to the next AER (§5.2 "should retain").' },
-              { target: 'clear', actions: 'discardNotice', description: 'The event is forgotten (§3.7.2).' },
+              { target: 'clear', actions: 'discardQueue', description: 'The event, and any queued, is forgotten (§3.7.2).' },
             ],
           },
         },
         reported: {
           description: 'Reported (DW0 00040002h) and masked: further changes complete no AER until Get Log Page 04h with RAE=0.',
           on: {
-            'notice.raised': { guard: 'noticePerNewNsid', actions: 'holdNotice', description: 'QEMU queues the event behind the mask; the spec masks it (§5.2).' },
+            'notice.raised': { guard: 'noticePerNewNsid', actions: 'queueNotice', description: 'QEMU queues the event behind the mask; the spec masks it (§5.2).' },
             'log.read': [
               { guard: 'raeSet', description: 'RAE=1: the mask stays (§5.16).' },
-              { guard: 'noticeQueued', target: 'clear', actions: ['releaseNotice', 'raiseNotice'], description: 'RAE=0 unmasks; a queued event is raised again at once.' },
+              { guard: 'noticeQueued', target: 'clear', actions: ['dequeueNotice', 'raiseNotice'], description: 'RAE=0 unmasks; a queued event is raised again at once.' },
               { target: 'clear', description: 'RAE=0: the event is cleared, the mask lifted (§5.16).' },
             ],
             reset: [
-              { guard: 'unreadChangesRetained', target: 'pending', actions: 'holdNotice', description: 'The mask clears; unread changes wait for an AER (§3.7.2, §5.2).' },
-              { target: 'clear', actions: 'discardNotice', description: 'The mask clears (§3.7.2).' },
+              { guard: 'unreadChangesRetained', target: 'pending', description: 'The mask clears; unread changes wait for an AER (§3.7.2, §5.2).' },
+              { target: 'clear', actions: 'discardQueue', description: 'The mask clears; queued events are forgotten (§3.7.2).' },
             ],
           },
         },
@@ -171,10 +170,7 @@ export const aenLogPageChart = setup({
               { guard: 'clearsAecBit8', actions: 'completeSetFeatures', description: 'Bit 8 stays clear.' },
               { target: 'on', actions: ['enableNotices', 'completeSetFeatures'], description: 'Bit 8 set (§5.27.1.9).' },
             ],
-            reset: [
-              { guard: 'aecSurvivesReset', description: 'QEMU keeps AEC over a reset.' },
-              { target: 'on', actions: 'enableNotices', description: 'A reset restores the default (§5.27.1).' },
-            ],
+            reset: { target: 'on', actions: 'enableNotices', description: 'A reset restores the default (§5.27.1).' },
           },
         },
       },
@@ -198,7 +194,7 @@ export const aenLogPageChart = setup({
           on: {
             'namespace.changed': [
               { guard: 'nsidListed', description: 'Already listed: no entry, no event.' },
-              { guard: 'listFull', target: 'overflowed', actions: ['markOverflow', 'raiseNotice'], description: 'The 1025th NSID: FFFFFFFFh (§5.16.1.5).' },
+              { guard: 'listFull', target: 'overflowed', actions: 'markOverflow', description: 'The 1025th NSID: FFFFFFFFh; its event is already out (§5.16.1.5).' },
               { actions: ['appendNsid', 'raiseNotice'], description: 'Listed; the event occurs (§5.2).' },
             ],
             'log.read': { target: 'empty', actions: ['returnList', 'emptyList'], description: 'Returned and emptied, whatever RAE says.' },

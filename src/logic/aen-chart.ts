@@ -29,7 +29,8 @@ export interface ChartContext {
   readonly overflow: boolean;
   /** AEC (feature 0Bh) bit 8, Namespace Attribute Notices. */
   readonly noticesOn: boolean;
-  /** Namespace Attribute Changed events held and not yet reported (QEMU queues one per newly listed NSID). */
+  /** Namespace Attribute Changed events queued behind the one the notice region shows (behind the pending event, or
+   * behind the mask): QEMU queues one per newly listed NSID; the spec coalesces them into one, so 0. */
   readonly queued: number;
   /** Every completion the chart has produced, oldest first: a step's completions are what it appended. */
   readonly completions: readonly Completion[];
@@ -94,7 +95,7 @@ export const guards = {
     for (const n of changedNsids(event)) set.add(n);
     return set.size > CHANGED_LIST_CAPACITY;
   },
-  /** A Namespace Attribute Changed event is held, unreported. */
+  /** A further Namespace Attribute Changed event is queued. */
   noticeQueued: ({ context }: Args): boolean => context.queued > 0,
   // Profile predicates: the spec's answer here; src/model/chart.ts provides the peers'.
   /** Each newly listed NSID raises an event of its own, and list reads do not discard held events (spec: no). */
@@ -103,8 +104,6 @@ export const guards = {
   unreadChangesRetained: ({ context }: Args): boolean => context.overflow || context.changed.length > 0,
   /** A reset empties the Changed Namespace List (spec: no). */
   resetEmptiesList: (_: Args): boolean => false,
-  /** AEC keeps its value over a reset (spec: no, it returns to its default). */
-  aecSurvivesReset: (_: Args): boolean => false,
   /** Abort cannot abort a parked AER: it answers DW0 bit 0 = 1 (spec: it can). */
   cannotAbortAer: (_: Args): boolean => false,
 };
@@ -136,12 +135,12 @@ export const effects = {
   answerNotAborted: (c: ChartContext): Partial<ChartContext> => ({ completions: add(c, { kind: 'abort', aborted: false }) }),
   /** A reset drops parked AERs with no completion. */
   dropParkedAers: (_: ChartContext): Partial<ChartContext> => ({ parked: [] }),
-  /** Hold a Namespace Attribute Changed event for later. */
-  holdNotice: (c: ChartContext): Partial<ChartContext> => ({ queued: c.queued + 1 }),
-  /** Take one held event to report it. */
-  releaseNotice: (c: ChartContext): Partial<ChartContext> => ({ queued: Math.max(0, c.queued - 1) }),
-  /** Forget every held event. */
-  discardNotice: (_: ChartContext): Partial<ChartContext> => ({ queued: 0 }),
+  /** Queue a further Namespace Attribute Changed event. */
+  queueNotice: (c: ChartContext): Partial<ChartContext> => ({ queued: c.queued + 1 }),
+  /** Take the oldest queued event out of the queue (to raise it again). */
+  dequeueNotice: (c: ChartContext): Partial<ChartContext> => ({ queued: c.queued - 1 }),
+  /** Forget every queued event. */
+  discardQueue: (_: ChartContext): Partial<ChartContext> => ({ queued: 0 }),
   /** Add the change's NSIDs to the list, ascending and without duplicates. */
   appendNsid: (c: ChartContext, e: ChartEvent): Partial<ChartContext> => {
     if (e.type !== 'namespace.changed') return {};
@@ -185,11 +184,10 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   raeSet: { kind: 'guard', text: 'Get Log Page with RAE=1: the event is retained, the mask stays', clause: '§5.16 (CDW10 bit 15)' },
   nsidListed: { kind: 'guard', text: 'every changed NSID is already in the list', clause: '§5.16.1.5' },
   listFull: { kind: 'guard', text: 'the new NSIDs do not fit in 1024 entries', clause: '§5.16.1.5' },
-  noticeQueued: { kind: 'guard', text: 'a Namespace Attribute Changed event is held, unreported', clause: '§5.2 (retained events)' },
-  noticePerNewNsid: { kind: 'guard', text: 'each newly listed NSID raises an event of its own, and list reads keep held events', clause: '§5.2 (retained events)', profile: true },
+  noticeQueued: { kind: 'guard', text: 'a further Namespace Attribute Changed event is queued', clause: '§5.2 (retained events)' },
+  noticePerNewNsid: { kind: 'guard', text: 'each new NSID raises its own event; reads keep queued ones', clause: '§5.2 (retained events)', profile: true },
   unreadChangesRetained: { kind: 'guard', text: 'changes unread at the reset are reported to the next AER', clause: '§3.7.2, §5.2 (retained events)', profile: true },
   resetEmptiesList: { kind: 'guard', text: 'a reset empties the Changed Namespace List', clause: '§3.7.2, §5.16.1.5', profile: true },
-  aecSurvivesReset: { kind: 'guard', text: 'AEC keeps its value over a reset', clause: '§3.7.2, §5.27.1', profile: true },
   cannotAbortAer: { kind: 'guard', text: 'Abort does not abort an AER: DW0 bit 0 = 1', clause: '§5.1', profile: true },
   parkAer: { kind: 'action', text: 'the AER is parked, no completion yet', clause: '§5.2' },
   rejectAer: { kind: 'action', text: 'the AER completes at once with 1/05h (limit exceeded)', clause: '§5.2' },
@@ -198,9 +196,9 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   abortNewestParkedAer: { kind: 'action', text: 'the newest parked AER completes 0/07h, then Abort DW0 = 0', clause: '§5.1' },
   answerNotAborted: { kind: 'action', text: 'Abort completes with DW0 bit 0 = 1', clause: '§5.1' },
   dropParkedAers: { kind: 'action', text: 'parked AERs vanish with no completion', clause: '§3.7.2, §5.2' },
-  holdNotice: { kind: 'action', text: 'the event is held until it can be reported', clause: '§5.2 (retained events)' },
-  releaseNotice: { kind: 'action', text: 'a held event is taken to be reported', clause: '§5.2' },
-  discardNotice: { kind: 'action', text: 'held events are forgotten', clause: '§5.16.1.5, §3.7.2' },
+  queueNotice: { kind: 'action', text: 'one more event waits in the queue', clause: '§5.2 (retained events)' },
+  dequeueNotice: { kind: 'action', text: 'the oldest queued event leaves the queue', clause: '§5.2' },
+  discardQueue: { kind: 'action', text: 'queued events are forgotten', clause: '§3.7.2' },
   raiseNotice: { kind: 'action', text: 'raise notice.raised: a Namespace Attribute Changed event occurs', clause: '§5.2, §5.16.1.5' },
   appendNsid: { kind: 'action', text: 'the NSIDs join the list, ascending, no duplicates', clause: '§5.16.1.5' },
   markOverflow: { kind: 'action', text: 'the list reads FFFFFFFFh in entry 0', clause: '§5.16.1.5' },

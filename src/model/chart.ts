@@ -38,7 +38,8 @@ export function providedImplementations(p: Profile): ProvidedImplementation[] {
   if (p.resetClearsChangedList) g('resetEmptiesList', 'always', 'resetClearsChangedList: true', 'a reset empties the Changed Namespace List');
   if (!p.retainUnreadChangesOverReset || p.resetClearsChangedList)
     g('unreadChangesRetained', 'never', p.resetClearsChangedList ? 'resetClearsChangedList: true' : 'retainUnreadChangesOverReset: false', p.resetClearsChangedList ? 'the reset emptied the list the event stood for' : 'the list survives a reset, its event does not');
-  if (!p.resetRestoresAec) g('aecSurvivesReset', 'always', 'resetRestoresAec: false', 'AEC keeps its value over a reset');
+  // resetRestoresAec is not the chart's: AEC after a reset is observed only through notices, and the one peer that
+  // keeps AEC over a reset (QEMU) does not gate them; rule check aec-reset reads it with Get Features.
   if (!p.abortAbortsAer) g('cannotAbortAer', 'always', 'abortAbortsAer: false', 'Abort answers DW0 = 1 and the AER stays parked');
   if (p.aerCompletionOrder === 'fifo') out.push({ kind: 'action', name: 'completeNewestParkedAer', implementation: 'completeOldestParkedAer', knob: "aerCompletionOrder: 'fifo'", why: 'parked AERs complete oldest first' });
   return out;

@@ -1,6 +1,6 @@
 // The conformance run: generate the chart's paths for a profile, turn each into a scenario, replay it against a
 // target and collect one row per path (its events, how many checks, pass/fail, the spec clause it exercises).
-import { generatePaths, type Coverage } from './generate.ts';
+import { generatePaths, packPaths, type Coverage } from './generate.ts';
 import { chartSteps, chartToScenario, describeEvent, EVENT_CLAUSE, PROBE, type ScenarioJson } from './to-scenario.ts';
 import type { HostEvent } from '../logic/aen-chart.ts';
 import type { StateValue } from 'xstate';
@@ -39,7 +39,8 @@ export function coverageSummary(c: Coverage): { states: string; transitions: str
 
 export function buildPack(profileName: ProfileName): ConformancePack {
   const profile = getProfile(profileName);
-  const { paths, coverage } = generatePaths(profile);
+  const { coverage } = generatePaths(profile);
+  const paths = packPaths(profile);
   return {
     kind: 'nvme-actors.pack',
     profile: profileName,
@@ -86,7 +87,8 @@ export async function runConformance(
 ): Promise<{ rows: ConformanceRow[]; coverage: { states: string; transitions: string }; wallMs: number }> {
   const started = performance.now();
   const profile = getProfile(profileName);
-  const { paths, coverage } = generatePaths(profile);
+  const { coverage } = generatePaths(profile);
+  const paths = packPaths(profile);
   const rows: ConformanceRow[] = [];
   for (const [i, p] of paths.entries()) {
     const json = chartToScenario(profile, p.events, { name: `${profileName} path ${i + 1}` });

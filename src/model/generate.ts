@@ -14,6 +14,9 @@ export const CHART_NAMESPACES = [1, 2];
 export const OVERFLOW_BATCH: HostEvent = { type: 'namespace.changed', nsid: 100, count: 1025 };
 
 export interface ChartPath {
+  /** `coverage`: the shortest path to a vertex, or one more state, transition or guard outcome; `tour`: a stretch
+   * of the walk that takes every edge of the bounded state graph (every host event from every vertex). */
+  readonly kind: 'coverage' | 'tour';
   readonly events: readonly HostEvent[];
   /** Chart transitions the path takes, by name, in order (microsteps included). */
   readonly transitions: readonly string[];
@@ -37,7 +40,7 @@ export function chartEvents(profile: Profile, s: ChartSnapshot): HostEvent[] {
   const ctx = s.context as ChartContext;
   const events: HostEvent[] = [{ type: 'aer.submit' }];
   // QEMU queues an event per new NSID: bound the queue so the reachable contexts are finite.
-  if (!(profile.noticePerNewNsid && ctx.queued >= 2)) events.push(...CHART_NAMESPACES.map((nsid) => ({ type: 'namespace.changed' as const, nsid })));
+  if (!(profile.noticePerNewNsid && ctx.queued >= 1)) events.push(...CHART_NAMESPACES.map((nsid) => ({ type: 'namespace.changed' as const, nsid })));
   // QEMU's bitmap holds 256 NSIDs: its list cannot overflow.
   if (!profile.noticePerNewNsid) events.push(OVERFLOW_BATCH);
   events.push(
@@ -112,7 +115,7 @@ function generate(profile: Profile, aerl: number, machine: SpecChart): { paths: 
   const paths: ChartPath[] = [];
   const seen = new Set<string>();
   const covered = { states: new Set<string>(), transitions: new Set<string>(), outcomes: new Set<string>() };
-  const add = (events: HostEvent[]): void => {
+  const add = (events: HostEvent[], kind: ChartPath['kind'] = 'coverage'): void => {
     const id = events.map(key).join('|');
     if (seen.has(id)) return;
     seen.add(id);
@@ -120,7 +123,7 @@ function generate(profile: Profile, aerl: number, machine: SpecChart): { paths: 
     it.states.forEach((x) => covered.states.add(x));
     it.transitions.forEach((x) => covered.transitions.add(x));
     it.outcomes.forEach((x) => covered.outcomes.add(x));
-    paths.push({ events, transitions: it.transitions });
+    paths.push({ kind, events, transitions: it.transitions });
   };
   // Shortest path to every vertex; drop paths that are prefixes of others.
   const all = shortest.map((p) => p.steps.map((s) => s.event as HostEvent).filter((e) => !e.type.startsWith('xstate.')));
@@ -135,11 +138,15 @@ function generate(profile: Profile, aerl: number, machine: SpecChart): { paths: 
   const initial = initialSnapshot(machine, aerl);
   activeStateNames(machine, initial).forEach((x) => reachable.states.add(x));
   const visited = new Set<string>([serializeSnapshot(initial)]);
+  const graph = new Map<string, Array<{ event: HostEvent; to: string }>>();
   const queue: Array<{ s: ChartSnapshot; events: HostEvent[] }> = [{ s: initial, events: [] }];
   while (queue.length > 0) {
     const { s, events } = queue.shift()!;
+    const out: Array<{ event: HostEvent; to: string }> = [];
+    graph.set(serializeSnapshot(s), out);
     for (const e of chartEvents(profile, s)) {
       const step = takeStep(machine, s, e);
+      out.push({ event: e, to: serializeSnapshot(step.after) });
       const it = itemsOf(machine, step);
       const path = [...events, e];
       let fresh = false;
@@ -157,6 +164,7 @@ function generate(profile: Profile, aerl: number, machine: SpecChart): { paths: 
       }
     }
   }
+  for (const events of tour(graph, serializeSnapshot(initial))) add(events, 'tour');
   const of = (c: Set<string>, r: Set<string>, total: string[]): CoverageOf => ({
     covered: total.filter((x) => c.has(x)),
     total,
@@ -171,3 +179,67 @@ function generate(profile: Profile, aerl: number, machine: SpecChart): { paths: 
     },
   };
 }
+
+/** Events of a tour stretch, at most. */
+export const TOUR_STRETCH = 40;
+
+/** A walk from the initial vertex that takes every edge of the graph once at least (batches of changes excepted:
+ * QEMU cannot make them, and the coverage paths take their transitions), cut into stretches that each start from
+ * the initial vertex. From a vertex with no edge left to take, it goes the shortest way to the nearest one that has. */
+function tour(graph: ReadonlyMap<string, ReadonlyArray<{ event: HostEvent; to: string }>>, start: string): HostEvent[][] {
+  const edgeKey = (v: string, e: HostEvent) => `${v}\u0000${key(e)}`;
+  const untaken = new Set<string>();
+  for (const [v, out] of graph) for (const { event } of out) if (!(event.type === 'namespace.changed' && (event.count ?? 1) > 1)) untaken.add(edgeKey(v, event));
+  const usable = (e: HostEvent) => !(e.type === 'namespace.changed' && (e.count ?? 1) > 1);
+  const stretches: HostEvent[][] = [];
+  let cur = start;
+  let stretch: HostEvent[] = [];
+  const take = (v: string, e: { event: HostEvent; to: string }) => {
+    untaken.delete(edgeKey(v, e.event));
+    stretch.push(e.event);
+    cur = e.to;
+  };
+  while (untaken.size > 0) {
+    const here = graph.get(cur)!.find((e) => untaken.has(edgeKey(cur, e.event)));
+    if (here) take(cur, here);
+    else {
+      // Breadth-first to the nearest vertex with an edge left.
+      const back = new Map<string, { from: string; edge: { event: HostEvent; to: string } } | null>([[cur, null]]);
+      const q = [cur];
+      let found: string | undefined;
+      while (q.length > 0 && !found) {
+        const v = q.shift()!;
+        for (const e of graph.get(v)!) {
+          if (!usable(e.event) || back.has(e.to)) continue;
+          back.set(e.to, { from: v, edge: e });
+          if (graph.get(e.to)!.some((x) => untaken.has(edgeKey(e.to, x.event)))) {
+            found = e.to;
+            break;
+          }
+          q.push(e.to);
+        }
+      }
+      if (!found) {
+        if (cur === start) break; // nothing left reachable
+        stretches.push(stretch);
+        stretch = [];
+        cur = start;
+        continue;
+      }
+      const route: Array<{ from: string; edge: { event: HostEvent; to: string } }> = [];
+      for (let v = found; back.get(v); v = back.get(v)!.from) route.unshift(back.get(v)!);
+      for (const r of route) take(r.from, r.edge);
+    }
+    if (stretch.length >= TOUR_STRETCH) {
+      stretches.push(stretch);
+      stretch = [];
+      cur = start;
+    }
+  }
+  if (stretch.length > 0) stretches.push(stretch);
+  return stretches;
+}
+
+/** The paths of a profile's conformance pack: the coverage paths (tours run on the emulator, in the model tests and
+ * against the chart's mutants, not in the packs replayed on peers). */
+export const packPaths = (profile: Profile): ChartPath[] => generatePaths(profile).paths.filter((p) => p.kind === 'coverage');

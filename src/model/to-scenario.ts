@@ -39,9 +39,18 @@ export const EVENT_CLAUSE: Readonly<Record<HostEvent['type'], string>> = {
   reset: '§3.7.2 controller reset',
 };
 
-/** Appended to every path (unless `probe: false`): whether the notice is masked, whether an AER can be parked and
- * what the list holds are all observed, so a path whose own steps produce no completion still checks the state. */
-export const PROBE: readonly HostEvent[] = [{ type: 'aer.submit' }, { type: 'namespace.changed', nsid: 1 }, { type: 'log.read', rae: false, numd: 1024 }];
+/** Appended to every path (unless `probe: false`): what Abort answers, whether an AER can be parked, whether the
+ * notice is masked and what the list holds are all observed, so a path whose own steps produce no completion still
+ * checks the state it ends in. */
+export const PROBE: readonly HostEvent[] = [{ type: 'abort' }, { type: 'aer.submit' }, { type: 'namespace.changed', nsid: 1 }, { type: 'log.read', rae: false, numd: 1024 }];
+
+/** The chart predicts something no host can observe (a completion of an AER nobody submitted): a broken chart. */
+export class ChartInconsistency extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChartInconsistency';
+  }
+}
 
 export interface ScenarioOptions {
   name: string;
@@ -139,6 +148,12 @@ export function chartToScenario(profile: Profile, pathEvents: readonly HostEvent
 }
 
 function expectationOf(c: Completion, aerTag: ReadonlyMap<number, string>, commandTag: string | undefined): Record<string, unknown> & { tag: string | undefined } {
+  const step = expectationStep(c, aerTag, commandTag);
+  if (step.tag === undefined) throw new ChartInconsistency(`the chart completes ${'aer' in c ? `AER ${c.aer}` : `a ${c.kind} command`}, which no step submitted`);
+  return step;
+}
+
+function expectationStep(c: Completion, aerTag: ReadonlyMap<number, string>, commandTag: string | undefined): Record<string, unknown> & { tag: string | undefined } {
   switch (c.kind) {
     case 'aen': return { do: 'expect', tag: aerTag.get(c.aer), status: 'success', dw0: `0x${c.dw0.toString(16).padStart(8, '0')}` };
     case 'aerLimitExceeded': return { do: 'expect', tag: aerTag.get(c.aer), status: 'aerLimitExceeded' };
