@@ -241,6 +241,8 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
+const edgeLabelPlain = (e: DiagramEdge): string => `${e.label.text}${e.actions.length > 0 ? ` / ${e.actions.join(', ')}` : ''}`;
+
 const actionText = (e: DiagramEdge): string => (e.actions.length > 0 ? `<font color="${ACTION_COLOUR}">/ ${e.actions.map(html).join(', ')}</font>` : '');
 
 /** A state as a table: its key, then one row per transition that stays in it (each row an SVG group with an id). */
@@ -253,7 +255,7 @@ function styledLabel(n: DiagramNode, style: DiagramStyle, ids?: ReadonlyMap<Diag
   for (const e of n.edges.filter((x) => x.targetless)) {
     const id = ids?.get(e);
     const text = `${eventText(e, style)}${style.actions && e.actions.length > 0 ? `&#160;&#160;&#160;&#160;${actionText(e)}` : ''}`;
-    rows.push(`<tr><td align="left"${id ? ` id="${id}"` : ''}><font point-size="9">${text}</font></td></tr>`);
+    rows.push(`<tr><td align="left"${id ? ` id="${id}" tooltip="${html(e.description ?? edgeLabelPlain(e))}"` : ''}><font point-size="9">${text}</font></td></tr>`);
   }
   return `<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">${rows.join('')}</table>>`;
 }
@@ -324,7 +326,11 @@ export function toDot(machine: AnyStateMachine): string {
     const text = (e: DiagramEdge) => (style.actions ? `${eventText(e, style)}${e.actions.length > 0 ? `<br align="left"/>&#160;&#160;${actionText(e)}` : ''}` : html(e.label.text));
     const label = group.map((e) => `&#160;${text(e)}&#160;`).join('<br align="left"/>');
     const attrs = [`label=<${label}${group.length > 1 || style.actions ? '<br align="left"/>' : ''}>`];
-    if (style.transitionIds) attrs.push(`id=${dotString(ids.get(first!)!)}`);
+    if (style.transitionIds) {
+      attrs.push(`id=${dotString(ids.get(first!)!)}`);
+      const tip = group.map((e) => `${edgeLabelPlain(e)}: ${e.description ?? ''}`).join('\n');
+      attrs.push(`tooltip=${dotString(tip)}`, `labeltooltip=${dotString(tip)}`);
+    }
     let from = source.id;
     let to = target.id;
     if (source.children.length > 0) {

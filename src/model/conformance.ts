@@ -84,7 +84,7 @@ export async function runConformance(
   target: TargetFactory = emulatorTarget,
   onRow?: (row: ConformanceRow, total: number) => void,
   options: { recordStates?: boolean } = {},
-): Promise<{ rows: ConformanceRow[]; coverage: { states: string; transitions: string }; wallMs: number }> {
+): Promise<{ rows: ConformanceRow[]; coverage: { states: string; transitions: string; guardOutcomes: string }; wallMs: number }> {
   const started = performance.now();
   const profile = getProfile(profileName);
   const { coverage } = generatePaths(profile);
