@@ -61,8 +61,9 @@ Options:
 Example: nvme-actors diagram --machine aen-latch --format svg --out aen-latch.svg`,
   coverage: `Usage: nvme-actors coverage [--json]
 
-Generates the chart's paths for every profile and prints which states and transitions they cover, computed from
-the paths; transitions no context reachable under a profile can take are listed by name.
+Generates the chart's paths for every profile and prints which states, transitions and guard outcomes they cover,
+computed by replaying the paths on the chart; what no vertex reachable under a profile can exercise is listed by
+name, and the union over the profiles closes. Exit 0 when the union covers the whole chart.
 
 Example: nvme-actors coverage`,
   conformance: `Usage: nvme-actors conformance [--profile P] [--target emulator|qemu] [--json] [--verbose] [--doc FILE] [--html FILE]
@@ -374,23 +375,27 @@ async function coverageCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`coverage: unexpected argument '${echo(positionals[0]!)}'`);
-  const union = new Set<string>();
-  let total: readonly string[] = [];
+  const parts = ['states', 'transitions', 'guardOutcomes'] as const;
+  const union = { states: new Set<string>(), transitions: new Set<string>(), guardOutcomes: new Set<string>() };
+  const totals = { states: 0, transitions: 0, guardOutcomes: 0 };
   for (const profile of PROFILE_NAMES) {
     const { paths, coverage } = generatePaths(getProfile(profile));
-    const t = coverage.transitions;
-    total = t.total;
-    t.covered.forEach((x) => union.add(x));
-    const applicable = t.total.length - t.unreachable.length;
-    if (values.json) io.out(JSON.stringify({ profile, paths: paths.length, states: coverage.states, transitions: { covered: t.covered.length, reachable: applicable, total: t.total.length, unreachable: t.unreachable } }));
-    else {
-      io.out(`${profile}: ${paths.length} paths; states ${coverage.states.covered.length}/${coverage.states.total.length} (${pct(coverage.states.covered.length, coverage.states.total.length)}); transitions ${t.covered.length}/${applicable} reachable (${pct(t.covered.length, applicable)}), ${t.total.length} in the chart`);
-      for (const u of t.unreachable) io.out(`    not reachable under ${profile}: ${u}`);
+    const tours = paths.filter((p) => p.kind === 'tour').length;
+    for (const k of parts) {
+      coverage[k].covered.forEach((x) => union[k].add(x));
+      totals[k] = coverage[k].total.length;
     }
+    const reach = (k: (typeof parts)[number]) => coverage[k].total.length - coverage[k].unreachable.length;
+    if (values.json) {
+      io.out(JSON.stringify({ profile, paths: paths.length - tours, tours, ...Object.fromEntries(parts.map((k) => [k, { covered: coverage[k].covered, reachable: reach(k), total: coverage[k].total.length, unreachable: coverage[k].unreachable }])) }));
+      continue;
+    }
+    io.out(`${profile}: ${paths.length - tours} paths and ${tours} tour stretches; ${parts.map((k) => `${k === 'guardOutcomes' ? 'guard outcomes' : k} ${coverage[k].covered.length}/${reach(k)} reachable (${pct(coverage[k].covered.length, reach(k))}, ${coverage[k].total.length} in the chart)`).join('; ')}`);
+    for (const k of parts) for (const u of coverage[k].unreachable) io.out(`    not reachable under ${profile}: ${u}`);
   }
-  const line = `all profiles together: transitions ${union.size}/${total.length} (${pct(union.size, total.length)})`;
-  io.out(values.json ? JSON.stringify({ profile: 'all', transitions: { covered: union.size, total: total.length } }) : line);
-  return union.size === total.length ? 0 : 1;
+  const line = `all profiles together: ${parts.map((k) => `${k === 'guardOutcomes' ? 'guard outcomes' : k} ${union[k].size}/${totals[k]} (${pct(union[k].size, totals[k])})`).join('; ')}`;
+  io.out(values.json ? JSON.stringify({ profile: 'all', ...Object.fromEntries(parts.map((k) => [k, { covered: union[k].size, total: totals[k] }])) }) : line);
+  return parts.every((k) => union[k].size === totals[k]) ? 0 : 1;
 }
 
 const pct = (a: number, b: number): string => `${b === 0 ? 100 : Math.floor((a / b) * 1000) / 10}%`;
@@ -478,7 +483,7 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
   const html = options.html;
   const reportFailure = html
     ? await deferFailure(() => {
-        const inputs: ReportInput[] = rows.map((r) => ({ result: { ...r.result, name: `path ${r.index}: ${r.path}` }, ...(r.chartStateOfStep ? { chartStateOfStep: r.chartStateOfStep } : {}) }));
+        const inputs: ReportInput[] = rows.map((r) => ({ result: { ...r.result, name: `path ${r.index}: ${r.path}` }, ...(r.chartStateOfStep ? { chartStateOfStep: r.chartStateOfStep } : {}), ...(r.chartTransitionsOfStep ? { chartTransitionsOfStep: r.chartTransitionsOfStep } : {}) }));
         return writeReport(html, inputs, { title: `nvme-actors conformance (profile ${profile})`, subtitle: `paths of machines/aen-log-page.chart.ts on the ${target}`, charts: [SPEC_CHART, ...Object.values(ACTOR_CHARTS)] }, io);
       })
     : undefined;
@@ -487,7 +492,7 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
   if (options.json) {
     io.out(JSON.stringify({ kind: 'summary', profile, target, paths: rows.length, failedPaths: failed, checks, coverage, wallMs: Math.round(wallMs) }));
   } else {
-    io.out(`coverage: states ${coverage.states}, transitions ${coverage.transitions}`);
+    io.out(`coverage: states ${coverage.states}, transitions ${coverage.transitions}, guard outcomes ${coverage.guardOutcomes}`);
     io.out(`${rows.length} paths, ${checks} checks, wall time ${seconds(wallMs)} on the ${target}`);
   }
   io.out(`${rows.length - failed} passed, ${failed} failed`);

@@ -6,6 +6,9 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { toDirectedGraph, type DirectedGraphNode } from 'xstate/graph';
 import { machineNames, machines } from './machines.ts';
+import { diagramStyleOf, type DiagramStyle } from './style.ts';
+
+export { setDiagramStyle, diagramStyleOf, type DiagramStyle } from './style.ts';
 
 export const DIAGRAM_FORMATS = ['mermaid', 'dot', 'json', 'svg'] as const;
 export type DiagramFormat = (typeof DIAGRAM_FORMATS)[number];
@@ -41,6 +44,25 @@ export interface DiagramNode {
   readonly invoke: readonly string[];
   readonly children: readonly DiagramNode[];
   readonly edges: readonly DiagramEdge[];
+}
+
+/** A transition named for people: `notice.pending: aer.submit [noticesDisabled] → (stays)` (state paths below the
+ * root). src/model/chart.ts names the transitions it records the same way. */
+export function edgeName(rootId: string, e: DiagramEdge): string {
+  const path = (id: string) => (id === rootId ? '' : id.slice(rootId.length + 1));
+  return `${path(e.source)}: ${e.event}${e.guard ? ` [${e.guard}]` : ''} → ${e.targetless ? '(stays)' : path(e.target)}`;
+}
+
+/** With `transitionIds`: the SVG id that draws each transition, by edgeName: its own row for one that stays, the
+ * arrow of its source and target for the others (transitions between the same states share one arrow). */
+export function transitionSvgIds(machine: AnyStateMachine): Map<string, string> {
+  const root = toDiagramGraph(machine);
+  const edges = allEdges(root);
+  const index = new Map(edges.map((e, i) => [e, i]));
+  const out = new Map<string, string>();
+  for (const e of edges) if (e.targetless) out.set(edgeName(root.id, e), `T${index.get(e)}`);
+  for (const group of edgeGroups(root)) for (const e of group) out.set(edgeName(root.id, e), `T${index.get(group[0]!)}`);
+  return out;
 }
 
 /** The name shown for a guard, action or actor given inline rather than by name. */
@@ -187,15 +209,76 @@ const html = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g,
 const FONT = 'Helvetica,Arial,sans-serif';
 
 /** A state's label: its key in bold, its tags, then the transitions that stay in it. */
-function dotLabel(n: DiagramNode): string {
+function dotLabel(n: DiagramNode, style: DiagramStyle = {}, ids?: ReadonlyMap<DiagramEdge, string>): string {
+  if (style.actions || style.transitionIds) return styledLabel(n, style, ids);
   const rows = [html(n.key)];
   if (n.tags.length > 0) rows.push(`<font point-size="9" color="#2b6cb0">${n.tags.map((t) => html(t)).join(' · ')}</font>`);
   for (const e of n.edges.filter((x) => x.targetless)) rows.push(`<font point-size="9">${html(e.label.text)}</font>`);
   return rows.length === 1 ? `<${rows[0]}>` : `<${rows.join('<br align="left"/>')}<br align="left"/>>`;
 }
 
+const INTERNAL_COLOUR = '#6b46c1';
+const ACTION_COLOUR = '#2c7a7b';
+
+/** `event [guard]`, the event coloured when the machine raises it itself. */
+function eventText(e: DiagramEdge, style: DiagramStyle): string {
+  const text = e.guard ? `${html(e.event)}&#160;&#160;[${html(e.guard)}]` : html(e.event);
+  // One span per label line part: Graphviz places each span by its own width estimate.
+  return style.internalEvents?.includes(e.event) ? `<font color="${INTERNAL_COLOUR}">${text}</font>` : text;
+}
+
+/** Words into lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+const edgeLabelPlain = (e: DiagramEdge): string => `${e.label.text}${e.actions.length > 0 ? ` / ${e.actions.join(', ')}` : ''}`;
+
+const actionText = (e: DiagramEdge): string => (e.actions.length > 0 ? `<font color="${ACTION_COLOUR}">/ ${e.actions.map(html).join(', ')}</font>` : '');
+
+/** A state as a table: its key, then one row per transition that stays in it (each row an SVG group with an id). */
+function styledLabel(n: DiagramNode, style: DiagramStyle, ids?: ReadonlyMap<DiagramEdge, string>): string {
+  const rows = [`<tr><td align="left"><b>${html(n.key)}</b></td></tr>`];
+  if (n.children.length > 0 && style.regionDescriptions && n.description && n.type !== 'parallel') {
+    for (const line of wrap(n.description, 56)) rows.push(`<tr><td align="left"><font point-size="9" color="#4a5568">${html(line)}</font></td></tr>`);
+  }
+  if (n.tags.length > 0) rows.push(`<tr><td align="left"><font point-size="9" color="#2b6cb0">${n.tags.map((t) => html(t)).join(' · ')}</font></td></tr>`);
+  for (const e of n.edges.filter((x) => x.targetless)) {
+    const id = ids?.get(e);
+    const text = `${eventText(e, style)}${style.actions && e.actions.length > 0 ? `&#160;&#160;&#160;&#160;${actionText(e)}` : ''}`;
+    rows.push(`<tr><td align="left"${id ? ` id="${id}" tooltip="${html(e.description ?? edgeLabelPlain(e))}"` : ''}><font point-size="9">${text}</font></td></tr>`);
+  }
+  return `<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">${rows.join('')}</table>>`;
+}
+
+/** Slack after text whose span Graphviz measures on its own (its estimate runs short of browsers' fonts). */
+const PAD = '&#160;&#160;&#160;&#160;&#160;&#160;';
+
+/** The legend of a styled chart: guards and actions with their meaning and clause. */
+function legendNode(style: DiagramStyle): string | undefined {
+  if (!style.legend || style.legend.length === 0) return undefined;
+  const table = (kind: 'guard' | 'action', title: string) =>
+    `<table border="0" cellborder="0" cellspacing="0" cellpadding="1"><tr><td align="left" colspan="3"><b>${title}</b></td></tr>${style.legend!
+      .filter((x) => x.kind === kind)
+      .map((x) => `<tr><td align="left"><font point-size="9" color="${kind === 'action' ? ACTION_COLOUR : '#1a202c'}">${html(x.name)}${PAD}</font></td><td align="left"><font point-size="9">${html(x.text)}${PAD}</font></td><td align="left"><font point-size="9" color="#4a5568">${html(x.clause)}${PAD}</font></td></tr>`)
+      .join('')}</table>`;
+  return `<<table border="0" cellborder="0" cellspacing="6"><tr><td valign="top">${table('guard', 'Guards (NVMe Base 2.0)')}</td><td valign="top">${table('action', 'Actions (NVMe Base 2.0)')}</td></tr><tr><td align="left" colspan="2"><font point-size="9"><font color="${INTERNAL_COLOUR}">purple events</font>${PAD}are raised by the chart itself ·${PAD}<font color="${ACTION_COLOUR}">/ actions</font>${PAD}run in order · for one state and event the first transition whose guard holds is taken</font></td></tr></table>>`;
+}
+
 export function toDot(machine: AnyStateMachine): string {
   const root = toDiagramGraph(machine);
+  const style = diagramStyleOf(machine);
+  const ids = new Map<DiagramEdge, string>();
+  if (style.transitionIds) allEdges(root).forEach((e, i) => ids.set(e, `T${i}`));
   const byId = new Map<string, DiagramNode>();
   walk(root, (n) => byId.set(n.id, n));
   /** Edges to and from a compound state attach to its initial dot (or an invisible point), clipped at its box. */
@@ -210,11 +293,11 @@ export function toDot(machine: AnyStateMachine): string {
     const pad = '  '.repeat(depth);
     if (n.children.length === 0) {
       const shape = n.type === 'final' ? ', peripheries=2' : '';
-      lines.push(`${pad}${dotString(n.id)} [label=${dotLabel(n)}${shape}];`);
+      lines.push(`${pad}${dotString(n.id)} [label=${dotLabel(n, style, ids)}${shape}];`);
       return;
     }
     lines.push(`${pad}subgraph ${dotString(`cluster_${n.id}`)} {`);
-    lines.push(`${pad}  label=${dotLabel(n)}; labeljust=l; style="rounded${n.type === 'parallel' ? ',dashed' : ''}"; color="#4a5568";`);
+    lines.push(`${pad}  label=${dotLabel(n, style, ids)}; labeljust=l; style="rounded${n.type === 'parallel' ? ',dashed' : ''}"; color="#4a5568";`);
     if (n.initial) {
       lines.push(`${pad}  ${dotString(anchor(n))} [shape=point, width=0.1, style=filled, fillcolor="#4a5568", label=""];`);
       lines.push(`${pad}  ${dotString(anchor(n))} -> ${dotString(n.initial)};`);
@@ -225,13 +308,29 @@ export function toDot(machine: AnyStateMachine): string {
     lines.push(`${pad}}`);
   };
   emit(root, 1);
+  const legend = legendNode(style);
+  if (legend) {
+    // Below the chart: one rank under its deepest states.
+    lines.push(`  "${root.id}.__legend" [shape=box, style="rounded", color="#cbd5e0", label=${legend}];`);
+    const leaves: DiagramNode[] = [];
+    walk(root, (n) => {
+      if (n.children.length === 0) leaves.push(n);
+    });
+    for (const leaf of leaves) lines.push(`  ${dotString(leaf.id)} -> "${root.id}.__legend" [style=invis];`);
+  }
   for (const group of edgeGroups(root)) {
     const [first] = group;
     const source = byId.get(first!.source)!;
     const target = byId.get(first!.target)!;
     // Non-breaking spaces either side keep labels apart where the viewer's font runs wider than Graphviz's estimate.
-    const label = group.map((e) => `&#160;${html(e.label.text)}&#160;`).join('<br align="left"/>');
-    const attrs = [`label=<${label}${group.length > 1 ? '<br align="left"/>' : ''}>`];
+    const text = (e: DiagramEdge) => (style.actions ? `${eventText(e, style)}${e.actions.length > 0 ? `<br align="left"/>&#160;&#160;${actionText(e)}` : ''}` : html(e.label.text));
+    const label = group.map((e) => `&#160;${text(e)}&#160;`).join('<br align="left"/>');
+    const attrs = [`label=<${label}${group.length > 1 || style.actions ? '<br align="left"/>' : ''}>`];
+    if (style.transitionIds) {
+      attrs.push(`id=${dotString(ids.get(first!)!)}`);
+      const tip = group.map((e) => `${edgeLabelPlain(e)}: ${e.description ?? ''}`).join('\n');
+      attrs.push(`tooltip=${dotString(tip)}`, `labeltooltip=${dotString(tip)}`);
+    }
     let from = source.id;
     let to = target.id;
     if (source.children.length > 0) {

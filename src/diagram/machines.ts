@@ -5,6 +5,8 @@ import { controllerMachine } from '../../machines/controller.machine.ts';
 import { adminQueueMachine } from '../../machines/admin-queue.machine.ts';
 import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
 import { aenLogPageChart } from '../../machines/aen-log-page.chart.ts';
+import { CATALOGUE, INTERNAL_EVENTS } from '../logic/aen-chart.ts';
+import { setDiagramStyle } from './style.ts';
 
 export interface MachineEntry {
   readonly name: string;
@@ -24,3 +26,14 @@ export const machineList: readonly MachineEntry[] = [
 export const machines: Readonly<Record<string, AnyStateMachine>> = Object.fromEntries(machineList.map((m) => [m.name, m.machine]));
 
 export const machineNames: readonly string[] = machineList.map((m) => m.name);
+
+// The spec chart is read to predict completions: its diagram shows actions, the events it raises itself, its
+// regions' descriptions and a legend of its guards and actions with their clauses; every transition has an SVG id
+// (the HTML report marks the one taken).
+setDiagramStyle(aenLogPageChart, {
+  actions: true,
+  internalEvents: INTERNAL_EVENTS,
+  regionDescriptions: true,
+  legend: Object.entries(CATALOGUE).map(([name, e]) => ({ kind: e.kind, name, text: e.text, clause: e.clause })),
+  transitionIds: true,
+});

@@ -1,8 +1,9 @@
 // The conformance run: generate the chart's paths for a profile, turn each into a scenario, replay it against a
 // target and collect one row per path (its events, how many checks, pass/fail, the spec clause it exercises).
-import { generatePaths, type Coverage } from './generate.ts';
-import { chartStates, chartToScenario, describeEvent, EVENT_CLAUSE, PROBE, type ScenarioJson } from './to-scenario.ts';
-import type { ChartEvent } from '../logic/aen-chart.ts';
+import { generatePaths, packPaths, type Coverage } from './generate.ts';
+import { chartSteps, chartToScenario, describeEvent, EVENT_CLAUSE, PROBE, type ScenarioJson } from './to-scenario.ts';
+import type { HostEvent } from '../logic/aen-chart.ts';
+import type { StateValue } from 'xstate';
 import type { Profile } from '../profiles/profiles.ts';
 import { getProfile, type ProfileName } from '../profiles/profiles.ts';
 import { parseScenario } from '../scenario/schema.ts';
@@ -18,28 +19,28 @@ export interface ConformanceRow {
   readonly failed: number;
   readonly result: ScenarioResult;
   /** With `recordStates`: the spec chart's state during each step of the path's scenario, by step index. */
-  readonly chartStateOfStep?: (step: number) => string | undefined;
+  readonly chartStateOfStep?: (step: number) => StateValue | undefined;
+  /** With `recordStates`: the chart transitions the host event of that step took (microsteps included), by name. */
+  readonly chartTransitionsOfStep?: (step: number) => readonly string[];
 }
 
 export interface ConformancePack {
   readonly kind: 'nvme-actors.pack';
   readonly profile: ProfileName;
   readonly generatedFrom: 'machines/aen-log-page.chart.ts';
-  readonly coverage: { states: string; transitions: string };
+  readonly coverage: { states: string; transitions: string; guardOutcomes: string };
   readonly scenarios: ScenarioJson[];
 }
 
-export function coverageSummary(c: Coverage): { states: string; transitions: string } {
-  const applicable = c.transitions.total.length - c.transitions.unreachable.length;
-  return {
-    states: `${c.states.covered.length}/${c.states.total.length}`,
-    transitions: `${c.transitions.covered.length}/${applicable} reachable under this profile (${c.transitions.total.length} in the chart)`,
-  };
+export function coverageSummary(c: Coverage): { states: string; transitions: string; guardOutcomes: string } {
+  const part = (x: Coverage['states']) => `${x.covered.length}/${x.total.length - x.unreachable.length} reachable under this profile (${x.total.length} in the chart)`;
+  return { states: part(c.states), transitions: part(c.transitions), guardOutcomes: part(c.guardOutcomes) };
 }
 
 export function buildPack(profileName: ProfileName): ConformancePack {
   const profile = getProfile(profileName);
-  const { paths, coverage } = generatePaths(profile);
+  const { coverage } = generatePaths(profile);
+  const paths = packPaths(profile);
   return {
     kind: 'nvme-actors.pack',
     profile: profileName,
@@ -54,30 +55,40 @@ export function buildPack(profileName: ProfileName): ConformancePack {
   };
 }
 
-/** The chart state during each scenario step of a path (with the probe appended, as `runConformance` runs it):
- * the `enable` step is in the initial state, and the steps one chart event became are in the state it leads to.
- * chartToScenario turns events into steps one by one, so the steps of a prefix of the events are a prefix of the
- * steps: the boundaries come from the prefixes. */
-export function chartStatesBySteps(profile: Profile, pathEvents: readonly ChartEvent[]): string[] {
+/** The chart state during each scenario step of a path (with the probe appended, as `runConformance` runs it), and
+ * the transitions the chart took for the event that step belongs to: the `enable` step is in the initial state,
+ * and the steps one chart event became are in the state it leads to. chartToScenario turns events into steps one
+ * by one, so the steps of a prefix of the events are a prefix of the steps: the boundaries come from the prefixes. */
+export function chartStepsBySteps(profile: Profile, pathEvents: readonly HostEvent[]): { states: StateValue[]; transitions: (readonly string[])[] } {
   const events = [...pathEvents, ...PROBE];
-  const states = chartStates(profile, events);
-  const out: string[] = [states[0]!];
+  const records = chartSteps(profile, events, { probe: false });
+  const states: StateValue[] = [records[0]?.before.value ?? 'idle'];
+  const transitions: (readonly string[])[] = [[]];
   for (let k = 1; k <= events.length; k++) {
     const end = chartToScenario(profile, events.slice(0, k), { name: '', probe: false }).steps.length;
-    while (out.length < end) out.push(states[k]!);
+    const r = records[k - 1]!;
+    const taken = r.microsteps.filter((m) => !m.event.startsWith('xstate.')).flatMap((m) => m.taken);
+    while (states.length < end) {
+      states.push(r.after.value);
+      transitions.push(taken);
+    }
   }
-  return out;
+  return { states, transitions };
 }
+
+/** The chart state during each scenario step of a path (see chartStepsBySteps). */
+export const chartStatesBySteps = (profile: Profile, pathEvents: readonly HostEvent[]): StateValue[] => chartStepsBySteps(profile, pathEvents).states;
 
 export async function runConformance(
   profileName: ProfileName,
   target: TargetFactory = emulatorTarget,
   onRow?: (row: ConformanceRow, total: number) => void,
   options: { recordStates?: boolean } = {},
-): Promise<{ rows: ConformanceRow[]; coverage: { states: string; transitions: string }; wallMs: number }> {
+): Promise<{ rows: ConformanceRow[]; coverage: { states: string; transitions: string; guardOutcomes: string }; wallMs: number }> {
   const started = performance.now();
   const profile = getProfile(profileName);
-  const { paths, coverage } = generatePaths(profile);
+  const { coverage } = generatePaths(profile);
+  const paths = packPaths(profile);
   const rows: ConformanceRow[] = [];
   for (const [i, p] of paths.entries()) {
     const json = chartToScenario(profile, p.events, { name: `${profileName} path ${i + 1}` });
@@ -92,7 +103,7 @@ export async function runConformance(
       passed: result.passed,
       failed: result.failed,
       result,
-      ...(options.recordStates ? { chartStateOfStep: stepStates(chartStatesBySteps(profile, p.events)) } : {}),
+      ...(options.recordStates ? stepRecorders(chartStepsBySteps(profile, p.events)) : {}),
     };
     rows.push(row);
     onRow?.(row, paths.length);
@@ -100,4 +111,7 @@ export async function runConformance(
   return { rows, coverage: coverageSummary(coverage), wallMs: performance.now() - started };
 }
 
-const stepStates = (states: readonly string[]) => (step: number): string | undefined => states[Math.min(step, states.length - 1)];
+const stepRecorders = ({ states, transitions }: { states: readonly StateValue[]; transitions: readonly (readonly string[])[] }) => ({
+  chartStateOfStep: (step: number): StateValue | undefined => states[Math.min(step, states.length - 1)],
+  chartTransitionsOfStep: (step: number): readonly string[] => (step < transitions.length ? transitions[step]! : []),
+});

@@ -5,8 +5,8 @@
 // to fail exactly when its expectations under the two profiles differ (or the target cannot carry it out), each
 // failing check is blamed on the knobs whose value changes its expectations, and any check whose result the
 // knobs do not predict is reported as unexplained. Rule checks are preferred as evidence: each is about one rule.
-import { generatePaths } from './generate.ts';
-import { chartToScenario, describeEvent, EVENT_CLAUSE, type ScenarioJson } from './to-scenario.ts';
+import { packPaths } from './generate.ts';
+import { chartCarries, chartToScenario, describeEvent, EVENT_CLAUSE, type ScenarioJson } from './to-scenario.ts';
 import { describeKnob, KNOBS, SPEC_RULES, type Knob, type SpecRule } from './rules.ts';
 import { getProfile, PROFILE_NAMES, type Profile, type ProfileName } from '../profiles/profiles.ts';
 import { parseScenario, type Scenario } from '../scenario/schema.ts';
@@ -53,13 +53,13 @@ export interface ProfileRun {
 /** The pack of a profile: every generated chart path (with its closing probe), then every rule check that applies. */
 export function packChecks(profileName: ProfileName): PackCheck[] {
   const profile = getProfile(profileName);
-  const { paths } = generatePaths(profile);
+  const paths = packPaths(profile);
   const checks: PackCheck[] = paths.map((p, i) => ({
     kind: 'path',
     id: `path ${i + 1}`,
     label: p.events.map(describeEvent).join(' → '),
     clause: EVENT_CLAUSE[p.events[p.events.length - 1]!.type],
-    build: (q: Profile) => chartToScenario(q, p.events, { name: `${profileName} path ${i + 1}` }),
+    build: (q: Profile) => (chartCarries(q, p.events) ? chartToScenario(q, p.events, { name: `${profileName} path ${i + 1}` }) : undefined),
   }));
   for (const rule of SPEC_RULES) {
     if (rule.check(profile) === undefined) continue;

@@ -1,133 +1,245 @@
-// Generates test paths from the specification chart with xstate/graph's createTestModel: shortest paths to every
-// reachable (state, context) vertex, then one extra path for each chart transition they miss (self-loops
-// included). Coverage of the chart's states and transitions is computed from the paths, never claimed.
+// Generates test paths from the specification chart under a profile (src/model/chart.ts: the chart with the
+// profile's named implementations). xstate/graph's createTestModel gives the shortest path to every reachable
+// (state, context) vertex; paths that are prefixes of others are dropped. A breadth-first walk of the same chart
+// then adds one path for each state, transition and guard outcome those paths miss. Coverage is computed from the
+// paths by replaying them on the chart and recording what each microstep took (takeStep), never claimed.
 import { createTestModel } from 'xstate/graph';
-import { aenLogPageChart } from '../../machines/aen-log-page.chart.ts';
-import { applyEvent, chartPolicy, chartStateOf, initialChartContext, type ChartContext, type ChartEvent } from '../logic/aen-chart.ts';
+import type { AnyStateMachine } from 'xstate';
+import { AEC_NAMESPACE_ATTRIBUTE_NOTICES, type ChartContext, type HostEvent } from '../logic/aen-chart.ts';
 import type { Profile } from '../profiles/profiles.ts';
-import { CHART_NAMESPACES } from './to-scenario.ts';
+import { activeStateNames, chartFor, chartGuardOutcomes, chartStateNames, chartTransitionNames, initialSnapshot, takeStep, type ChartSnapshot, type SpecChart, type StepRecord } from './chart.ts';
+
+export const CHART_NAMESPACES = [1, 2];
+/** The batch that overflows the list: 1025 distinct NSIDs from 100. */
+export const OVERFLOW_BATCH: HostEvent = { type: 'namespace.changed', nsid: 100, count: 1025 };
 
 export interface ChartPath {
-  readonly events: readonly ChartEvent[];
-  /** Chart transitions the path takes, as `source:event->target`. */
+  /** `coverage`: the shortest path to a vertex, or one more state, transition or guard outcome; `tour`: a stretch
+   * of the walk that takes every edge of the bounded state graph (every host event from every vertex). */
+  readonly kind: 'coverage' | 'tour';
+  readonly events: readonly HostEvent[];
+  /** Chart transitions the path takes, by name, in order (microsteps included). */
   readonly transitions: readonly string[];
 }
 
+export interface CoverageOf {
+  readonly covered: readonly string[];
+  readonly total: readonly string[];
+  /** Items no vertex reachable under this profile can exercise (the walk is exhaustive over the bounded model). */
+  readonly unreachable: readonly string[];
+}
+
 export interface Coverage {
-  readonly states: { readonly covered: readonly string[]; readonly total: readonly string[] };
-  readonly transitions: {
-    readonly covered: readonly string[];
-    /** Every transition of the chart. */
-    readonly total: readonly string[];
-    /** Transitions no context reachable under this profile can take (with this profile the guard never holds). */
-    readonly unreachable: readonly string[];
-  };
+  readonly states: CoverageOf;
+  readonly transitions: CoverageOf;
+  readonly guardOutcomes: CoverageOf;
 }
 
-/** Host actions and outside causes offered in a context (bounded so traversal terminates). */
-export function chartEvents(ctx: ChartContext): ChartEvent[] {
-  const events: ChartEvent[] = [
-    { type: 'aer.submit' },
-    ...CHART_NAMESPACES.map((nsid) => ({ type: 'namespace.change' as const, nsid })),
-    { type: 'changedList.read', rae: false },
-    { type: 'changedList.read', rae: true },
-    { type: 'changedList.readShort' },
-    { type: 'notices.set', enabled: !ctx.noticesEnabled },
-    { type: 'aer.abort' },
-    { type: 'controller.reset' },
-  ];
-  // QEMU's bitmap holds 256 NSIDs: its list cannot overflow, and each new NSID queues an event of its own.
-  if (!ctx.policy.noticePerNewNsid) events.push({ type: 'namespace.overflow' });
-  // Bound the queue of per-NSID events so the reachable contexts are finite.
-  return events.filter((e) => !(ctx.policy.noticePerNewNsid && ctx.queued >= 2 && e.type === 'namespace.change'));
+/** Host actions and fault events offered in a snapshot (bounded so the walk terminates). */
+export function chartEvents(profile: Profile, s: ChartSnapshot): HostEvent[] {
+  const ctx = s.context as ChartContext;
+  const events: HostEvent[] = [{ type: 'aer.submit' }];
+  // QEMU queues an event per new NSID: bound the queue so the reachable contexts are finite.
+  if (!(profile.noticePerNewNsid && ctx.queued >= 1)) events.push(...CHART_NAMESPACES.map((nsid) => ({ type: 'namespace.changed' as const, nsid })));
+  // QEMU's bitmap holds 256 NSIDs: its list cannot overflow.
+  if (!profile.noticePerNewNsid) events.push(OVERFLOW_BATCH);
+  events.push(
+    { type: 'log.read', rae: false, numd: 1024 },
+    { type: 'log.read', rae: true, numd: 1024 },
+    { type: 'log.read', rae: false, numd: 2 },
+    { type: 'features.set', aec: 0 },
+    { type: 'features.set', aec: AEC_NAMESPACE_ATTRIBUTE_NOTICES },
+    { type: 'abort' },
+    { type: 'reset' },
+  );
+  return events;
 }
 
-const key = (e: ChartEvent): string => JSON.stringify(e);
-export const transitionId = (from: string, e: ChartEvent, to: string): string => `${from}:${e.type}->${to}`;
+const key = (e: HostEvent): string => JSON.stringify(e);
+/** A vertex: the active states and the context, AERs counted (their numbers grow without bound). */
+export const serializeSnapshot = (s: ChartSnapshot): string => {
+  const c = s.context as ChartContext;
+  return JSON.stringify({ v: s.value, parked: c.parked.length, changed: c.changed, overflow: c.overflow, on: c.noticesOn, queued: c.queued });
+};
 
-/** Every transition declared in the chart, as `source:event->target`. */
-export function chartTransitions(): string[] {
-  const out: string[] = [];
-  const root = aenLogPageChart.root;
-  for (const [name, node] of Object.entries(root.states)) {
-    for (const [eventType, list] of node.transitions) {
-      for (const t of list) for (const target of t.target ?? []) out.push(`${name}:${eventType}->${target.key}`);
-    }
-  }
-  return out;
+interface Items {
+  states: string[];
+  transitions: string[];
+  outcomes: string[];
 }
 
-export function pathTransitions(profile: Profile, events: readonly ChartEvent[], aerl = 3): string[] {
-  let ctx = initialChartContext({ policy: chartPolicy(profile), aerl });
-  const out: string[] = [];
+const itemsOf = (machine: AnyStateMachine, step: StepRecord): Items => ({
+  states: activeStateNames(machine, step.after),
+  transitions: step.microsteps.filter((m) => !m.event.startsWith('xstate.')).flatMap((m) => m.taken),
+  outcomes: step.microsteps.filter((m) => !m.event.startsWith('xstate.')).flatMap((m) => m.outcomes),
+});
+
+/** Replay a path on the chart: the items it exercises. */
+export function pathItems(machine: SpecChart, events: readonly HostEvent[], aerl = 3): Items & { steps: StepRecord[] } {
+  let s = initialSnapshot(machine, aerl);
+  const out: Items & { steps: StepRecord[] } = { states: activeStateNames(machine, s), transitions: [], outcomes: [], steps: [] };
   for (const e of events) {
-    const next = applyEvent(ctx, e);
-    out.push(transitionId(chartStateOf(ctx), e, chartStateOf(next)));
-    ctx = next;
+    const step = takeStep(machine, s, e);
+    const it = itemsOf(machine, step);
+    out.states.push(...it.states);
+    out.transitions.push(...it.transitions);
+    out.outcomes.push(...it.outcomes);
+    out.steps.push(step);
+    s = step.after;
   }
   return out;
 }
 
-export function generatePaths(profile: Profile, options: { aerl?: number } = {}): { paths: ChartPath[]; coverage: Coverage } {
+const generated = new WeakMap<Profile, Map<number, { paths: ChartPath[]; coverage: Coverage }>>();
+
+/** The paths and coverage of a profile (remembered per profile object and AERL for the profile's own chart). */
+export function generatePaths(profile: Profile, options: { aerl?: number; machine?: SpecChart } = {}): { paths: ChartPath[]; coverage: Coverage } {
   const aerl = options.aerl ?? 3;
-  const input = { policy: chartPolicy(profile), aerl };
-  const model = createTestModel(aenLogPageChart, {
-    input,
-    events: (snapshot) => chartEvents(snapshot.context as ChartContext),
+  if (options.machine) return generate(profile, aerl, options.machine);
+  let byAerl = generated.get(profile);
+  if (!byAerl) generated.set(profile, (byAerl = new Map()));
+  let result = byAerl.get(aerl);
+  if (!result) byAerl.set(aerl, (result = generate(profile, aerl, chartFor(profile))));
+  return result;
+}
+
+function generate(profile: Profile, aerl: number, machine: SpecChart): { paths: ChartPath[]; coverage: Coverage } {
+  const model = createTestModel(machine, {
+    input: { aerl },
+    events: (snapshot) => chartEvents(profile, snapshot as ChartSnapshot),
     // xstate/graph also offers every event type the state declares, payload-less: keep only the offered ones.
-    filterEvents: (snapshot, event) => chartEvents(snapshot.context as ChartContext).some((e) => key(e) === key(event as ChartEvent)),
-    serializeState: (s) => JSON.stringify({ v: s.value, c: { ...(s.context as ChartContext), expect: undefined, policy: undefined } }),
-  });
+    filterEvents: (snapshot, event) => chartEvents(profile, snapshot as ChartSnapshot).some((e) => key(e) === key(event as HostEvent)),
+    serializeState: (s) => serializeSnapshot(s as ChartSnapshot),
+  } as Parameters<typeof createTestModel>[1]);
   const shortest = model.getShortestPaths();
   const paths: ChartPath[] = [];
   const seen = new Set<string>();
-  const add = (events: ChartEvent[]): void => {
+  const covered = { states: new Set<string>(), transitions: new Set<string>(), outcomes: new Set<string>() };
+  const add = (events: HostEvent[], kind: ChartPath['kind'] = 'coverage'): void => {
     const id = events.map(key).join('|');
     if (seen.has(id)) return;
     seen.add(id);
-    paths.push({ events, transitions: pathTransitions(profile, events, aerl) });
+    const it = pathItems(machine, events, aerl);
+    it.states.forEach((x) => covered.states.add(x));
+    it.transitions.forEach((x) => covered.transitions.add(x));
+    it.outcomes.forEach((x) => covered.outcomes.add(x));
+    paths.push({ kind, events, transitions: it.transitions });
   };
   // Shortest path to every vertex; drop paths that are prefixes of others.
-  const all = shortest.map((p) => p.steps.map((s) => s.event as ChartEvent).filter((e) => !e.type.startsWith('xstate.')));
+  const all = shortest.map((p) => p.steps.map((s) => s.event as HostEvent).filter((e) => !e.type.startsWith('xstate.')));
   const ids = all.map((events) => events.map(key).join('|'));
   all.forEach((events, i) => {
     const id = ids[i]!;
     if (events.length > 0 && !ids.some((other, j) => j !== i && other.length > id.length && other.startsWith(`${id}|`))) add(events);
   });
 
-  // Transitions the vertex paths miss: reach a context where the transition is enabled, then take it.
-  const covered = new Set(paths.flatMap((p) => p.transitions));
-  const vertexPaths = new Map<string, ChartEvent[]>(); // serialized context -> shortest events
-  const initial = initialChartContext(input);
-  const ser = (c: ChartContext) => JSON.stringify({ ...c, expect: undefined, policy: undefined });
-  const queue: Array<{ ctx: ChartContext; events: ChartEvent[] }> = [{ ctx: initial, events: [] }];
-  vertexPaths.set(ser(initial), []);
-  const reachable = new Set<string>();
+  // What the vertex paths miss: reach a vertex where the item is exercised, then take that event.
+  const reachable = { states: new Set<string>(), transitions: new Set<string>(), outcomes: new Set<string>() };
+  const initial = initialSnapshot(machine, aerl);
+  activeStateNames(machine, initial).forEach((x) => reachable.states.add(x));
+  const visited = new Set<string>([serializeSnapshot(initial)]);
+  const graph = new Map<string, Array<{ event: HostEvent; to: string }>>();
+  const queue: Array<{ s: ChartSnapshot; events: HostEvent[] }> = [{ s: initial, events: [] }];
   while (queue.length > 0) {
-    const { ctx, events } = queue.shift()!;
-    for (const e of chartEvents(ctx)) {
-      const next = applyEvent(ctx, e);
-      const t = transitionId(chartStateOf(ctx), e, chartStateOf(next));
-      reachable.add(t);
-      if (!covered.has(t)) {
-        covered.add(t);
-        add([...events, e]);
+    const { s, events } = queue.shift()!;
+    const out: Array<{ event: HostEvent; to: string }> = [];
+    graph.set(serializeSnapshot(s), out);
+    for (const e of chartEvents(profile, s)) {
+      const step = takeStep(machine, s, e);
+      out.push({ event: e, to: serializeSnapshot(step.after) });
+      const it = itemsOf(machine, step);
+      const path = [...events, e];
+      let fresh = false;
+      for (const [k, list] of [['states', it.states], ['transitions', it.transitions], ['outcomes', it.outcomes]] as const) {
+        for (const x of list) {
+          reachable[k].add(x);
+          if (!covered[k].has(x)) fresh = true;
+        }
       }
-      const s = ser(next);
-      if (!vertexPaths.has(s)) {
-        vertexPaths.set(s, [...events, e]);
-        queue.push({ ctx: next, events: [...events, e] });
+      if (fresh) add(path);
+      const v = serializeSnapshot(step.after);
+      if (!visited.has(v)) {
+        visited.add(v);
+        queue.push({ s: step.after, events: path });
       }
     }
   }
-  const total = chartTransitions();
-  const coveredList = [...new Set(paths.flatMap((p) => p.transitions))].sort();
-  const statesCovered = [...new Set(paths.flatMap((p) => p.transitions.flatMap((t) => [t.split(':')[0]!, t.split('->')[1]!])))].sort();
+  for (const events of tour(graph, serializeSnapshot(initial))) add(events, 'tour');
+  const of = (c: Set<string>, r: Set<string>, total: string[]): CoverageOf => ({
+    covered: total.filter((x) => c.has(x)),
+    total,
+    unreachable: total.filter((x) => !r.has(x)),
+  });
   return {
     paths,
     coverage: {
-      states: { covered: statesCovered, total: Object.keys(aenLogPageChart.root.states).sort() },
-      transitions: { covered: coveredList, total: total.sort(), unreachable: total.filter((t) => !reachable.has(t)).sort() },
+      states: of(covered.states, reachable.states, chartStateNames(machine)),
+      transitions: of(covered.transitions, reachable.transitions, chartTransitionNames(machine)),
+      guardOutcomes: of(covered.outcomes, reachable.outcomes, chartGuardOutcomes(machine)),
     },
   };
 }
+
+/** Events of a tour stretch, at most. */
+export const TOUR_STRETCH = 40;
+
+/** A walk from the initial vertex that takes every edge of the graph once at least (batches of changes excepted:
+ * QEMU cannot make them, and the coverage paths take their transitions), cut into stretches that each start from
+ * the initial vertex. From a vertex with no edge left to take, it goes the shortest way to the nearest one that has. */
+function tour(graph: ReadonlyMap<string, ReadonlyArray<{ event: HostEvent; to: string }>>, start: string): HostEvent[][] {
+  const edgeKey = (v: string, e: HostEvent) => `${v}\u0000${key(e)}`;
+  const untaken = new Set<string>();
+  for (const [v, out] of graph) for (const { event } of out) if (!(event.type === 'namespace.changed' && (event.count ?? 1) > 1)) untaken.add(edgeKey(v, event));
+  const usable = (e: HostEvent) => !(e.type === 'namespace.changed' && (e.count ?? 1) > 1);
+  const stretches: HostEvent[][] = [];
+  let cur = start;
+  let stretch: HostEvent[] = [];
+  const take = (v: string, e: { event: HostEvent; to: string }) => {
+    untaken.delete(edgeKey(v, e.event));
+    stretch.push(e.event);
+    cur = e.to;
+  };
+  while (untaken.size > 0) {
+    const here = graph.get(cur)!.find((e) => untaken.has(edgeKey(cur, e.event)));
+    if (here) take(cur, here);
+    else {
+      // Breadth-first to the nearest vertex with an edge left.
+      const back = new Map<string, { from: string; edge: { event: HostEvent; to: string } } | null>([[cur, null]]);
+      const q = [cur];
+      let found: string | undefined;
+      while (q.length > 0 && !found) {
+        const v = q.shift()!;
+        for (const e of graph.get(v)!) {
+          if (!usable(e.event) || back.has(e.to)) continue;
+          back.set(e.to, { from: v, edge: e });
+          if (graph.get(e.to)!.some((x) => untaken.has(edgeKey(e.to, x.event)))) {
+            found = e.to;
+            break;
+          }
+          q.push(e.to);
+        }
+      }
+      if (!found) {
+        if (cur === start) break; // nothing left reachable
+        stretches.push(stretch);
+        stretch = [];
+        cur = start;
+        continue;
+      }
+      const route: Array<{ from: string; edge: { event: HostEvent; to: string } }> = [];
+      for (let v = found; back.get(v); v = back.get(v)!.from) route.unshift(back.get(v)!);
+      for (const r of route) take(r.from, r.edge);
+    }
+    if (stretch.length >= TOUR_STRETCH) {
+      stretches.push(stretch);
+      stretch = [];
+      cur = start;
+    }
+  }
+  if (stretch.length > 0) stretches.push(stretch);
+  return stretches;
+}
+
+/** The paths of a profile's conformance pack: the coverage paths (tours run on the emulator, in the model tests and
+ * against the chart's mutants, not in the packs replayed on peers). */
+export const packPaths = (profile: Profile): ChartPath[] => generatePaths(profile).paths.filter((p) => p.kind === 'coverage');

@@ -1,9 +1,9 @@
 // The spec rules this emulator holds to (../shared/DESIGN.md §4, plus the other profile knobs), each with the
 // profile knobs that decide it and a rule check: a scenario whose expectations are computed from a profile, so the
-// same rule gives the `spec`, `qemu` and `openvmm` packs their own expectations. Chart-shaped checks reuse the
-// chart's oracle (chartToScenario); the others are written from the knobs directly. NVMe Base 2.0 numbering.
-import type { ChartEvent } from '../logic/aen-chart.ts';
-import { OVERFLOW_COUNT } from '../logic/aen-chart.ts';
+// same rule gives the `spec`, `qemu` and `openvmm` packs their own expectations. Chart-shaped checks take their
+// expectations from the chart (chartToScenario); the others are written from the knobs directly. NVMe Base 2.0 numbering.
+import type { HostEvent } from '../logic/aen-chart.ts';
+import { OVERFLOW_BATCH } from './generate.ts';
 import type { Profile } from '../profiles/profiles.ts';
 import { AdminOpcode, Status } from '../spec/constants.ts';
 import { chartToScenario, CHART_NAMESPACES, type ScenarioJson } from './to-scenario.ts';
@@ -105,7 +105,7 @@ function scenario(p: Profile, id: string, steps: Step[]): ScenarioJson {
   return { name: `${p.name} rule ${id}`, profile: p.name, controller: { aerl: 3, namespaces: CHART_NAMESPACES.map((nsid) => ({ nsid })) }, steps: [{ do: 'enable' }, ...steps] };
 }
 
-function chartCheck(p: Profile, id: string, events: readonly ChartEvent[]): ScenarioJson {
+function chartCheck(p: Profile, id: string, events: readonly HostEvent[]): ScenarioJson {
   return chartToScenario(p, events, { name: `${p.name} rule ${id}`, probe: false });
 }
 
@@ -116,9 +116,9 @@ function expectStatus(tag: string, s: Status): Step {
 
 const errorStatus = (p: Profile, s: Status): Status => (p.errorsSetDnr ? Status.withDnr(s) : s);
 
-const aer: ChartEvent = { type: 'aer.submit' };
-const change = (nsid: number): ChartEvent => ({ type: 'namespace.change', nsid });
-const read = (rae: boolean): ChartEvent => ({ type: 'changedList.read', rae });
+const aer: HostEvent = { type: 'aer.submit' };
+const change = (nsid: number): HostEvent => ({ type: 'namespace.changed', nsid });
+const read = (rae: boolean): HostEvent => ({ type: 'log.read', rae, numd: 1024 });
 
 export const SPEC_RULES: readonly SpecRule[] = [
   {
@@ -166,11 +166,11 @@ export const SPEC_RULES: readonly SpecRule[] = [
   {
     id: 'list-overflow',
     clause: '§5.16.1.5',
-    text: `more than 1024 namespaces changed since the last read: FFFFFFFFh in entry 0, zeros after (${OVERFLOW_COUNT} changes)`,
+    text: `more than 1024 namespaces changed since the last read: FFFFFFFFh in entry 0, zeros after (${OVERFLOW_BATCH.type === 'namespace.changed' ? OVERFLOW_BATCH.count : 0} changes)`,
     knobs: [],
     observation: '(a: NN = 256)',
     // A profile with one notice per NSID models QEMU, whose NSIDs stop at 256: its list cannot overflow.
-    check: (p) => (p.noticePerNewNsid ? undefined : chartCheck(p, 'list-overflow', [{ type: 'namespace.overflow' }, read(false)])),
+    check: (p) => (p.noticePerNewNsid ? undefined : chartCheck(p, 'list-overflow', [OVERFLOW_BATCH, read(false)])),
   },
   {
     id: 'list-read-empties',
@@ -223,7 +223,7 @@ export const SPEC_RULES: readonly SpecRule[] = [
     text: 'AEC bit 8 clear: changes are still recorded but no notice is sent; setting it again with changes pending reports them',
     knobs: ['aecGatesNamespaceNotice'],
     observation: 'h',
-    check: (p) => chartCheck(p, 'aec-gate', [{ type: 'notices.set', enabled: false }, aer, change(1), { type: 'notices.set', enabled: true }, read(false)]),
+    check: (p) => chartCheck(p, 'aec-gate', [{ type: 'features.set', aec: 0 }, aer, change(1), { type: 'features.set', aec: 0x100 }, read(false)]),
   },
   {
     id: 'lifo',
@@ -247,7 +247,7 @@ export const SPEC_RULES: readonly SpecRule[] = [
     text: 'a controller reset drops parked AERs without completions and clears the mask; changes still unread are reported again',
     knobs: ['retainUnreadChangesOverReset', 'resetClearsChangedList'],
     observation: 'i',
-    check: (p) => chartCheck(p, 'reset', [aer, change(1), { type: 'controller.reset' }, aer, change(2), read(false)]),
+    check: (p) => chartCheck(p, 'reset', [aer, change(1), { type: 'reset' }, aer, change(2), read(false)]),
   },
   {
     id: 'abort',
@@ -255,7 +255,7 @@ export const SPEC_RULES: readonly SpecRule[] = [
     text: "Abort of a parked AER: the AER completes with 0/07h before the Abort's own completion, whose DW0 bit 0 is 0",
     knobs: ['abortAbortsAer'],
     observation: 'f',
-    check: (p) => chartCheck(p, 'abort', [aer, { type: 'aer.abort' }]),
+    check: (p) => chartCheck(p, 'abort', [aer, { type: 'abort' }]),
   },
   {
     id: 'invalid-opcode',

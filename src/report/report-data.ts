@@ -4,7 +4,7 @@
 // Built from a run made with `recordStates` (src/scenario/runner.ts); pure, so it is unit-tested apart from the page.
 import type { StateValue } from 'xstate';
 import { AdminOpcode } from '../spec/constants.ts';
-import { toDiagramGraph, type DiagramNode } from '../diagram/diagram.ts';
+import { toDiagramGraph, transitionSvgIds, type DiagramNode } from '../diagram/diagram.ts';
 import { machines } from '../diagram/machines.ts';
 import type { ActorStates, ScenarioResult, TraceRecord } from '../scenario/runner.ts';
 import { formatRecord } from '../scenario/trace-format.ts';
@@ -25,6 +25,8 @@ export interface ReportRow {
   readonly step: number;
   /** Index into ReportData.activeSets: the state node ids active just after this row. */
   readonly active: number;
+  /** Index into ReportData.takenSets: the spec chart transitions the row's step took (conformance paths). */
+  readonly taken?: number;
 }
 
 export interface ReportRun {
@@ -42,6 +44,9 @@ export interface ReportData {
   readonly charts: readonly { readonly name: ChartName; readonly machineId: string }[];
   /** Distinct sets of active state node ids (rows share them by index). */
   readonly activeSets: readonly (readonly string[])[];
+  /** Distinct sets of taken transitions: their names and the ids of the SVG elements that draw them in the page
+   * (an arrow, `CHART-Tn`, or a row inside a state, `CHART-a_Tn`). */
+  readonly takenSets: ReadonlyArray<{ readonly names: readonly string[]; readonly ids: readonly string[] }>;
   readonly runs: readonly ReportRun[];
   readonly totals: { readonly passed: number; readonly failed: number };
 }
@@ -51,6 +56,8 @@ export interface ReportInput {
   /** The spec chart's state during each scenario step (conformance paths), by step index; -1 and steps past the
    * end take the last. */
   readonly chartStateOfStep?: (step: number) => StateValue | undefined;
+  /** The spec chart transitions (src/model/chart.ts names) the host event of each scenario step took. */
+  readonly chartTransitionsOfStep?: (step: number) => readonly string[];
 }
 
 const graphs = new Map<string, DiagramNode>();
@@ -83,7 +90,21 @@ export function activeStateIds(chart: ChartName, value: StateValue): string[] {
 }
 
 /** Rows of one run: a `start` row (the states before the first step), then one per trace record. */
-function rowsOf(input: ReportInput, intern: (ids: readonly string[]) => number, charts: readonly ChartName[]): ReportRow[] {
+/** The page ids of the SVG elements that draw the named spec chart transitions. */
+function takenIds(names: readonly string[]): string[] {
+  svgIds ??= transitionSvgIds(machines[SPEC_CHART]!);
+  const ids = new Set<string>();
+  for (const n of names) {
+    const id = svgIds.get(n);
+    if (!id) continue;
+    ids.add(`${SPEC_CHART}-${id}`);
+    ids.add(`${SPEC_CHART}-a_${id}`);
+  }
+  return [...ids];
+}
+let svgIds: Map<string, string> | undefined;
+
+function rowsOf(input: ReportInput, intern: (ids: readonly string[]) => number, charts: readonly ChartName[], internTaken: (names: readonly string[]) => number): ReportRow[] {
   const { result } = input;
   const recorded = result.recorded ?? [];
   const lastStep = recorded.reduce((max, r) => (r.step > max ? r.step : max), 0); // no spread: a run may have 100,000s of records
@@ -104,7 +125,8 @@ function rowsOf(input: ReportInput, intern: (ids: readonly string[]) => number, 
   result.trace.forEach((r, i) => {
     const rec = recorded[i];
     const step = rec?.step ?? -1;
-    rows.push({ kind: kindOf(r, opcodeOf), text: rowText(r), ...(r.kind === 'expect' ? { ok: r.ok } : {}), step, active: intern(idsFor(rec?.states, step)) });
+    const taken = input.chartTransitionsOfStep && charts.includes(SPEC_CHART) && step >= 0 ? input.chartTransitionsOfStep(step) : [];
+    rows.push({ kind: kindOf(r, opcodeOf), text: rowText(r), ...(r.kind === 'expect' ? { ok: r.ok } : {}), step, active: intern(idsFor(rec?.states, step)), ...(taken.length > 0 ? { taken: internTaken(taken) } : {}) });
   });
   return rows;
 }
@@ -135,18 +157,31 @@ export function buildReportData(options: { title: string; subtitle: string; char
     }
     return i;
   };
+  const takenSets: Array<{ names: string[]; ids: string[] }> = [];
+  const takenIndex = new Map<string, number>();
+  const internTaken = (names: readonly string[]): number => {
+    const key = names.join('\n');
+    let i = takenIndex.get(key);
+    if (i === undefined) {
+      i = takenSets.length;
+      takenSets.push({ names: [...names], ids: takenIds(names) });
+      takenIndex.set(key, i);
+    }
+    return i;
+  };
   const runs = options.runs.map((input) => ({
     name: input.result.name,
     target: input.result.target,
     passed: input.result.passed,
     failed: input.result.failed,
-    rows: rowsOf(input, intern, options.charts),
+    rows: rowsOf(input, intern, options.charts, internTaken),
   }));
   return {
     title: options.title,
     subtitle: options.subtitle,
     charts: options.charts.map((name) => ({ name, machineId: graphOf(name).id })),
     activeSets,
+    takenSets,
     runs,
     totals: { passed: runs.reduce((n, r) => n + r.passed, 0), failed: runs.reduce((n, r) => n + r.failed, 0) },
   };

@@ -31,7 +31,7 @@ describe('nvme-actors', () => {
   it('conformance against the emulator: all paths pass, with coverage and wall time', async () => {
     const r = await cli('conformance', '--profile', 'spec');
     expect(r.code).toBe(0);
-    expect(r.out.join('\n')).toMatch(/coverage: states 4\/4, transitions (\d+)\/\1 reachable/);
+    expect(r.out.join('\n')).toMatch(/coverage: states 11\/11 reachable under this profile \(11 in the chart\), transitions (\d+)\/\1 reachable.*, guard outcomes (\d+)\/\2 reachable/);
     expect(r.out.join('\n')).toMatch(/wall time [\d.]+ s on the emulator/);
     expect(r.out.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
   });

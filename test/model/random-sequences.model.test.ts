@@ -4,7 +4,8 @@
 // (npm run test:long) runs 10,000.
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
-import type { ChartEvent } from '../../src/logic/aen-chart.ts';
+import type { HostEvent } from '../../src/logic/aen-chart.ts';
+import { OVERFLOW_BATCH } from '../../src/model/generate.ts';
 import { chartToScenario, describeEvent } from '../../src/model/to-scenario.ts';
 import { PROFILE_NAMES, PROFILES } from '../../src/profiles/profiles.ts';
 import { parseScenario } from '../../src/scenario/schema.ts';
@@ -15,18 +16,18 @@ const LONG = process.env.NVME_ACTORS_LONG === '1';
 const SEED = Number(process.env.NVME_ACTORS_SEED ?? 20261127);
 const RUNS = LONG ? 10_000 : 200;
 
-function eventArbitrary(overflow: boolean): fc.Arbitrary<ChartEvent> {
-  const common: Array<{ weight: number; arbitrary: fc.Arbitrary<ChartEvent> }> = [
+function eventArbitrary(overflow: boolean): fc.Arbitrary<HostEvent> {
+  const common: Array<{ weight: number; arbitrary: fc.Arbitrary<HostEvent> }> = [
     { weight: 6, arbitrary: fc.constant({ type: 'aer.submit' }) },
-    { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.change' as const, nsid })) },
-    { weight: 4, arbitrary: fc.boolean().map((rae) => ({ type: 'changedList.read' as const, rae })) },
-    { weight: 1, arbitrary: fc.constant({ type: 'changedList.readShort' }) },
-    { weight: 2, arbitrary: fc.boolean().map((enabled) => ({ type: 'notices.set' as const, enabled })) },
-    { weight: 2, arbitrary: fc.constant({ type: 'aer.abort' }) },
-    { weight: 1, arbitrary: fc.constant({ type: 'controller.reset' }) },
+    { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.changed' as const, nsid })) },
+    { weight: 4, arbitrary: fc.boolean().map((rae) => ({ type: 'log.read' as const, rae, numd: 1024 })) },
+    { weight: 1, arbitrary: fc.constant({ type: 'log.read' as const, rae: false, numd: 2 }) },
+    { weight: 2, arbitrary: fc.boolean().map((on) => ({ type: 'features.set' as const, aec: on ? 0x100 : 0 })) },
+    { weight: 2, arbitrary: fc.constant({ type: 'abort' as const }) },
+    { weight: 1, arbitrary: fc.constant({ type: 'reset' as const }) },
   ];
   // Each overflow is 1025 namespace changes: rare, so a run stays quick.
-  if (overflow) common.push({ weight: 1, arbitrary: fc.constant({ type: 'namespace.overflow' }) });
+  if (overflow) common.push({ weight: 1, arbitrary: fc.constant(OVERFLOW_BATCH) });
   return fc.oneof(...common);
 }
 

@@ -36,7 +36,10 @@ describe('report data', () => {
     expect(activeStateIds('aen-latch', { online: { notice: 'posted', errorEvent: 'clear' } })).toEqual([
       'aenLatch', 'aenLatch.online', 'aenLatch.online.notice', 'aenLatch.online.notice.posted', 'aenLatch.online.errorEvent', 'aenLatch.online.errorEvent.clear',
     ]);
-    expect(activeStateIds('aen-log-page', 'noticeReported')).toEqual(['aenLogPage', 'aenLogPage.noticeReported']);
+    expect(activeStateIds('aen-log-page', { aerPool: 'parked', notice: 'reported', aecBit8: 'on', changedList: 'listing' })).toEqual([
+      'aenLogPage', 'aenLogPage.aerPool', 'aenLogPage.aerPool.parked', 'aenLogPage.notice', 'aenLogPage.notice.reported',
+      'aenLogPage.aecBit8', 'aenLogPage.aecBit8.on', 'aenLogPage.changedList', 'aenLogPage.changedList.listing',
+    ]);
   });
 
   it('the runner records states only when asked', async () => {
@@ -86,16 +89,17 @@ describe('report data', () => {
       const steps = chartToScenario(profile, p.events, { name: 'x' }).steps;
       const states = chartStatesBySteps(profile, p.events);
       expect(states).toHaveLength(steps.length);
-      expect(states[0]).toBe('idle');
+      expect(states[0]).toEqual({ aerPool: 'none', notice: 'clear', aecBit8: 'on', changedList: 'empty' });
     }
     const { rows } = await runConformance('spec', undefined, undefined, { recordStates: true });
-    const withNotice = rows.find((r) => r.path.startsWith('aer.submit → namespace.change'))!;
-    expect(withNotice.chartStateOfStep!(1)).toBe('aerParked'); // the submit of the first AER
+    const withNotice = rows.find((r) => r.path.startsWith('aer.submit → namespace.changed'))!;
+    expect(withNotice.chartStateOfStep!(1)).toMatchObject({ aerPool: 'parked', notice: 'clear' }); // the submit of the first AER
+    expect(withNotice.chartTransitionsOfStep!(1)).toEqual(['aerPool.none: aer.submit → aerPool.parked']);
     const data = buildReportData({ title: 't', subtitle: 's', charts: ['aen-log-page', 'aen-latch'], runs: [{ result: withNotice.result, chartStateOfStep: withNotice.chartStateOfStep! }] });
-    const ids = data.runs[0]!.rows.map((r) => activeOf(data, r).filter((id) => id.startsWith('aenLogPage.')).join());
-    expect(ids[0]).toBe('aenLogPage.idle');
-    expect(ids).toContain('aenLogPage.aerParked');
-    expect(ids).toContain('aenLogPage.noticeReported');
+    const ids = data.runs[0]!.rows.map((r) => activeOf(data, r).filter((id) => id.startsWith('aenLogPage.')));
+    expect(ids[0]).toEqual(expect.arrayContaining(['aenLogPage.aerPool.none', 'aenLogPage.notice.clear']));
+    expect(ids.flat()).toContain('aenLogPage.aerPool.parked');
+    expect(ids.flat()).toContain('aenLogPage.notice.reported');
   });
 
   it('the page is self-contained: inline SVG whose titles name every active state, no external resources', async () => {
