@@ -170,7 +170,14 @@ export class NvmeTcpTarget {
     this.harvestQueued = true;
     queueMicrotask(() => {
       this.harvestQueued = false;
-      this.active?.harvest();
+      const c = this.active;
+      try {
+        c?.harvest();
+      } catch (e) {
+        // A bug of ours, not the peer's: say it once and drop that connection; the server goes on.
+        this.log(`internal error while harvesting completions: ${(e as Error).message}`);
+        c?.destroy();
+      }
     });
   }
 }
