@@ -24,6 +24,7 @@ import { bestMatch, checkRef, exhibited, explain, passesAll, runPack, runPacks, 
 import { peerMajorMinor, renderConformanceDoc } from './model/conformance-doc.ts';
 import { KNOB_TOPIC } from './model/rules.ts';
 import { QemuStartError, QemuUnavailableError } from './host/qemu-transport.ts';
+import { PeerError } from './host/peer-error.ts';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -188,7 +189,7 @@ export type TargetName = (typeof TARGET_NAMES)[number];
 
 function targetOption(name: string): TargetName {
   if (name.startsWith('tcp://')) return tcpTargetOption(name) as TargetName; // fabrics hook (src/host/tcp-target.ts)
-  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${echo(name)}: expected ${TARGET_NAMES.join(' or ')}, or tcp://HOST:PORT/NQN`);
+  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${echo(name)}: expected ${TARGET_NAMES.join(' or ')}`);
   return name as TargetName;
 }
 
@@ -630,7 +631,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, options: CliOp
       say(qemuStartLine(e));
       return 3;
     }
-    if (e instanceof QemuUnavailableError) {
+    if (e instanceof QemuUnavailableError || e instanceof PeerError) {
+      // PeerError: a peer that failed outside a scenario (the runner turns one inside a scenario into a failed step).
       say(e.message);
       return 3;
     }

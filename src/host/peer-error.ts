@@ -8,6 +8,8 @@ export class PeerError extends Error {
     message: string,
     /** Which peer: 'qemu', ... */
     readonly peer: string,
+    /** The message without the peer's own last words (its last stderr line), for a caller that adds them itself. */
+    readonly brief: string = message,
   ) {
     super(message);
   }

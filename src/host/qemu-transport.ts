@@ -59,16 +59,15 @@ export class QemuUnavailableError extends Error {
   override readonly name = 'QemuUnavailableError';
 }
 
-/** QEMU did not start (or did not get as far as a mapped BAR0). The message is one line, ending with QEMU's last
- * stderr line if it wrote one; `stderrTail` keeps the last STDERR_TAIL characters. */
+/** QEMU did not start (or did not get as far as a mapped BAR0). The message is one line; `stderrTail` keeps the
+ * last STDERR_TAIL characters QEMU wrote (the command prints its last line with the message). */
 export class QemuStartError extends Error {
   override readonly name = 'QemuStartError';
   constructor(
     message: string,
     readonly stderrTail: string,
   ) {
-    const last = stderrTail.trim().split('\n').pop() ?? '';
-    super(last && !message.includes(quotePeerText(last, 200)) ? `${message} (QEMU stderr: ${quotePeerText(last, 200)})` : message);
+    super(message);
   }
 }
 
@@ -129,8 +128,8 @@ class QtestChannel {
   ) {
     process.stdout?.setEncoding('utf8');
     process.stdout?.on('data', (chunk: string) => this.onStdout(chunk));
-    process.stdout?.once('end', () => void this.onGone('closed its standard output'));
-    void process.exited.then(({ code, signal }) => this.onGone(`exited (${signal ? `signal ${signal}` : `code ${code}`})`));
+    process.stdout?.once('end', () => void this.onGone());
+    void process.exited.then(() => this.onGone());
   }
 
   get alive(): boolean {
@@ -232,13 +231,19 @@ class QtestChannel {
     else waiter.reject(new PeerError(`QEMU refused \`${quotePeerText(waiter.request, 40)}\`: ${quotePeerText(line, 120)}`, 'qemu'));
   }
 
-  private async onGone(how: string): Promise<void> {
+  /** QEMU exited or closed its stdout: fail with how it ended and its last stderr line. */
+  private async onGone(): Promise<void> {
     if (this.failure) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.process.exited, new Promise((resolve) => (timer = setTimeout(resolve, 300)))]); // stdout ends first
+    clearTimeout(timer);
     await this.process.stderrSettled(200); // its last words
     if (this.failure) return;
+    const status = this.process.exitStatus;
+    const how = status ? `exited (${status.signal ? `signal ${status.signal}` : `code ${status.code}`})` : 'closed its standard output';
     const last = this.stderrTail.split('\n').pop() ?? '';
     this.log(`qemu pid ${this.process.pid} ${how}`);
-    this.fail(new PeerError(`QEMU ${how}${last ? `: ${quotePeerText(last, 200)}` : ' with no stderr output'}`, 'qemu'));
+    this.fail(new PeerError(`QEMU ${how}${last ? `: ${quotePeerText(last, 200)}` : ' with no stderr output'}`, 'qemu', `QEMU ${how}`));
     this.process.kill();
   }
 
@@ -490,7 +495,8 @@ export async function startQemu(options: QemuOptions = {}): Promise<QemuTranspor
   } catch (error) {
     await child.stderrSettled(200);
     await transport.close();
-    const reason = (error as Error).message.split('\n')[0];
+    // The last thing QEMU said is in stderrTail (the command adds it to the line), not in the reason.
+    const reason = error instanceof PeerError ? error.brief : (error as Error).message.split('\n')[0];
     throw new QemuStartError(`QEMU start failed: ${reason}`, channel.stderrTail);
   }
   return transport;

@@ -12,8 +12,9 @@ export const FAKE_QEMU = resolve('test/hostile/fixtures/fake-qemu.mjs');
 
 export interface FakeQemuConfig {
   readonly mode: 'silent' | 'flood' | 'garbage' | 'die' | 'mute' | 'proxy';
-  readonly after?: number;
+  readonly after?: number | readonly number[];
   readonly seed?: number;
+  readonly line?: string;
   readonly when?: string;
   readonly version?: 'answer' | 'silent';
   readonly real?: string;
@@ -40,9 +41,9 @@ const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
  * script then stays the parent of what it runs, holding its pipes), with `env` set. */
 export async function wrapperScript(dir: string, name: string, argv: readonly string[], options: { exec: boolean; env?: Record<string, string> }): Promise<string> {
   const path = join(dir, name);
-  const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${shQuote(v)}`);
-  const line = [...(options.exec ? ['exec'] : []), ...env, ...argv.map(shQuote), '"$@"'].join(' ');
-  await writeFile(path, `#!/bin/sh\n${line}\n`);
+  const env = Object.entries(options.env ?? {}).map(([k, v]) => `export ${k}=${shQuote(v)}\n`);
+  const line = [...(options.exec ? ['exec'] : []), ...argv.map(shQuote), '"$@"'].join(' ');
+  await writeFile(path, `#!/bin/sh\n${env.join('')}${line}\n`);
   await chmod(path, 0o755);
   return path;
 }
