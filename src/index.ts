@@ -12,8 +12,9 @@ export { NamespaceChangeError, type NamespaceChangeErrorCode, type NamespaceChan
 
 // The host driver and the transports it runs over.
 export { NvmeHost, HostError, HOST_MAX_TRANSFER, type CommandSpec, type CompletionRecord, type HostOptions } from './host/nvme-host.ts';
-export type { Transport, Awaitable } from './host/transport.ts';
+export type { Transport, Awaitable, CapsuleQueue, CapsuleResponse } from './host/transport.ts';
 export { EmulatorTransport, emulatorTransport } from './host/emulator-transport.ts';
+export { TcpTransport, connectTcp, parseTcpTarget, type TcpTransportOptions, type TcpTargetAddress } from './host/tcp-transport.ts';
 export { QemuTransport, startQemu, qemuAvailable, QemuUnavailableError, QemuStartError, type QemuOptions, type QemuNamespaceOptions } from './host/qemu-transport.ts';
 export { TcpTransport, connectTcp, parseTcpTarget, type TcpTargetAddress, type TcpTransportOptions } from './host/tcp-transport.ts';
 
@@ -26,6 +27,10 @@ export { runScenario, makeEmulatorTarget, emulatorTarget, UnsupportedStepError, 
 export { makeQemuTarget, qemuTarget, type QemuTargetOptions } from './host/qemu-target.ts';
 export { makeTcpTarget, type TcpTargetOptions } from './host/tcp-target.ts';
 export { formatRecord, formatResult } from './scenario/trace-format.ts';
+
+// The emulated controller served over NVMe/TCP (`nvme-actors serve`, docs/fabrics.md).
+export { NvmeTcpTarget, DEFAULT_NQN, applyFabricsIdentify, type TargetOptions as NvmeTcpTargetOptions, type TargetEvent as NvmeTcpTargetEvent } from './serve/target.ts';
+export { loopback, makeTcpLoopbackTarget, tcpLoopbackTarget } from './serve/loopback.ts';
 
 // Tests generated from the specification chart (docs/model-based-testing.md).
 export { generatePaths, type ChartPath, type Coverage } from './model/generate.ts';

@@ -5,7 +5,7 @@
 import { NvmeHost } from '../host/nvme-host.ts';
 import { connectTcp, type TcpTransport, type TcpTransportOptions } from '../host/tcp-transport.ts';
 import type { ControllerOptions } from '../emulator.ts';
-import { NvmeTcpTarget, type TargetConnection } from './target.ts';
+import { NvmeTcpTarget, type TargetConnection, type TargetTimers } from './target.ts';
 import { matchCommand, type CompletionBehaviour, type SubmissionBehaviour } from '../faults/admin-faults.ts';
 import type { ScenarioFaultHandle, TargetFactory } from '../scenario/runner.ts';
 
@@ -22,13 +22,15 @@ export async function settleLoopback(connection: () => TargetConnection | undefi
 
 export interface LoopbackOptions extends Pick<TcpTransportOptions, 'hdgst' | 'ddgst' | 'kato'> {
   readonly controller?: ControllerOptions;
+  /** The target's KATO timers (tests). */
+  readonly timers?: TargetTimers;
   /** NvmeHost timeout (default 500 ms). */
   readonly timeoutMs?: number;
 }
 
 /** A served controller and a host connected to it over loopback TCP. */
 export async function loopback(options: LoopbackOptions = {}): Promise<{ target: NvmeTcpTarget; transport: TcpTransport; host: NvmeHost }> {
-  const target = new NvmeTcpTarget({ controller: options.controller });
+  const target = new NvmeTcpTarget({ controller: options.controller, timers: options.timers });
   const { port } = await target.listen(0, '127.0.0.1');
   let transport: TcpTransport;
   try {

@@ -170,7 +170,14 @@ export class NvmeTcpTarget {
     this.harvestQueued = true;
     queueMicrotask(() => {
       this.harvestQueued = false;
-      this.active?.harvest();
+      const c = this.active;
+      try {
+        c?.harvest();
+      } catch (e) {
+        // A bug of ours, not the peer's: say it once and drop that connection; the server goes on.
+        this.log(`internal error while harvesting completions: ${(e as Error).message}`);
+        c?.destroy();
+      }
     });
   }
 }
@@ -466,6 +473,12 @@ export class TargetConnection {
   /** A controller reset dropped every command in the emulator: forget them (their capsules get no response, as
    * a reset on PCIe posts no completion). */
   private forgetCommands(): void {
+    // The reset empties the queue: every capsule still held (in the ring, fetched or not, waiting for the ring, or
+    // waiting for its R2T data) is consumed as far as SQHD goes, or the host would count them as occupying slots.
+    const inRing = this.ringsReady ? (this.sqTail - this.sqHead + this.queueSize) % this.queueSize : 0;
+    let awaitingData = 0;
+    for (const c of this.commands.values()) if (c.received !== undefined) awaitingData++;
+    this.consumed += inRing + this.waiting.length + awaitingData;
     this.ringsReady = false;
     this.commands.clear();
     this.waiting.length = 0;
