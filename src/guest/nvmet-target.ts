@@ -22,8 +22,15 @@ export interface NvmetTargetOptions extends GuestOptions {
   readonly nqn?: string;
 }
 
+/** The most NSIDs one namespaceChange step may change on nvmet: each change is a console round trip, and nvmet
+ * holds at most NVMET_MAX_NAMESPACES (1024) namespaces, so a list overflow (1025 changes) cannot be made. */
+export const NVMET_MAX_CHANGES_PER_STEP = 64;
+
 /** Why nvmet in the guest cannot carry a scenario out, or undefined. */
 export function nvmetCannotRun(scenario: Scenario): string | undefined {
+  for (const step of scenario.steps) {
+    if (step.do === 'namespaceChange' && step.count > NVMET_MAX_CHANGES_PER_STEP) return tooManyChanges(step.count);
+  }
   if (scenario.controller.aerl !== NVMET_AERL) return `nvmet's AERL is fixed at ${NVMET_AERL} (NVMET_ASYNC_EVENTS 4); this scenario asks for ${scenario.controller.aerl}`;
   for (const ns of scenario.controller.namespaces) {
     const problem = nvmetNamespaceProblem(ns);
@@ -31,6 +38,9 @@ export function nvmetCannotRun(scenario: Scenario): string | undefined {
   }
   return undefined;
 }
+
+const tooManyChanges = (n: number): string =>
+  `a namespaceChange of ${n} NSIDs: on nvmet each change is a configfs write over the guest's console, at most ${NVMET_MAX_CHANGES_PER_STEP} per step (and nvmet holds at most 1024 namespaces)`;
 
 export function makeNvmetTarget(options: NvmetTargetOptions = {}): TargetFactory {
   return async (scenario) => {
