@@ -5,7 +5,7 @@
 // Host tools it needs: apt-get/apt-cache/dpkg, depmod and modprobe (kmod), cpio, gzip (zlib).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -70,7 +70,7 @@ function toolHint(file: string): string {
 }
 
 /** The one line that says what went wrong with an apt or dpkg call. */
-function explain(file: string, stderr: string): string {
+export function explain(file: string, stderr: string): string {
   if (/Temporary failure resolving|Could not resolve|Failed to fetch|Connection failed|Network is unreachable|Unable to connect/i.test(stderr)) {
     return `${file} cannot reach the Debian mirror (no network?): ${firstLine(stderr, /Err|Failed|resolv|connect/i)}`;
   }
@@ -112,6 +112,52 @@ async function download(pkg: string, version: string, debDir: string, timeoutMs:
   return file;
 }
 
+interface Resolved {
+  readonly stamp: string;
+  readonly kernelPkg: string;
+  readonly release: string;
+  readonly packages: Record<string, string>;
+}
+
+/** When apt's package lists last changed (apt-get update rewrites them); '' when unknown. */
+function aptListsStamp(): string {
+  try {
+    return ['/var/lib/apt/lists', '/var/cache/apt/pkgcache.bin'].map((f) => (existsSync(f) ? String(statSync(f).mtimeMs) : '-')).join('/');
+  } catch {
+    return '';
+  }
+}
+
+/** The kernel package and the candidate versions, from apt-cache (seconds on a loaded machine), remembered in the
+ * cache directory until apt's lists change. */
+async function resolvePackages(cacheDir: string, left: (cap: number) => number): Promise<Resolved> {
+  const stamp = aptListsStamp();
+  const file = join(cacheDir, 'resolved.json');
+  if (stamp) {
+    try {
+      const r = JSON.parse(await readFile(file, 'utf8')) as Resolved;
+      if (r.stamp === stamp && r.kernelPkg && r.release && r.packages[r.kernelPkg] && r.packages[BUSYBOX_PACKAGE]) return r;
+    } catch {
+      // none yet, or unreadable: resolve again
+    }
+  }
+  const { pkg: kernelPkg, release } = await resolveKernelPackage(left(30_000));
+  const packages: Record<string, string> = {
+    [kernelPkg]: await candidateVersion(kernelPkg, left(30_000)),
+    [BUSYBOX_PACKAGE]: await candidateVersion(BUSYBOX_PACKAGE, left(30_000)),
+  };
+  const resolved = { stamp, kernelPkg, release, packages };
+  if (stamp) {
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      await writeFile(file, JSON.stringify(resolved) + '\n');
+    } catch {
+      // a cache that cannot be written only costs time
+    }
+  }
+  return resolved;
+}
+
 /** The cache key's inputs: anything that would change the image. */
 function inputsHash(packages: Record<string, string>): string {
   const h = createHash('sha256');
@@ -130,11 +176,7 @@ export async function ensureGuestImage(options: GuestImageOptions = {}): Promise
   };
   const cacheDir = options.cacheDir ?? defaultCacheDir();
 
-  const { pkg: kernelPkg, release } = await resolveKernelPackage(left(30_000));
-  const packages: Record<string, string> = {
-    [kernelPkg]: await candidateVersion(kernelPkg, left(30_000)),
-    [BUSYBOX_PACKAGE]: await candidateVersion(BUSYBOX_PACKAGE, left(30_000)),
-  };
+  const { kernelPkg, release, packages } = await resolvePackages(cacheDir, left);
   const dir = join(cacheDir, `guest-${release}-${inputsHash(packages)}`);
   const image = (built: boolean): GuestImage => ({ kernelRelease: release, kernel: join(dir, 'vmlinuz'), initramfs: join(dir, 'initramfs.gz'), dir, built, packages });
   if (existsSync(join(dir, 'manifest.json'))) return image(false);

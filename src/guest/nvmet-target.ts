@@ -7,7 +7,7 @@ import { NvmeHost } from '../host/nvme-host.ts';
 import { connectTcp } from '../host/tcp-transport.ts';
 import { UnsupportedStepError, type Target, type TargetFactory } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { nvmetNamespaceProblem, startNvmet, type NvmetGuest } from './nvmet.ts';
+import { NVMET_DEFAULT_NQN, nvmetNamespaceProblem, startNvmet, type NvmetGuest, type NvmetSubsystem } from './nvmet.ts';
 import type { GuestOptions } from './vm.ts';
 
 /** nvmet keeps NVMET_ASYNC_EVENTS = 4 AERs (drivers/nvme/target/nvmet.h), reported as AERL 3; it cannot be set. */
@@ -22,8 +22,15 @@ export interface NvmetTargetOptions extends GuestOptions {
   readonly nqn?: string;
 }
 
+/** The most NSIDs one namespaceChange step may change on nvmet: each change is a console round trip, and nvmet
+ * holds at most NVMET_MAX_NAMESPACES (1024) namespaces, so a list overflow (1025 changes) cannot be made. */
+export const NVMET_MAX_CHANGES_PER_STEP = 64;
+
 /** Why nvmet in the guest cannot carry a scenario out, or undefined. */
 export function nvmetCannotRun(scenario: Scenario): string | undefined {
+  for (const step of scenario.steps) {
+    if (step.do === 'namespaceChange' && step.count > NVMET_MAX_CHANGES_PER_STEP) return tooManyChanges(step.count);
+  }
   if (scenario.controller.aerl !== NVMET_AERL) return `nvmet's AERL is fixed at ${NVMET_AERL} (NVMET_ASYNC_EVENTS 4); this scenario asks for ${scenario.controller.aerl}`;
   for (const ns of scenario.controller.namespaces) {
     const problem = nvmetNamespaceProblem(ns);
@@ -32,44 +39,96 @@ export function nvmetCannotRun(scenario: Scenario): string | undefined {
   return undefined;
 }
 
+const tooManyChanges = (n: number): string =>
+  `a namespaceChange of ${n} NSIDs: on nvmet each change is a configfs write over the guest's console, at most ${NVMET_MAX_CHANGES_PER_STEP} per step (and nvmet holds at most 1024 namespaces)`;
+
 export function makeNvmetTarget(options: NvmetTargetOptions = {}): TargetFactory {
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const connectHost = options.connectHost ?? (async (a) => new NvmeHost(await connectTcp(a, { timeoutMs }), { timeoutMs }));
   return async (scenario) => {
     const problem = nvmetCannotRun(scenario);
     if (problem) throw new UnsupportedStepError(problem);
-    const nvmet: NvmetGuest = await startNvmet({ namespaces: scenario.controller.namespaces, ...(options.nqn ? { nqn: options.nqn } : {}) }, options);
-    let host: NvmeHost;
-    try {
-      host = await connectHost({ host: '127.0.0.1', port: nvmet.port, nqn: nvmet.nqn });
-    } catch (e) {
-      await nvmet.close();
-      throw e;
+    const nvmet = await startNvmet({ namespaces: scenario.controller.namespaces, ...(options.nqn ? { nqn: options.nqn } : {}) }, options);
+    return connectTarget(options, nvmet, nvmet, () => nvmet.close());
+  };
+}
+
+/** One guest for many scenarios: each gets a subsystem of its own (a new NQN, fresh controllers and namespaces) on
+ * the same port, removed when the scenario ends; the guest is booted on first use and again if it has died. */
+export interface SharedNvmetTarget {
+  readonly factory: TargetFactory;
+  /** The guest, once booted. */
+  readonly nvmet: () => NvmetGuest | undefined;
+  close(): Promise<void>;
+}
+
+export function makeSharedNvmetTarget(options: NvmetTargetOptions = {}): SharedNvmetTarget {
+  let nvmet: NvmetGuest | undefined;
+  let alive = false;
+  let serial = 0;
+  const base = options.nqn ?? NVMET_DEFAULT_NQN;
+  const factory: TargetFactory = async (scenario) => {
+    const problem = nvmetCannotRun(scenario);
+    if (problem) throw new UnsupportedStepError(problem);
+    const nqn = `${base}-${++serial}`;
+    if (!nvmet || !alive) {
+      await nvmet?.close();
+      nvmet = undefined;
+      const booted = await startNvmet({ namespaces: scenario.controller.namespaces, nqn }, options);
+      nvmet = booted;
+      alive = true;
+      void booted.guest.exited.then(() => {
+        if (nvmet === booted) alive = false;
+      });
+      return connectTarget(options, booted, booted, () => booted.destroy().catch(() => void (alive = false)));
     }
-    const target: Target = {
-      name: 'nvmet',
-      host,
-      // 'aen' is met as 'processed': nvmet queues the notice when the configfs write returns, and sends it from
-      // its async event work on its own.
-      async namespaceChange(nsid) {
-        try {
-          return { via: `configfs (${await nvmet.change(nsid)})` };
-        } catch (e) {
-          throw new UnsupportedStepError(`configfs change of NSID ${nsid} failed: ${(e as Error).message}`);
-        }
-      },
-      fault: () => {
-        throw new UnsupportedStepError('nvmet has no fault injection (fault steps need the emulator target)');
-      },
-      async close() {
-        try {
-          await host.close();
-        } finally {
-          await nvmet.close();
-        }
-      },
-    };
-    return target;
+    const current = nvmet;
+    const sub = await current.addSubsystem({ nqn, namespaces: scenario.controller.namespaces });
+    return connectTarget(options, current, sub, () => sub.destroy().catch(() => void (alive = false)));
+  };
+  return {
+    factory,
+    nvmet: () => nvmet,
+    async close() {
+      await nvmet?.close();
+      nvmet = undefined;
+    },
+  };
+}
+
+async function connectTarget(options: NvmetTargetOptions, nvmet: NvmetGuest, sub: NvmetSubsystem, release: () => Promise<void>): Promise<Target> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const connectHost = options.connectHost ?? (async (a) => new NvmeHost(await connectTcp(a, { timeoutMs }), { timeoutMs }));
+  let host: NvmeHost;
+  try {
+    host = await connectHost({ host: '127.0.0.1', port: nvmet.port, nqn: sub.nqn });
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return {
+    name: 'nvmet',
+    host,
+    // 'aen' is met as 'processed': nvmet queues the notice when the configfs write returns, and sends it from
+    // its async event work on its own.
+    // Not the host's queue, but the same need: a configfs change takes a console round trip (most of a second
+    // under TCG), so the runner must finish it before the next step, or a log read would overtake it.
+    changesUseHostQueue: true,
+    async namespaceChange(nsid) {
+      try {
+        return { via: `configfs (${await sub.change(nsid)})` };
+      } catch (e) {
+        throw new UnsupportedStepError(`configfs change of NSID ${nsid} failed: ${(e as Error).message}`);
+      }
+    },
+    fault: () => {
+      throw new UnsupportedStepError('nvmet has no fault injection (fault steps need the emulator target)');
+    },
+    async close() {
+      try {
+        await host.close();
+      } finally {
+        await release();
+      }
+    },
   };
 }
 

@@ -27,18 +27,14 @@ export interface NvmetConfig {
 
 export type NvmetChange = 'enable' | 'disable' | 'add' | 'remove';
 
-export interface NvmetGuest {
-  readonly guest: Guest;
+/** One subsystem in the guest's nvmet, linked to its TCP port. */
+export interface NvmetSubsystem {
   readonly nqn: string;
-  /** 127.0.0.1 port that reaches the guest's nvmet port. */
-  readonly port: number;
-  /** ms from QEMU's start until an ICReq on the forwarded port got its ICResp. */
-  readonly readyMs: number;
   /** NSIDs in configfs now, with whether each is enabled. */
   namespaces(): ReadonlyMap<number, boolean>;
   enable(nsid: number): Promise<void>;
   disable(nsid: number): Promise<void>;
-  /** Create a namespace (blocks × blockSize) and enable it. */
+  /** Create a namespace (blocks × blockSize) and enable it (unless attached is false). */
   add(ns: Omit<NvmetNamespace, 'attached'> & { attached?: boolean }): Promise<void>;
   /** rmdir the namespace (nvmet disables it first). */
   remove(nsid: number): Promise<void>;
@@ -47,6 +43,18 @@ export interface NvmetGuest {
   change(nsid: number): Promise<NvmetChange>;
   /** `cat` of a file under the subsystem's configfs directory (e.g. `namespaces/1/enable`). */
   readAttr(rel: string): Promise<string>;
+  /** Unlink it from the port (its controllers are disconnected), remove its namespaces and backing, rmdir it. */
+  destroy(): Promise<void>;
+}
+
+export interface NvmetGuest extends NvmetSubsystem {
+  readonly guest: Guest;
+  /** 127.0.0.1 port that reaches the guest's nvmet port. */
+  readonly port: number;
+  /** ms from QEMU's start until an ICReq on the forwarded port got its ICResp. */
+  readonly readyMs: number;
+  /** Another subsystem on the same port (a new NQN): a fresh target without a new boot. */
+  addSubsystem(config: NvmetConfig & { nqn: string }): Promise<NvmetSubsystem>;
   close(): Promise<void>;
 }
 
@@ -63,10 +71,12 @@ export function nvmetNamespaceProblem(ns: Pick<NvmetNamespace, 'nsid' | 'blockSi
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+const backingFile = (nqn: string, nsid: number): string => `/ns/${nqn.replace(/[^A-Za-z0-9._-]/g, '_')}-${nsid}.img`;
+
 /** Shell that creates namespace `ns` in subsystem `nqn` (and enables it when attached). */
 function createNamespaceScript(nqn: string, ns: NvmetNamespace): string {
   const dir = `${CONFIGFS}/subsystems/${nqn}/namespaces/${ns.nsid}`;
-  const file = `/ns/ns${ns.nsid}.img`;
+  const file = backingFile(nqn, ns.nsid);
   const lines = [`truncate -s ${ns.blocks * ns.blockSize} ${file}`, `mkdir ${q(dir)}`];
   if (ns.blockSize === 512) {
     lines.push(`dev=$(losetup -f)`, `losetup "$dev" ${file}`, `echo -n "$dev" > ${q(dir)}/device_path`);
@@ -100,80 +110,104 @@ export async function startNvmet(config: NvmetConfig, options: GuestOptions & { 
   const started = Date.now();
   const guest = await bootGuest(options);
   try {
-    const sub = `${CONFIGFS}/subsystems/${nqn}`;
     const port = `${CONFIGFS}/ports/1`;
-    const enabled = new Map<number, boolean>();
-    // Few console round trips (each costs a fraction of a second under TCG): the pieces packed into scripts of at
-    // most ~2.5 KB.
-    const pieces = [
-      `loadgroup target\n[ -d ${CONFIGFS} ] || { echo "nvmet did not load"; exit 1; }\nmkdir ${q(sub)}\necho 1 > ${q(sub)}/attr_allow_any_host`,
-      ...config.namespaces.map((ns) => createNamespaceScript(nqn, ns)),
-      [`mkdir ${port}`, `echo tcp > ${port}/addr_trtype`, `echo ipv4 > ${port}/addr_adrfam`, `echo 0.0.0.0 > ${port}/addr_traddr`, `echo 4420 > ${port}/addr_trsvcid`, `ln -s ${q(sub)} ${port}/subsystems/${q(nqn)}`].join('\n'),
-    ];
-    for (const script of packScripts(pieces, 2500)) await guest.check(`set -e\n${script}`);
-    for (const ns of config.namespaces) enabled.set(ns.nsid, ns.attached);
+    await guest.check(
+      [`set -e`, `loadgroup target`, `[ -d ${CONFIGFS} ] || { echo "nvmet did not load"; exit 1; }`, `mkdir ${port}`, `echo tcp > ${port}/addr_trtype`, `echo ipv4 > ${port}/addr_adrfam`, `echo 0.0.0.0 > ${port}/addr_traddr`, `echo 4420 > ${port}/addr_trsvcid`].join('\n'),
+    );
+    const first = await addSubsystem(guest, { ...config, nqn });
     const hostPort = guest.hostPorts.get(4420)!;
     await waitForIcResp(hostPort, options.readyTimeoutMs ?? 30_000, guest);
     const readyMs = Date.now() - started;
     options.log?.(`nvmet: ${nqn} listening, 127.0.0.1:${hostPort} answered ICReq ${readyMs} ms after start`);
-
-    const nsDir = (nsid: number): string => `${sub}/namespaces/${nsid}`;
-    const known = (nsid: number): boolean => {
-      if (!enabled.has(nsid)) throw new NvmetConfigError(`NSID ${nsid} is not a namespace of ${nqn} (there: ${[...enabled.keys()].join(', ') || 'none'})`);
-      return enabled.get(nsid)!;
-    };
-    const self: NvmetGuest = {
+    return Object.assign(first, {
       guest,
-      nqn,
       port: hostPort,
       readyMs,
-      namespaces: () => new Map(enabled),
-      async enable(nsid) {
-        known(nsid);
-        await guest.check(`echo 1 > ${q(nsDir(nsid))}/enable`);
-        enabled.set(nsid, true);
-      },
-      async disable(nsid) {
-        known(nsid);
-        await guest.check(`echo 0 > ${q(nsDir(nsid))}/enable`);
-        enabled.set(nsid, false);
-      },
-      async add(ns) {
-        if (enabled.has(ns.nsid)) throw new NvmetConfigError(`NSID ${ns.nsid} already exists in ${nqn}`);
-        const full = { ...ns, attached: ns.attached ?? true };
-        const problem = nvmetNamespaceProblem(full);
-        if (problem) throw new NvmetConfigError(problem);
-        await guest.check(`set -e\n${createNamespaceScript(nqn, full)}`);
-        enabled.set(ns.nsid, full.attached);
-      },
-      async remove(nsid) {
-        known(nsid);
-        await guest.check(`dev=$(cat ${q(nsDir(nsid))}/device_path)\nrmdir ${q(nsDir(nsid))}\ncase "$dev" in /dev/loop*) losetup -d "$dev";; esac\nrm -f /ns/ns${nsid}.img`);
-        enabled.delete(nsid);
-      },
-      async change(nsid) {
-        if (!enabled.has(nsid)) {
-          await self.add({ nsid, blocks: 2048, blockSize: 512 });
-          return 'add';
-        }
-        if (enabled.get(nsid)) {
-          await self.disable(nsid);
-          return 'disable';
-        }
-        await self.enable(nsid);
-        return 'enable';
-      },
-      async readAttr(rel) {
-        if (rel.includes('..')) throw new NvmetConfigError(`configfs path ${rel}: no '..'`);
-        return (await guest.check(`cat ${q(`${sub}/${rel}`)}`)).trim();
-      },
+      addSubsystem: (c: NvmetConfig & { nqn: string }) => addSubsystem(guest, c),
       close: () => guest.close(),
-    };
-    return self;
+    });
   } catch (e) {
     await guest.close();
     throw e;
   }
+}
+
+/** Creates subsystem `config.nqn` (any host allowed) with its namespaces and links it to port 1. */
+export async function addSubsystem(guest: Guest, config: NvmetConfig & { nqn: string }): Promise<NvmetSubsystem> {
+  const nqn = config.nqn;
+  if (!/^[\x21-\x7e]{1,223}$/.test(nqn) || nqn.includes('/') || nqn.includes("'")) throw new NvmetConfigError(`NQN ${JSON.stringify(nqn)}: printable, no '/', at most 223 bytes (NVMe Base 2.0 §4.5)`);
+  for (const ns of config.namespaces) {
+    const problem = nvmetNamespaceProblem(ns);
+    if (problem) throw new NvmetConfigError(problem);
+  }
+  const sub = `${CONFIGFS}/subsystems/${nqn}`;
+  const port = `${CONFIGFS}/ports/1`;
+  const enabled = new Map<number, boolean>();
+  // Few console round trips (each costs a fraction of a second under TCG): the pieces packed into scripts of at
+  // most ~2.5 KB.
+  const pieces = [
+    `mkdir ${q(sub)}\necho 1 > ${q(sub)}/attr_allow_any_host`,
+    ...config.namespaces.map((ns) => createNamespaceScript(nqn, ns)),
+    `ln -s ${q(sub)} ${port}/subsystems/${q(nqn)}`,
+  ];
+  for (const script of packScripts(pieces, 2500)) await guest.check(`set -e\n${script}`);
+  for (const ns of config.namespaces) enabled.set(ns.nsid, ns.attached);
+
+  const nsDir = (nsid: number): string => `${sub}/namespaces/${nsid}`;
+  const known = (nsid: number): boolean => {
+    if (!enabled.has(nsid)) throw new NvmetConfigError(`NSID ${nsid} is not a namespace of ${nqn} (there: ${[...enabled.keys()].join(', ') || 'none'})`);
+    return enabled.get(nsid)!;
+  };
+  const removeScript = (nsid: number): string => `dev=$(cat ${q(nsDir(nsid))}/device_path)\nrmdir ${q(nsDir(nsid))}\ncase "$dev" in /dev/loop*) losetup -d "$dev";; esac\nrm -f ${backingFile(nqn, nsid)}`;
+  const self: NvmetSubsystem = {
+    nqn,
+    namespaces: () => new Map(enabled),
+    async enable(nsid) {
+      known(nsid);
+      await guest.check(`echo 1 > ${q(nsDir(nsid))}/enable`);
+      enabled.set(nsid, true);
+    },
+    async disable(nsid) {
+      known(nsid);
+      await guest.check(`echo 0 > ${q(nsDir(nsid))}/enable`);
+      enabled.set(nsid, false);
+    },
+    async add(ns) {
+      if (enabled.has(ns.nsid)) throw new NvmetConfigError(`NSID ${ns.nsid} already exists in ${nqn}`);
+      const full = { ...ns, attached: ns.attached ?? true };
+      const problem = nvmetNamespaceProblem(full);
+      if (problem) throw new NvmetConfigError(problem);
+      await guest.check(`set -e\n${createNamespaceScript(nqn, full)}`);
+      enabled.set(ns.nsid, full.attached);
+    },
+    async remove(nsid) {
+      known(nsid);
+      await guest.check(removeScript(nsid));
+      enabled.delete(nsid);
+    },
+    async change(nsid) {
+      if (!enabled.has(nsid)) {
+        await self.add({ nsid, blocks: 2048, blockSize: 512 });
+        return 'add';
+      }
+      if (enabled.get(nsid)) {
+        await self.disable(nsid);
+        return 'disable';
+      }
+      await self.enable(nsid);
+      return 'enable';
+    },
+    async readAttr(rel) {
+      if (rel.includes('..')) throw new NvmetConfigError(`configfs path ${rel}: no '..'`);
+      return (await guest.check(`cat ${q(`${sub}/${rel}`)}`)).trim();
+    },
+    async destroy() {
+      const pieces = [`rm -f ${port}/subsystems/${q(nqn)}`, ...[...enabled.keys()].map(removeScript), `rmdir ${q(sub)}`];
+      for (const script of packScripts(pieces, 2500)) await guest.check(script);
+      enabled.clear();
+    },
+  };
+  return self;
 }
 
 /** An ICReq (NVMe/TCP 1.0 §3.6.2.2: PDU type 00h, HLEN 128, PLEN 128, PFV 0, no digests) and its answer: the first

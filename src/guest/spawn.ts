@@ -1,107 +1,70 @@
-// How the guest's QEMU is started and stopped: one replaceable function. The process runs in its own process group;
-// a watchdog (a detached `sh` loop) kills that group when this Node process is gone, even after SIGKILL, and
-// removes the temporary directory; stop() ends it with a bounded grace period; stderr is kept to a bounded tail.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+// How the guest's QEMU is started and stopped: one function over the process supervisor
+// (src/host/supervised-process.ts): its own process group, a watchdog that stops it and removes its temporary
+// folder when this Node process dies in any way (SIGKILL included), a bounded stderr tail, a bounded close.
 import type { Readable, Writable } from 'node:stream';
+import { createOwnedTempDir, SpawnError, spawnSupervised, type SupervisedProcess } from '../host/supervised-process.ts';
 
 export interface SpawnedGuest {
   readonly pid: number;
+  readonly tempDir: string;
   readonly stdin: Writable;
   readonly stdout: Readable;
   /** Settles once the process has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The last few KiB of stderr. */
   stderrTail(): string;
-  /** SIGTERM, then SIGKILL of the whole group after graceMs; resolves when it has exited. Idempotent. */
+  /** SIGTERM, then SIGKILL of the whole group after graceMs; resolves when it is gone and its folder removed. */
   stop(graceMs?: number): Promise<void>;
 }
 
-export interface SpawnGuestOptions {
-  /** Removed after the process is gone (also by the watchdog). */
-  readonly tempDir: string;
-  readonly stderrBytes?: number;
-}
+/** The prefix of the guest's temporary folder. It contains `nvme-actors-qemu-`, which marks the process as ours
+ * for the test suites' leftover check (test/support/qemu.ts), through the -pidfile argument inside it. */
+export const GUEST_TEMP_PREFIX = 'nvme-actors-qemu-guest-';
 
-const live = new Set<{ child: ChildProcess; tempDir: string }>();
-let exitHooked = false;
+const live = new Map<number, { pid: number; tempDir: string }>();
 
 /** The guests this process started that have not exited: QEMU's pid and the temp dir. */
 export function liveGuests(): { pid: number; tempDir: string }[] {
-  return [...live].flatMap(({ child, tempDir }) => (child.pid && child.exitCode === null && child.signalCode === null ? [{ pid: child.pid, tempDir }] : []));
+  return [...live.values()];
 }
 
-function hookExit(): void {
-  if (exitHooked) return;
-  exitHooked = true;
-  process.once('exit', () => {
-    for (const { child, tempDir } of live) {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-      rmSync(tempDir, { recursive: true, force: true });
-    }
-  });
-}
+/** A folder for one guest, owned by this process (the supervisor's reaper removes it if we die before spawning). */
+export const guestTempDir = (): Promise<string> => createOwnedTempDir(GUEST_TEMP_PREFIX);
 
-/** Start `binary args` supervised. Replace this function (same shape) to use another supervisor. */
-export function spawnGuest(binary: string, args: readonly string[], options: SpawnGuestOptions): SpawnedGuest {
-  hookExit();
-  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-  const entry = { child, tempDir: options.tempDir };
-  live.add(entry);
-  const limit = options.stderrBytes ?? 8192;
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (s: string) => {
-    stderr = (stderr + s).slice(-limit);
-  });
-  child.stdin!.on('error', () => undefined); // EPIPE after QEMU died: the exit is reported instead
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('error', (e) => {
-      stderr += `\n${e.message}`;
-      resolve({ code: null, signal: null });
-    });
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  void exited.then(() => {
-    live.delete(entry);
-    rmSync(options.tempDir, { recursive: true, force: true });
-  });
-
-  // Parent-death watchdog: polls this process's PID and kills QEMU's group when it is gone.
-  if (child.pid) {
-    const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep 0.5; done; kill -KILL -${child.pid} 2>/dev/null; rm -rf '${options.tempDir.replace(/'/g, '')}'`;
-    const dog = spawn('sh', ['-c', script], { stdio: 'ignore', detached: true });
-    dog.on('error', () => undefined);
-    dog.unref();
+/** Start `binary args` supervised; `tempDir` (from guestTempDir) belongs to the child from now on. Rejects with an
+ * Error naming the binary when it cannot be run. */
+export async function spawnGuest(binary: string, args: readonly string[], options: { tempDir: string; stderrBytes?: number }): Promise<SpawnedGuest> {
+  let p: SupervisedProcess;
+  try {
+    p = await spawnSupervised({ command: binary, args, tempDir: options.tempDir, stdin: 'pipe', stdout: 'pipe', stderrTailBytes: options.stderrBytes ?? 8192, killGraceMs: 1000, keepAlive: true });
+  } catch (e) {
+    if (e instanceof SpawnError) throw new Error(`${binary} cannot be run (${e.code ?? e.message})`);
+    throw e;
   }
-
+  live.set(p.pid, { pid: p.pid, tempDir: options.tempDir });
+  const exited = p.exited.then((s) => {
+    live.delete(p.pid);
+    return { code: s.code, signal: s.signal };
+  });
+  p.stdin!.on('error', () => undefined); // EPIPE after QEMU died: the exit is reported instead
   let stopping: Promise<void> | undefined;
-  const signalGroup = (sig: NodeJS.Signals): void => {
-    try {
-      if (child.pid) process.kill(-child.pid, sig);
-    } catch {
-      // gone already
-    }
-  };
   return {
-    pid: child.pid ?? -1,
-    stdin: child.stdin!,
-    stdout: child.stdout!,
+    pid: p.pid,
+    tempDir: options.tempDir,
+    stdin: p.stdin!,
+    stdout: p.stdout!,
     exited,
-    stderrTail: () => stderr,
-    stop(graceMs = 2000) {
+    stderrTail: () => p.stderrTail,
+    stop(graceMs = 1000) {
       stopping ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          signalGroup('SIGTERM');
-          const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
-          await exited;
+        if (p.running) {
+          const timer = setTimeout(() => p.kill(), graceMs);
+          await p.close();
           clearTimeout(timer);
+        } else {
+          await p.close();
         }
-        rmSync(options.tempDir, { recursive: true, force: true });
+        live.delete(p.pid);
       })();
       return stopping;
     },

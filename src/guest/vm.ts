@@ -3,12 +3,10 @@
 // free port on the host's 127.0.0.1. Every wait is bounded; a guest that dies or stops answering fails what is
 // waiting on it with a GuestError naming what happened, and is never left running (src/guest/spawn.ts).
 import { createServer } from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGuestImage, type GuestImage, type GuestImageOptions } from './image.ts';
 import { READY_MARKER } from './init-script.ts';
-import { spawnGuest, type SpawnedGuest } from './spawn.ts';
+import { guestTempDir, spawnGuest, type SpawnedGuest } from './spawn.ts';
 
 export type GuestErrorKind = 'image' | 'start' | 'boot-timeout' | 'died' | 'hung' | 'closed';
 
@@ -113,7 +111,7 @@ async function bootOnce(image: GuestImage, options: GuestOptions): Promise<Guest
   const hostPorts = new Map<number, number>();
   for (const p of forward) hostPorts.set(p, await freePort());
   // The directory name marks the process as ours for the test suites' leftover check (test/support/qemu.ts).
-  const tempDir = await mkdtemp(join(tmpdir(), 'nvme-actors-qemu-guest-'));
+  const tempDir = await guestTempDir();
   const hostfwd = [...hostPorts].map(([g, h]) => `,hostfwd=tcp:127.0.0.1:${h}-:${g}`).join('');
   const args = [
     '-machine', 'q35', '-m', `${options.memoryMiB ?? 512}M`, '-nographic', '-no-reboot',
@@ -124,7 +122,12 @@ async function bootOnce(image: GuestImage, options: GuestOptions): Promise<Guest
   ];
   const binary = options.binary ?? defaultQemuBinary();
   const started = Date.now();
-  const proc = spawnGuest(binary, args, { tempDir });
+  let proc: SpawnedGuest;
+  try {
+    proc = await spawnGuest(binary, args, { tempDir });
+  } catch (e) {
+    throw new GuestError('start', `guest: ${(e as Error).message}`);
+  }
   log(`guest: started ${binary} (pid ${proc.pid}), forwarding ${[...hostPorts].map(([g, h]) => `127.0.0.1:${h} → guest :${g}`).join(', ')}`);
   return attachConsole(proc, image, hostPorts, started, options.bootTimeoutMs ?? 120_000, log);
 }
