@@ -44,7 +44,7 @@ export interface AbortRequested { type: 'abort.requested'; sqid: number; cid: nu
 export interface NamespaceChanged { type: 'namespace.changed'; nsid: number; requestId?: string; until?: 'processed' | 'aen'; fromCommand?: boolean }
 /** Several namespaces changed at once (one fault request for many NSIDs): the same as one `namespace.changed` per
  * change, in order, taken in one step where the outcome cannot differ between them. */
-export interface NamespacesChanged { type: 'namespaces.changed'; changes: readonly { nsid: number; requestId?: string; until?: 'processed' | 'aen' }[] }
+export interface NamespacesChanged { type: 'namespaces.changed'; changes: readonly { nsid: number; requestId?: string; until?: 'processed' | 'aen' }[]; /** The first `from` changes were already taken (default 0). */ from?: number }
 export interface ControllerEnabled { type: 'controller.enabled' }
 export interface ControllerReset { type: 'controller.reset' }
 /** A doorbell write the controller ignored (NVMe Base 2.0 §5.2 Error event): info 00h Write to Invalid Doorbell
@@ -64,11 +64,11 @@ export type AdminQueueEvent = SqTailWritten | CommandFetched | CommandUnreadable
 export type ReceiptOutcome = 'posted' | 'coalesced' | 'deferred';
 export type LatchEmitted =
   | { type: 'namespace.processed'; requestId: string | undefined; nsid: number; outcome: ReceiptOutcome }
-  | { type: 'aen.posted'; cid: number; dw0: number; requestIds: readonly string[] }
-  /** A change made while its notice is masked is covered by the AEN already posted (it joins the list that AEN
-   * asks the host to read): an `until: 'aen'` caller is answered with that AEN. */
-  | { type: 'aen.covered'; cid: number; dw0: number; requestId: string }
-  | { type: 'namespace.rejected'; requestIds: readonly string[]; reason: 'reset' }
+  /** Every change of a batch processed in one step, with one outcome. */
+  | { type: 'namespaces.processed'; changes: readonly { nsid: number; requestId?: string }[]; outcome: ReceiptOutcome }
+  | { type: 'aen.posted'; cid: number; dw0: number }
+  /** A controller reset took the latch offline: parked AERs dropped, masks cleared (§3.7.2). */
+  | { type: 'latch.reset' }
   | { type: 'aer.parked'; cid: number; parked: number }
   | { type: 'aer.dropped'; cids: readonly number[] }
   | { type: 'changedList.read'; nsids: readonly number[]; overflow: boolean; rae: boolean; unmasked: boolean }
