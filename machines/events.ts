@@ -33,6 +33,8 @@ export interface CommandFetched {
   fault?: { kind: 'drop' } | { kind: 'delay'; ms: number } | null;
 }
 export interface CommandUnreadable { type: 'command.unreadable' }
+/** A completion queue entry lies outside guest memory: the completion was written nowhere. */
+export interface CompletionUnwritable { type: 'completion.unwritable' }
 
 // ---- admin queue ↔ AEN latch ----
 export interface AerReceived { type: 'aer.received'; cid: number }
@@ -58,7 +60,7 @@ export type LatchEvent = AerReceived | ChangedListRead | AecSet | AecGet | Abort
 export interface CompletionRequested { type: 'completion.requested'; cid: number; status: Status; dw0: number }
 /** The latch's answer to the admin command in flight. */
 export interface LatchReplied { type: 'latch.replied'; status: Status; dw0: number; data?: Uint8Array }
-export type AdminQueueEvent = SqTailWritten | CommandFetched | CommandUnreadable | CompletionRequested | LatchReplied;
+export type AdminQueueEvent = SqTailWritten | CommandFetched | CommandUnreadable | CompletionUnwritable | CompletionRequested | LatchReplied;
 
 // ---- outward (emit) ----
 export type ReceiptOutcome = 'posted' | 'coalesced' | 'deferred';

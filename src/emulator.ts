@@ -117,6 +117,8 @@ interface Device {
   setAttached(nsid: number, attached: boolean): void;
   openQueues(event: CcWritten): void;
   closeQueues(): void;
+  /** The completion queue could not be written (it lies outside guest memory). */
+  cqFailed(): boolean;
 }
 type Fetched = CommandFetched & { bytes: Uint8Array };
 
@@ -150,7 +152,10 @@ const providedAdminQueue = adminQueueMachine.provide({
         if (route === 'local' || route === 'aer') {
           head = (head + 1) % context.sqSize;
           const f = fetched as Fetched;
-          if (route === 'local') d.execute(f.sqe, f.segments, head, f.bytes);
+          if (route === 'local') {
+            d.execute(f.sqe, f.segments, head, f.bytes);
+            if (d.cqFailed()) break; // the admin queue fails (completion.unwritable): fetch no more
+          }
           else {
             // An AER never holds the queue: it goes to the latch, which parks it (§5.2), and fetching goes on.
             d.keep(f);
@@ -286,10 +291,21 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
 
   const write = (c: Completion): void => {
     if (!rings) return;
-    const posted = rings.cq.post(c);
+    const result = rings.cq.post(c);
+    if (result === 'unwritable') return cqUnwritable(c.cid);
     if (listeners.size === 0) return;
-    if (!posted) trace({ type: 'completion.refused', cid: c.cid, reason: 'completion queue full and hold limit reached' });
-    trace({ type: 'completion.posted', cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: c.status, dw0: c.dw0 });
+    if (result === 'refused') trace({ type: 'completion.refused', cid: c.cid, reason: 'completion queue full and hold limit reached' });
+    else trace({ type: 'completion.posted', cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: c.status, dw0: c.dw0 });
+  };
+  /** A completion queue entry outside guest memory: the completion is written nowhere (the trace says so, never
+   * `completion.posted`), and the admin queue fails as it does when the SQ cannot be read: CSTS.CFS (as QEMU's
+   * nvme_post_cqes sets CFS on a failed CQE write). */
+  let cqFailureReported = false;
+  const cqUnwritable = (cid: number): void => {
+    trace({ type: 'completion.refused', cid, reason: 'completion queue entry outside guest memory' });
+    if (cqFailureReported) return;
+    cqFailureReported = true;
+    actor.system.get('adminQueue')?.send({ type: 'completion.unwritable' });
   };
   /** Post a completion, through any completion fault matching the command it answers. */
   const complete = (c: Completion, command: InFlight | undefined): void => {
@@ -374,8 +390,10 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     openQueues: (event) => {
       const g = adminQueueGeometry(event.aqa, event.asq, event.acq);
       rings = { sq: new SubmissionRing(memory, g.sqBase, g.sqSize), cq: new CompletionRing(memory, g.cqBase, g.cqSize, undefined, interrupt) };
+      cqFailureReported = false;
       trace({ type: 'controller.enabled', sqSize: g.sqSize, cqSize: g.cqSize });
     },
+    cqFailed: () => rings?.cq.failed ?? false,
     closeQueues: () => {
       rings = null;
       generation++;
@@ -494,7 +512,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
           // Ignored (the ring is untouched); an Error event, Invalid Doorbell Write Value (NVMe Base 2.0 §5.2).
           trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL + 4, value: effect.value, reason: `CQ head ${effect.value} is outside a queue of ${rings.cq.size}` });
           raiseErrorEvent(AsyncEventInfo.ERROR_INVALID_DOORBELL_VALUE);
-        } else rings.cq.setHead(effect.value);
+        } else if (!rings.cq.setHead(effect.value)) cqUnwritable(-1);
         return;
       case 'invalidDoorbell':
         // A doorbell of a queue that does not exist: an Error event, Write to Invalid Doorbell Register (§5.2).

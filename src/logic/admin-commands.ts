@@ -111,6 +111,11 @@ export function identifyController(env: CommandEnv): IdentifyController {
 
 const identifyCache = new WeakMap<CommandEnv, Uint8Array>();
 
+/** Zero-filled answer data of up to MDTS bytes, shared (answers are copied out to guest memory, never mutated): a
+ * fresh zeroed 128 KiB buffer per command was most of a full queue of such reads (issue 13 item 16). */
+const ZEROS = new Uint8Array(MAX_TRANSFER);
+const zeros = (length: number): Uint8Array => (length <= MAX_TRANSFER ? ZEROS.subarray(0, length) : new Uint8Array(length));
+
 function identify(sqe: Sqe, env: CommandEnv): CommandAnswer {
   const { cns } = decodeIdentify(sqe);
   const { profile, identity } = env;
@@ -155,7 +160,7 @@ function getLogPage(sqe: Sqe, env: CommandEnv): CommandAnswer {
   if (size < 0) return { status: profile.invalidLogPageStatus, dw0: 0 };
   if (f.offset >= BigInt(size)) return failure(profile, Status.INVALID_FIELD);
   // Error Information, SMART / Health and Firmware Slot: this controller has nothing to report (all zero).
-  return ok(0, new Uint8Array(f.numd * 4));
+  return ok(0, zeros(f.numd * 4));
 }
 
 function features(sqe: Sqe, env: CommandEnv): CommandAnswer {
