@@ -56,6 +56,7 @@ const adminQueueEvent: fc.Arbitrary<Step['event']> = fc.oneof(
       .map((r) => ({ type: 'command.fetched', segments: [], ...r })),
   },
   { weight: 1, arbitrary: fc.constant({ type: 'command.unreadable' }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'completion.unwritable' }) },
   { weight: 2, arbitrary: fc.tuple(cid, statusArb).map(([c, status]) => ({ type: 'completion.requested', cid: c, status, dw0: 0 })) },
   { weight: 3, arbitrary: fc.tuple(statusArb, fc.constantFrom(0, 1)).map(([status, dw0]) => ({ type: 'latch.replied', status, dw0 })) },
   { weight: 2, arbitrary: fc.constant({ type: 'xstate.done.actor.faultDelay' }) },
