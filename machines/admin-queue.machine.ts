@@ -1,24 +1,29 @@
 // The admin queue: fetches SQEs in submission order, one command at a time, as a controller's admin worker does
-// (NVMe Base 2.0 §3.3.1, §4.1). Commands that need AEN state go to the aenLatch (systemId) and complete when it
-// replies; AERs are handed over and complete later; everything else completes at once through the pure handlers.
-// Guest-memory access (fetch, data transfer, CQE writes) is done by actions the emulator facade provides. The CQ's
-// tail, phase and head are device state (src/device/queues.ts): a CQ head doorbell never reaches this actor.
+// (NVMe Base 2.0 §3.3.1, §4.1). Every command takes a transition of this chart: fetched (its route decided once,
+// carried on the event), then completed locally, forwarded to the aenLatch (systemId) or held for a fault. Guest
+// memory, the rings and the pure handlers are reached through the device port given as input (AdminQueuePort).
+// Both doorbells reach this actor; the CQ's tail, phase and held entries are device state (src/device/queues.ts).
 import { assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
-import type { AdminQueueEvent, CommandFetched } from './events.ts';
-import { latchRequest, routeCommand } from '../src/logic/admin-commands.ts';
-import { doorbellInvalid } from '../src/logic/messages.ts';
+import type { AdminQueueEvent, AdminQueuePort, CommandFetched } from './events.ts';
+import { doorbellInvalid, namespaceChanged } from '../src/logic/messages.ts';
+import { latchReplied } from '../src/logic/messages.ts';
 import { AsyncEventInfo } from '../src/spec/constants.ts';
 import type { Profile } from '../src/profiles/profiles.ts';
 import type { Segment } from '../src/device/prp.ts';
 
 export interface AdminQueueInput {
   readonly sqSize: number;
+  readonly cqSize: number;
   readonly profile: Profile;
+  readonly device: AdminQueuePort;
 }
 
 export interface AdminQueueContext {
   readonly profile: Profile;
+  /** The device port (guest memory, rings, handlers): an explicit port, not state. */
+  readonly device: AdminQueuePort;
   readonly sqSize: number;
+  readonly cqSize: number;
   /** Next entry to fetch; reported as SQHD in every completion. */
   readonly sqHead: number;
   readonly sqTail: number;
@@ -27,10 +32,6 @@ export interface AdminQueueContext {
   /** A command an injected delay holds before dispatch. */
   readonly held: CommandFetched | null;
 }
-
-const notProvided = (name: string) => () => {
-  throw new Error(`adminQueue action '${name}' is not provided: the emulator facade supplies it`);
-};
 
 export const adminQueueMachine = setup({
   types: {
@@ -47,14 +48,15 @@ export const adminQueueMachine = setup({
   guards: {
     isDroppedByFault: ({ event }) => event.type === 'command.fetched' && event.fault?.kind === 'drop',
     isDelayedByFault: ({ event }) => event.type === 'command.fetched' && event.fault?.kind === 'delay',
-    isValidSqTail: ({ context, event }) => event.type === 'sq.tail.written' && event.value < context.sqSize,
+    isValidSqTail: ({ context, event }) => event.type === 'doorbell.written' && event.queue === 'sq' && event.value < context.sqSize,
+    isValidCqHead: ({ context, event }) => event.type === 'doorbell.written' && event.queue === 'cq' && event.value < context.cqSize,
     hasTransferError: ({ event }) => event.type === 'command.fetched' && event.prpStatus !== null,
-    isAsyncEventRequest: ({ context, event }) => event.type === 'command.fetched' && routeCommand(event.sqe, context.profile) === 'aer',
-    isLatchCommand: ({ context, event }) => event.type === 'command.fetched' && routeCommand(event.sqe, context.profile) === 'latch',
-    isNamespaceAttachment: ({ context, event }) => event.type === 'command.fetched' && routeCommand(event.sqe, context.profile) === 'attachment',
+    isAsyncEventRequest: ({ event }) => event.type === 'command.fetched' && event.route.kind === 'aer',
+    isLatchCommand: ({ event }) => event.type === 'command.fetched' && event.route.kind === 'latch',
+    isNamespaceAttachment: ({ event }) => event.type === 'command.fetched' && event.route.kind === 'attachment',
   },
   actions: {
-    storeSqTail: assign({ sqTail: ({ context, event }) => (event.type === 'sq.tail.written' ? event.value : context.sqTail) }),
+    storeSqTail: assign({ sqTail: ({ context, event }) => (event.type === 'doorbell.written' ? event.value : context.sqTail) }),
     /** The command at head is consumed and finished with in this step (no command stays in flight). */
     consumeSubmission: assign({ sqHead: ({ context }) => (context.sqHead + 1) % context.sqSize }),
     /** The command at head is consumed and stays in flight until the latch answers it. */
@@ -68,9 +70,10 @@ export const adminQueueMachine = setup({
       if (context.held) enqueue.raise({ ...context.held, fault: null });
       enqueue.assign({ held: null });
     }),
-    /** One command at a time: the next SQE is fetched only when the previous command has been dispatched. */
+    /** One command at a time: the SQE at head is read (through the port) and raised as `command.fetched`, only
+     * when the previous command has been dispatched. */
     fetchNextCommand: enqueueActions(({ context, enqueue }) => {
-      if (context.sqHead !== context.sqTail) enqueue('fetchCommand');
+      if (context.sqHead !== context.sqTail) enqueue.raise(context.device.fetch(context.sqHead));
     }),
     forwardAerToLatch: sendTo(
       ({ system }) => system.get('aenLatch'),
@@ -78,62 +81,74 @@ export const adminQueueMachine = setup({
     ),
     /** Invalid Doorbell Write Value (§5.2 Error event, info 01h): the latch reports it to a parked AER. */
     raiseInvalidDoorbellValue: sendTo(({ system }) => system.get('aenLatch'), () => doorbellInvalid(AsyncEventInfo.ERROR_INVALID_DOORBELL_VALUE)),
+    /** The message the command's route carries (decided at the fetch). */
     forwardToLatch: sendTo(
       ({ system }) => system.get('aenLatch'),
       ({ event }) => {
-        if (event.type !== 'command.fetched') throw new Error('forwardToLatch needs a fetched command');
-        return latchRequest(event.sqe);
+        if (event.type !== 'command.fetched' || event.route.kind !== 'latch') throw new Error('forwardToLatch needs a command routed to the latch');
+        return event.route.request;
       },
     ),
-    /** Provided: take the new SQ tail (on a doorbell) and read SQEs from sqHead towards it. A command the pure
-     * handlers answer (no fault, data pointer resolved) is completed on the spot, and an AER is handed to the latch
-     * (`aer.received`); head moves past them with no event per command. The first command that needs this chart (a
-     * latch command, an attachment, a fault, a transfer error) is raised as `command.fetched` and fetching stops
-     * there; an SQ outside guest memory raises `command.unreadable`. */
-    fetchCommand: notProvided('fetchCommand'),
-    /** Provided: handle a 'local' command, transfer its data and post its completion. */
-    executeCommand: notProvided('executeCommand'),
-    /** Provided: post the completion of a command whose data pointer could not be resolved. */
-    completeWithTransferError: notProvided('completeWithTransferError'),
-    /** Provided: validate and apply a Namespace Attachment, then tell the latch, or raise the failure reply. */
-    applyNamespaceAttachment: notProvided('applyNamespaceAttachment'),
-    /** Provided: write the latch's data (if any) and post the waiting command's completion. */
-    completeLatchCommand: notProvided('completeLatchCommand'),
-    /** Provided: post a completion the latch asked for (AEN, aborted AER, AER over the limit). */
-    postCompletion: notProvided('postCompletion'),
-    /** Provided: a submission fault dropped the command (trace). */
-    reportDroppedCommand: notProvided('reportDroppedCommand'),
-    /** Provided: a tail doorbell value outside the queue (§5.2 Error event, info 01h); the ring is untouched. */
-    reportInvalidDoorbell: notProvided('reportInvalidDoorbell'),
+    /** A 'local' command: the pure handlers answer it, its data and completion are written. */
+    executeCommand: ({ context, event }) => {
+      if (event.type === 'command.fetched') context.device.execute(event, context.sqHead);
+    },
+    /** A data pointer that could not be resolved: Data Transfer Error (the status the resolution gave). */
+    completeWithTransferError: ({ context, event }) => {
+      if (event.type === 'command.fetched' && event.prpStatus) context.device.post(event.sqe.cid, context.sqHead, event.prpStatus, 0);
+    },
+    /** Namespace Attachment: validated and applied by the device; the change goes to the latch, which answers the
+     * command once it has processed it, or the failure is the reply. */
+    applyNamespaceAttachment: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'command.fetched') return;
+      const decision = context.device.applyAttachment(event);
+      if (decision.kind === 'fail') enqueue.raise(latchReplied(decision.answer.status));
+      else enqueue.sendTo(({ system }) => system.get('aenLatch'), namespaceChanged(decision.nsid, { fromCommand: true }));
+    }),
+    completeLatchCommand: ({ context, event }) => {
+      if (event.type === 'latch.replied' && context.current) context.device.completeLatchCommand(context.current, context.sqHead, event);
+    },
+    /** A completion the latch asked for (AEN, aborted AER, AER over the limit). */
+    postCompletion: ({ context, event }) => {
+      if (event.type === 'completion.requested') context.device.post(event.cid, context.sqHead, event.status, event.dw0);
+    },
+    reportDroppedCommand: ({ context, event }) => {
+      if (event.type === 'command.fetched') context.device.dropCommand(event);
+    },
+    moveCqHead: ({ context, event }) => {
+      if (event.type === 'doorbell.written') context.device.moveCqHead(event.value);
+    },
+    /** A doorbell value outside its queue (§5.2 Error event, info 01h): the ring is untouched. */
+    reportInvalidDoorbell: ({ context, event }) => {
+      if (event.type === 'doorbell.written') context.device.reportInvalidDoorbell(event.queue, event.value, event.queue === 'sq' ? context.sqSize : context.cqSize);
+    },
   },
 }).createMachine({
   id: 'adminQueue',
-  context: ({ input }) => ({ profile: input.profile, sqSize: input.sqSize, sqHead: 0, sqTail: 0, current: null, held: null }),
+  context: ({ input }) => ({ profile: input.profile, device: input.device, sqSize: input.sqSize, cqSize: input.cqSize, sqHead: 0, sqTail: 0, current: null, held: null }),
   initial: 'idle',
   on: {
-    'sq.tail.written': [
+    'doorbell.written': [
       { guard: 'isValidSqTail', actions: 'storeSqTail', description: 'Remembered; fetched once the command in flight is answered.' },
-      { actions: ['reportInvalidDoorbell', 'raiseInvalidDoorbellValue'], description: 'Tail beyond the queue size: the write is ignored, the ring is untouched, and an Error event (Invalid Doorbell Write Value, §5.2) is raised.' },
+      { guard: 'isValidCqHead', actions: 'moveCqHead', description: 'The host consumed completions: slots are freed and completions held while the CQ was full are written.' },
+      { actions: ['reportInvalidDoorbell', 'raiseInvalidDoorbellValue'], description: 'An SQ tail or CQ head beyond its queue: the write is ignored, the ring is untouched, and an Error event (Invalid Doorbell Write Value, §5.2) is raised.' },
     ],
-    'completion.requested': { actions: 'postCompletion' },
+    'completion.requested': { actions: 'postCompletion', description: 'The latch completes a command it holds: an AEN, an aborted AER, an AER over the limit.' },
     'completion.unwritable': { target: '.failed', description: 'A completion queue entry lies outside guest memory: the completion is written nowhere and the controller fails (fatal status), as when the SQ cannot be read.' },
   },
   states: {
     idle: {
-      description: 'No command in flight. A tail doorbell past SQ head starts fetching: SQEs are read from head and their data pointers resolved (PRP1/PRP2, §4.1.1). Commands the pure handlers answer complete during the fetch and AERs go to the latch; the first command that needs this chart arrives as command.fetched.',
+      description: 'No command in flight. A tail doorbell past SQ head starts fetching: the SQE at head is read, its data pointer resolved (PRP1/PRP2, §4.1.1) and its route decided, and it arrives as command.fetched.',
       on: {
-        'sq.tail.written': [
-          { guard: 'isValidSqTail', actions: 'fetchCommand', description: 'The new tail is stored and the commands up to it are fetched, in one step.' },
-          { actions: ['reportInvalidDoorbell', 'raiseInvalidDoorbellValue'], description: 'Tail beyond the queue size: the write is ignored, the ring is untouched, and an Error event (Invalid Doorbell Write Value, §5.2) is raised.' },
-        ],
+        'doorbell.written': { guard: 'isValidSqTail', actions: ['storeSqTail', 'fetchNextCommand'], description: 'The new tail is stored and the command at head is fetched.' },
         'command.fetched': [
           { guard: 'isDroppedByFault', actions: ['consumeSubmission', 'reportDroppedCommand', 'fetchNextCommand'], description: 'Fault: the command is consumed and never completed.' },
           { guard: 'isDelayedByFault', target: 'delayed', actions: 'holdCommand', description: 'Fault: the whole admin queue waits before this command is dispatched.' },
           { guard: 'hasTransferError', actions: ['consumeSubmission', 'completeWithTransferError', 'fetchNextCommand'], description: 'A data pointer outside guest memory: Data Transfer Error (0/04h).' },
-          { guard: 'isAsyncEventRequest', actions: ['consumeSubmission', 'forwardAerToLatch', 'fetchNextCommand'], description: 'AERs are parked by the latch and complete when an event is reported (§5.2); the fetch hands most over itself, this takes one an injected delay held.' },
-          { guard: 'isLatchCommand', target: 'awaitingLatch', actions: ['consumeIntoCurrent', 'forwardToLatch'] },
-          { guard: 'isNamespaceAttachment', target: 'awaitingLatch', actions: ['consumeIntoCurrent', 'applyNamespaceAttachment'] },
-          { actions: ['consumeSubmission', 'executeCommand', 'fetchNextCommand'], description: 'Answered at once by the pure handlers: a command the fetch handed over without completing it (one an injected delay held).' },
+          { guard: 'isAsyncEventRequest', actions: ['consumeSubmission', 'forwardAerToLatch', 'fetchNextCommand'], description: 'AERs never hold the queue: the latch parks them and they complete when an event is reported (§5.2).' },
+          { guard: 'isLatchCommand', target: 'awaitingLatch', actions: ['consumeIntoCurrent', 'forwardToLatch'], description: 'Get Log Page 01h/04h, Features 0Bh, Abort (per profile): the latch answers.' },
+          { guard: 'isNamespaceAttachment', target: 'awaitingLatch', actions: ['consumeIntoCurrent', 'applyNamespaceAttachment'], description: 'Namespace Attachment (§5.23): applied, then answered once the latch has processed the change (its AEN, if any, posted first).' },
+          { actions: ['consumeSubmission', 'executeCommand', 'fetchNextCommand'], description: 'Answered at once by the pure handlers (Identify, other log pages and features, Keep Alive, unknown opcodes).' },
         ],
         'command.unreadable': { target: 'failed' },
       },

@@ -1,10 +1,10 @@
 // The controller: the lifecycle behind CC and CSTS (NVMe Base 2.0 §3.1.3.5–6, §3.5 initialization, §3.6
 // shutdown, §3.7.2 controller reset). CSTS.RDY, CSTS.CFS and CSTS.SHST are state tags. It owns the AEN latch for
-// its whole life and the admin queue while enabled. Namespace changes reach the latch from the namespaceChange RPC
-// actors the facade starts, not through this machine (src/emulator.ts explains why). No NVM Subsystem Reset, no
-// I/O queues.
+// its whole life and the admin queue while enabled; the device is reached through the port given as input. Namespace
+// changes reach the latch from the namespaceChange RPC actor the facade starts beside it, not through this machine.
+// No NVM Subsystem Reset, no I/O queues.
 import { assign, fromPromise, sendTo, setup } from 'xstate';
-import type { CcWritten, ControllerEvent } from './events.ts';
+import type { CcWritten, ControllerEvent, ControllerPort } from './events.ts';
 import { aenLatchMachine } from './aen-latch.machine.ts';
 import { adminQueueMachine } from './admin-queue.machine.ts';
 import { adminQueueGeometry, ccEnabled, ccShn, enableFault } from '../src/logic/controller.ts';
@@ -14,11 +14,14 @@ import type { Profile } from '../src/profiles/profiles.ts';
 export interface ControllerInput {
   readonly profile: Profile;
   readonly aerl: number;
+  /** The device port: the rings, and the admin queue's port (an explicit port, given by the facade). */
+  readonly device: ControllerPort;
 }
 
 export interface ControllerContext {
   readonly profile: Profile;
   readonly aerl: number;
+  readonly device: ControllerPort;
   /** The enable fault in force for the current enable (null: none). */
   readonly enableFault: CcWritten['enableFault'];
 }
@@ -48,17 +51,15 @@ export const controllerMachine = setup({
     isShutdownWithdrawn: ({ event }) => event.type === 'cc.written' && ccEnabled(event.cc) && ccShn(event.cc) === 0,
   },
   actions: {
-    /** Provided: create the device-side rings at ASQ/ACQ with the sizes in AQA. */
-    openQueues: () => {
-      throw new Error("controller action 'openQueues' is not provided: the emulator facade supplies it");
+    /** Create the device-side rings at ASQ/ACQ with the sizes in AQA. */
+    openQueues: ({ context, event }) => {
+      if (event.type === 'cc.written') context.device.openQueues(event);
     },
-    /** Provided: forget the rings (the host must program them again to be heard). */
-    closeQueues: () => {
-      throw new Error("controller action 'closeQueues' is not provided: the emulator facade supplies it");
-    },
-    /** Provided: record why an enable failed (trace). */
-    reportEnableFault: () => {
-      throw new Error("controller action 'reportEnableFault' is not provided: the emulator facade supplies it");
+    /** Forget the rings (the host must program them again to be heard). */
+    closeQueues: ({ context }) => context.device.closeQueues(),
+    /** Record why an enable failed (trace). */
+    reportEnableFault: ({ context, event }) => {
+      if (event.type === 'cc.written') context.device.reportEnableFault(event);
     },
     notifyLatchEnabled: sendTo('aenLatch', { type: 'controller.enabled' }),
     storeEnableFault: assign({ enableFault: ({ event }) => (event.type === 'cc.written' ? (event.enableFault ?? null) : null) }),
@@ -66,7 +67,7 @@ export const controllerMachine = setup({
   },
 }).createMachine({
   id: 'controller',
-  context: ({ input }) => ({ profile: input.profile, aerl: input.aerl, enableFault: null }),
+  context: ({ input }) => ({ profile: input.profile, aerl: input.aerl, device: input.device, enableFault: null }),
   invoke: {
     id: 'aenLatch',
     systemId: 'aenLatch',
@@ -95,7 +96,9 @@ export const controllerMachine = setup({
         src: 'adminQueue',
         input: ({ context, event }) => ({
           profile: context.profile,
+          device: context.device.adminQueue,
           sqSize: event.type === 'cc.written' ? adminQueueGeometry(event.aqa, event.asq, event.acq).sqSize : 2,
+          cqSize: event.type === 'cc.written' ? adminQueueGeometry(event.aqa, event.asq, event.acq).cqSize : 2,
         }),
         onDone: { target: 'fatal' },
       },

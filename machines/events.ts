@@ -4,6 +4,7 @@
 import type { Status } from '../src/spec/constants.ts';
 import type { Sqe } from '../src/spec/sqe.codec.ts';
 import type { Segment } from '../src/device/prp.ts';
+import type { AttachmentDecision, Route } from '../src/logic/admin-commands.ts';
 
 // ---- facade → controller ----
 export interface CcWritten {
@@ -19,7 +20,8 @@ export interface CcWritten {
 export type ControllerEvent = CcWritten;
 
 // ---- facade → admin queue (doorbells) ----
-export interface SqTailWritten { type: 'sq.tail.written'; value: number }
+/** A write to the admin SQ tail (`sq`, 1000h) or CQ head (`cq`, 1000h + stride) doorbell. */
+export interface DoorbellWritten { type: 'doorbell.written'; queue: 'sq' | 'cq'; value: number }
 
 // ---- admin queue internal ----
 /** The command at SQ head, decoded; `segments` are its data pointer resolved to guest memory, or `prpStatus` the
@@ -27,6 +29,8 @@ export interface SqTailWritten { type: 'sq.tail.written'; value: number }
 export interface CommandFetched {
   type: 'command.fetched';
   sqe: Sqe;
+  /** Where it goes, decided once at the fetch (src/logic/admin-commands.ts commandRoute). */
+  route: Route;
   segments: readonly Segment[];
   prpStatus: Status | null;
   /** An injected submission fault: the command is dropped (never completed), or held this long before dispatch. */
@@ -60,7 +64,7 @@ export type LatchEvent = AerReceived | ChangedListRead | AecSet | AecGet | Abort
 export interface CompletionRequested { type: 'completion.requested'; cid: number; status: Status; dw0: number }
 /** The latch's answer to the admin command in flight. */
 export interface LatchReplied { type: 'latch.replied'; status: Status; dw0: number; data?: Uint8Array }
-export type AdminQueueEvent = SqTailWritten | CommandFetched | CommandUnreadable | CompletionUnwritable | CompletionRequested | LatchReplied;
+export type AdminQueueEvent = DoorbellWritten | CommandFetched | CommandUnreadable | CompletionUnwritable | CompletionRequested | LatchReplied;
 
 // ---- outward (emit) ----
 export type ReceiptOutcome = 'posted' | 'coalesced' | 'deferred';
@@ -75,3 +79,33 @@ export type LatchEmitted =
   | { type: 'aer.dropped'; cids: readonly number[] }
   | { type: 'changedList.read'; nsids: readonly number[]; overflow: boolean; rae: boolean; unmasked: boolean }
   | { type: 'errorLog.read'; errors: number; rae: boolean; unmasked: boolean };
+
+// ---- ports: what the machines' actions act on (the emulator's device layer), given as actor input ----
+/** The admin queue's device: guest memory, the rings, the pure handlers, the trace. */
+export interface AdminQueuePort {
+  /** Read the SQE at `head`: apply any submission fault, resolve its data pointer, decide its route. An SQ outside
+   * guest memory gives `command.unreadable`; a completion queue that has failed, `completion.unwritable`. */
+  fetch(head: number): CommandFetched | CommandUnreadable | CompletionUnwritable;
+  /** Answer a 'local' command through the pure handlers: its data, then its completion with SQHD `sqhd`. */
+  execute(command: CommandFetched, sqhd: number): void;
+  /** Post a completion of a command fetched earlier (through any completion fault that matches it). */
+  post(cid: number, sqhd: number, status: Status, dw0: number): void;
+  /** Write the latch's data (if any) to the command's data pointer and post its completion. */
+  completeLatchCommand(current: { readonly cid: number; readonly segments: readonly Segment[] }, sqhd: number, reply: LatchReplied): void;
+  /** Validate a Namespace Attachment (its controller list read from guest memory); apply it if valid. */
+  applyAttachment(command: CommandFetched): AttachmentDecision;
+  /** A submission fault dropped the command: it is forgotten (trace). */
+  dropCommand(command: CommandFetched): void;
+  /** The host consumed CQ entries up to `head`: the ring frees slots and writes what it held while full. */
+  moveCqHead(head: number): void;
+  /** A doorbell value outside its queue was ignored (trace). */
+  reportInvalidDoorbell(queue: 'sq' | 'cq', value: number, size: number): void;
+}
+
+/** The controller's device: it opens and closes the rings, and hands the admin queue its port. */
+export interface ControllerPort {
+  openQueues(event: CcWritten): void;
+  closeQueues(): void;
+  reportEnableFault(event: CcWritten): void;
+  readonly adminQueue: AdminQueuePort;
+}

@@ -7,7 +7,7 @@
 import { fromCallback, type AnyActorRef } from 'xstate';
 import type { LatchEmitted, LatchEvent } from '../../machines/events.ts';
 import { NAMESPACE_NOTICE_DW0 } from '../logic/aen-latch.ts';
-import { NamespaceChangeError, type NamespaceChangeReceipt } from './namespace-change.ts';
+import { NamespaceChangeError, type NamespaceChangeReceipt, type NotifyChangeOptions } from './namespace-change.ts';
 
 /** What a caller's promise is answered through. */
 export interface Reply {
@@ -131,3 +131,27 @@ export const namespaceChangeLogic = fromCallback<NamespaceChangeRequested, Names
     waitingForAen = [];
   };
 });
+
+/** The arguments of a namespace-change call, checked (NVMe NSIDs 1..FFFFFFFEh, index by index: a hole or an
+ * undefined entry is as bad as 0), or the typed error to reject with. Never throws: a getter or a proxy that throws
+ * is a bad argument too. */
+export function checkRequest(nsids: unknown, opts: unknown): { nsids: number[]; until: 'processed' | 'aen' } | NamespaceChangeError {
+  try {
+    if (opts !== undefined && (typeof opts !== 'object' || opts === null)) return new NamespaceChangeError('invalidOption', `options must be an object or undefined, got ${opts === null ? 'null' : typeof opts}`);
+    const until = (opts as NotifyChangeOptions | undefined)?.until ?? 'processed';
+    if (until !== 'processed' && until !== 'aen') return new NamespaceChangeError('invalidOption', `until must be 'processed' or 'aen', got ${typeof until === 'string' ? `'${(until as string).slice(0, 40)}'` : typeof until}`);
+    if (!Array.isArray(nsids) || nsids.length === 0) return new NamespaceChangeError('invalidNsid', 'no NSIDs given: expected a non-empty array of NSIDs 1..FFFFFFFEh');
+    const checked: number[] = new Array(nsids.length);
+    for (let i = 0; i < nsids.length; i++) {
+      const nsid: unknown = nsids[i];
+      if (typeof nsid !== 'number' || !Number.isInteger(nsid) || nsid < 1 || nsid > 0xfffffffe || !(i in nsids)) {
+        const shown = !(i in nsids) ? 'a hole' : typeof nsid === 'number' ? String(nsid) : typeof nsid;
+        return new NamespaceChangeError('invalidNsid', `NSID ${nsids.length > 1 ? `at index ${i} ` : ''}(${shown}) cannot change: it must be an integer 1..FFFFFFFEh (0 and FFFFFFFFh are not namespaces)`);
+      }
+      checked[i] = nsid;
+    }
+    return { nsids: checked, until };
+  } catch (e) {
+    return new NamespaceChangeError('invalidOption', `the arguments could not be read: ${e instanceof Error ? e.message : String(e)}`.slice(0, 200));
+  }
+}

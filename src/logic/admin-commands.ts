@@ -74,6 +74,46 @@ export function routeCommand(sqe: Sqe, profile: Profile): CommandRoute {
   }
 }
 
+/** Where a command goes, decided once when it is fetched and carried on its `command.fetched` event: answered
+ * locally by the pure handlers, parked by the latch (an AER), answered by the latch (with the message it becomes),
+ * or applied as a Namespace Attachment. */
+export type Route =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'aer' }
+  | { readonly kind: 'attachment' }
+  | { readonly kind: 'latch'; readonly request: LatchRequest };
+
+const LOCAL: Route = Object.freeze({ kind: 'local' });
+const AER: Route = Object.freeze({ kind: 'aer' });
+const ATTACHMENT: Route = Object.freeze({ kind: 'attachment' });
+
+/** The route of a command (one decode of its fields; the constant routes allocate nothing). */
+export function commandRoute(sqe: Sqe, profile: Profile): Route {
+  switch (sqe.opcode) {
+    case AdminOpcode.ASYNC_EVENT_REQUEST:
+      return AER;
+    case AdminOpcode.GET_LOG_PAGE: {
+      const f = decodeGetLogPage(sqe);
+      const clears = f.lid === LogPage.CHANGED_NAMESPACE_LIST || (f.lid === LogPage.ERROR_INFORMATION && f.offset < BigInt(ERROR_LOG_SIZE));
+      if (!clears || logPageFieldsFault(sqe) !== null) return LOCAL;
+      return { kind: 'latch', request: { type: f.lid === LogPage.ERROR_INFORMATION ? 'errorLog.read' : 'changedList.read', rae: f.rae, numd: f.numd, offset: Number(f.offset) } };
+    }
+    case AdminOpcode.SET_FEATURES:
+    case AdminOpcode.GET_FEATURES: {
+      if ((sqe.cdw10 & 0xff) !== FeatureId.ASYNC_EVENT_CONFIG || !profile.supportsAecFeature) return LOCAL;
+      const f = decodeFeatures(sqe);
+      if (f.sv) return LOCAL;
+      return { kind: 'latch', request: sqe.opcode === AdminOpcode.SET_FEATURES ? { type: 'aec.set', value: f.value } : { type: 'aec.get' } };
+    }
+    case AdminOpcode.ABORT:
+      return profile.abortAbortsAer ? { kind: 'latch', request: { type: 'abort.requested', sqid: sqe.cdw10 & 0xffff, cid: sqe.cdw10 >>> 16 } } : LOCAL;
+    case AdminOpcode.NAMESPACE_ATTACHMENT:
+      return profile.supportsNamespaceAttachment ? ATTACHMENT : LOCAL;
+    default:
+      return LOCAL;
+  }
+}
+
 /** Bytes the command moves through its PRPs (0 for none, or when the length itself is invalid). */
 export function dataLength(sqe: Sqe): number {
   switch (sqe.opcode) {

@@ -334,3 +334,20 @@ describe('latchRequest', () => {
     expect(() => latchRequest(identify(1))).toThrow(RangeError);
   });
 });
+
+describe('commandRoute (the route carried on command.fetched)', () => {
+  it('agrees with routeCommand and latchRequest on every opcode, field and profile tried', async () => {
+    const { commandRoute } = await import('../../src/logic/admin-commands.ts');
+    const { sqe: mk } = await import('../../src/spec/sqe.codec.ts');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.constantFrom(...Object.values(AdminOpcode), 0x99), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(...Object.values(PROFILES)), (opcode, cdw10, cdw11, cdw12, p) => {
+        const s = mk({ opcode, cdw10, cdw11, cdw12 });
+        const r = commandRoute(s, p);
+        expect(r.kind).toBe(routeCommand(s, p));
+        if (r.kind === 'latch') expect(r.request).toEqual(latchRequest(s));
+      }),
+      { seed: 14, numRuns: 3000 },
+    );
+  });
+});

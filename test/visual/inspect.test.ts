@@ -59,7 +59,7 @@ describe('run --inspect', () => {
     const eventsOf = (name: string): string[] =>
       r.messages.filter((m) => m.type === '@xstate.event' && names.get(m.sessionId as string) === name).map((m) => (m.event as { type: string }).type);
     expect(eventsOf('controller')).toContain('cc.written');
-    expect(eventsOf('adminQueue')).toContain('sq.tail.written');
+    expect(eventsOf('adminQueue')).toContain('doorbell.written');
     expect(eventsOf('aenLatch')).toEqual(expect.arrayContaining(['aer.received', 'namespace.changed', 'changedList.read']));
     // Snapshots carry the states: the latch posted the notice at some point of the run.
     const latchValues = r.messages
