@@ -422,7 +422,7 @@ export async function engineGroup(out: EngineFigure[] = []): Promise<EngineFigur
   }
   // 4. test:long's workload.
   {
-    const perProfile = size(60, 6);
+    const perProfile = size(20, 4);
     const vs = [chartSequences('xstate', perProfile), chartSequences('fast', perProfile)];
     const { runs, ratios } = await paired(vs);
     report(out, 'random chart sequences (50–70 steps) replayed through the host, XState 5.33', 'sequences/s', runs[0]!);

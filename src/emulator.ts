@@ -39,12 +39,12 @@ export interface ControllerOptions {
    * clear (pin-based/MSI single vector; NVMe Base 2.0 §3.1.3.3–4). Completions held while the CQ is full interrupt
    * when they are written. */
   onInterrupt?: (vector: number) => void;
-  /** Told when an `onTrace` listener or the `onInterrupt` callback throws (the controller keeps running). Default:
-   * one process warning per kind of listener. */
-  onListenerError?: (error: unknown, source: 'onTrace' | 'onInterrupt') => void;
   /** What runs the machines: 'fast' (the table-driven interpreter, src/engine/) or 'xstate' (XState's own, the
    * reference). Default: NVME_ACTORS_ENGINE, else 'fast'. */
   engine?: EngineName;
+  /** Told when an `onTrace` listener or the `onInterrupt` callback throws (the controller keeps running). Default:
+   * one process warning per kind of listener. */
+  onListenerError?: (error: unknown, source: 'onTrace' | 'onInterrupt') => void;
   /** XState inspection hook (for @statelyai/inspect or tests). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -174,7 +174,6 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     isStopped: () => stopped,
   });
   const machine = options.latchMachine ? providedController.provide({ actors: { aenLatch: options.latchMachine } }) : providedController;
-
   const engine = options.engine === undefined ? defaultEngine() : checkEngine(options.engine);
   const actor = createActor(logicFor(machine, engine), { input: { profile, aerl, device }, inspect: options.inspect });
   actor.start();

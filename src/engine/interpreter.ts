@@ -835,16 +835,21 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
       const queue: AnyEventObject[] = [];
       const ctx = machine.config.context;
       const w: Working = { config: tables.preInitial, context: (typeof ctx !== 'function' && ctx ? ctx : {}) as Record<string, unknown>, children: {}, status: 'active', output: undefined, error: undefined, inspecting: inspectionOf(s).observers > 0 };
+      let preInitialContext = w.context;
       try {
         if (typeof ctx === 'function') {
-          w.context = Object.assign({}, w.context, (ctx as (a: unknown) => Record<string, unknown>)({ spawn: noSpawn, input, self: s.self }));
+          w.context = preInitialContext = Object.assign({}, w.context, (ctx as (a: unknown) => Record<string, unknown>)({ spawn: noSpawn, input, self: s.self }));
         }
         microstep(w, tables.initial, initEvent, s, queue);
         macrostep(w, initEvent, s, queue);
         return snapshotOf(w);
       } catch (error) {
-        return new FastSnapshot('error', w.context, w.children, undefined, error, machine, tables.preInitial) as Snap;
+        // As XState: the error snapshot is the one from before the initial step.
+        return new FastSnapshot('error', preInitialContext, {}, undefined, error, machine, tables.preInitial) as Snap;
       }
+    },
+    restoreSnapshot() {
+      throw new Error(`engine 'fast' does not restore persisted snapshots (machine '${machine.id}'; use engine 'xstate')`);
     },
     start(snapshot) {
       for (const child of Object.values(snapshot.children)) if (child && child.getSnapshot().status === 'active') child.start();

@@ -1,8 +1,8 @@
 // The engine differential's rig: one machine (and the children it invokes) run on both engines from the same input,
 // driven by the same events; after every event the two runs must agree on every actor's status, state value and
 // context, on the events emitted, on every event relayed between actors (inspection's @xstate.event), on the actions
-// executed (@xstate.action) and on the calls of the provided actions. Peers the machine sends to by systemId are
-// recording stubs; the provided actions record their name and the event they ran on.
+// executed (@xstate.action) and on the calls made to the device port. Peers the machine sends to by systemId are
+// recording stubs; the port (test/engine/engines.differential.test.ts) records every call into the run's log.
 import { isDeepStrictEqual, inspect } from 'node:util';
 import { createActor, fromPromise, type AnyActorLogic, type AnyActorRef, type AnyEventObject, type AnyStateMachine, type InspectionEvent } from 'xstate';
 import { logicFor, type EngineName } from '../../src/engine/index.ts';
@@ -29,10 +29,6 @@ export interface DifferentialCase {
 
 type Log = unknown[];
 
-/** Names of provided actions, recorded as they run: `.provide({ actions: recorders(log, names) })`. */
-export function recorders(names: readonly string[], log: () => Log): Record<string, (a: { event: AnyEventObject }) => void> {
-  return Object.fromEntries(names.map((name) => [name, ({ event }: { event: AnyEventObject }) => void log().push(['action', name, event.type])]));
-}
 /** An actor that never settles: its done event is sent by the test (`xstate.done.actor.<id>`). */
 export const pending = fromPromise<void, unknown>(() => new Promise<void>(() => {}));
 

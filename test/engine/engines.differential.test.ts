@@ -1,7 +1,7 @@
 // The 'fast' engine against XState's own interpreter: the same random event sequences (fast-check, seeded) on every
 // machine — the controller with its admin queue and AEN latch, the admin queue alone, the AEN latch alone, the spec
 // chart — under every profile, compared after every event (test/engine/differential.ts). 10,000 sequences in the
-// default run; NVME_ACTORS_LONG=1 runs 20 times as many; NVME_ACTORS_SEED changes the seed.
+// default run; NVME_ACTORS_LONG=1 (npm run test:long) runs 10 times as many; NVME_ACTORS_SEED changes the seed.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
@@ -12,13 +12,15 @@ import { latchPolicy } from '../../src/logic/aen-latch.ts';
 import { chartPolicy } from '../../src/logic/aen-chart.ts';
 import { PROFILE_NAMES, PROFILES, type Profile } from '../../src/profiles/profiles.ts';
 import { AdminOpcode, Status } from '../../src/spec/constants.ts';
-import { sqe } from '../../src/spec/sqe.codec.ts';
-import { activeLog, assertSameOnBothEngines, pending, recorders, type Step } from './differential.ts';
+import { sqe, type Sqe } from '../../src/spec/sqe.codec.ts';
+import { commandRoute } from '../../src/logic/admin-commands.ts';
+import type { AdminQueuePort, ControllerPort } from '../../machines/events.ts';
+import { activeLog, assertSameOnBothEngines, pending, type Step } from './differential.ts';
 
 const LONG = process.env.NVME_ACTORS_LONG === '1';
 const SEED = Number(process.env.NVME_ACTORS_SEED ?? 20261201);
 /** Sequences per machine and profile: 4 machines × 3 profiles × 834 ≈ 10,000. */
-const RUNS = LONG ? 834 * 20 : 834;
+const RUNS = LONG ? 834 * 10 : 834;
 
 const cid = fc.integer({ min: 0, max: 7 });
 const statusArb = fc.constantFrom(Status.SUCCESS, Status.INVALID_FIELD, Status.DATA_TRANSFER_ERROR);
@@ -48,7 +50,7 @@ const command = fc.oneof(
   cid.map((c) => sqe({ opcode: AdminOpcode.IDENTIFY, cid: c, cdw10: 1 })),
 );
 const adminQueueEvent: fc.Arbitrary<Step['event']> = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: 0, max: 9 }).map((value) => ({ type: 'sq.tail.written', value })) },
+  { weight: 4, arbitrary: fc.tuple(fc.constantFrom('sq' as const, 'sq' as const, 'cq' as const), fc.integer({ min: 0, max: 9 })).map(([queue, value]) => ({ type: 'doorbell.written', queue, value })) },
   {
     weight: 8,
     arbitrary: fc
@@ -56,6 +58,7 @@ const adminQueueEvent: fc.Arbitrary<Step['event']> = fc.oneof(
       .map((r) => ({ type: 'command.fetched', segments: [], ...r })),
   },
   { weight: 1, arbitrary: fc.constant({ type: 'command.unreadable' }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'completion.unwritable' }) },
   { weight: 2, arbitrary: fc.tuple(cid, statusArb).map(([c, status]) => ({ type: 'completion.requested', cid: c, status, dw0: 0 })) },
   { weight: 3, arbitrary: fc.tuple(statusArb, fc.constantFrom(0, 1)).map(([status, dw0]) => ({ type: 'latch.replied', status, dw0 })) },
   { weight: 2, arbitrary: fc.constant({ type: 'xstate.done.actor.faultDelay' }) },
@@ -95,26 +98,56 @@ const chartEvent: fc.Arbitrary<Step['event']> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ type: 'controller.reset' }) },
 );
 
-const ADMIN_QUEUE_ACTIONS = ['fetchCommand', 'executeCommand', 'completeWithTransferError', 'applyNamespaceAttachment', 'completeLatchCommand', 'postCompletion', 'reportDroppedCommand', 'reportInvalidDoorbell'];
-const recordingAdminQueue = adminQueueMachine.provide({ actions: recorders(ADMIN_QUEUE_ACTIONS, activeLog), actors: { faultDelay: pending as never } });
-const recordingController = controllerMachine.provide({
-  actions: recorders(['openQueues', 'closeQueues', 'reportEnableFault'], activeLog),
-  actors: { adminQueue: recordingAdminQueue, faultDelay: pending as never },
-});
+/** A recording device port, shared by both runs of a case (it writes to the run in progress): its SQ holds
+ * `ring` (the command at head h is ring[h % length], its route decided for the profile), a Namespace Attachment with
+ * SEL 0 changes NSID 1 and any other SEL fails. */
+function recordingPort(profile: Profile, ring: readonly Step['event'][]): ControllerPort {
+  const call = (name: string, ...args: unknown[]): void => void activeLog().push(['port', name, ...args]);
+  const routed = (e: Step['event']): Step['event'] => (e.type === 'command.fetched' ? { ...e, route: commandRoute((e as unknown as { sqe: Sqe }).sqe, profile) } : e);
+  const adminQueue: AdminQueuePort = {
+    fetch: (head) => {
+      call('fetch', head);
+      return (ring.length === 0 ? { type: 'command.unreadable' } : routed(ring[head % ring.length]!)) as never;
+    },
+    execute: (command, sqhd) => call('execute', command.sqe.cid, sqhd),
+    post: (cid, sqhd, status, dw0) => call('post', cid, sqhd, status, dw0),
+    completeLatchCommand: (current, sqhd, reply) => call('completeLatchCommand', current.cid, sqhd, reply),
+    applyAttachment: (command) => {
+      call('applyAttachment', command.sqe.cid);
+      return (command.sqe.cdw10 & 0xf) === 0 ? { kind: 'change', nsid: 1, attach: true } : { kind: 'fail', answer: { status: Status.INVALID_FIELD, dw0: 0 } };
+    },
+    dropCommand: (command) => call('dropCommand', command.sqe.cid),
+    moveCqHead: (head) => call('moveCqHead', head),
+    reportInvalidDoorbell: (queue, value, size) => call('reportInvalidDoorbell', queue, value, size),
+  };
+  return {
+    openQueues: (event) => call('openQueues', event.aqa),
+    closeQueues: () => call('closeQueues'),
+    reportEnableFault: (event) => call('reportEnableFault', event.aqa),
+    adminQueue,
+  };
+}
+const fetchedCommand = adminQueueEvent.filter((e) => e.type === 'command.fetched' || e.type === 'command.unreadable' || e.type === 'completion.unwritable');
+const ringArb = fc.array(fetchedCommand, { minLength: 1, maxLength: 8 });
+const pendingAdminQueue = adminQueueMachine.provide({ actors: { faultDelay: pending as never } });
+const pendingController = controllerMachine.provide({ actors: { adminQueue: pendingAdminQueue, faultDelay: pending as never } });
+/** A fetched command as a test sends it: its route decided for the profile, as the port's fetch decides it. */
+const withRoute = (profile: Profile) => (step: Step): Step =>
+  step.event.type === 'command.fetched' ? { ...step, event: { ...step.event, route: commandRoute((step.event as unknown as { sqe: Sqe }).sqe, profile) } } : step;
 
 const machines: Array<{ name: string; run: (profile: Profile) => fc.IPropertyWithHooks<[unknown]> | fc.IProperty<[unknown]> }> = [
   {
     name: 'controller (with its admin queue and AEN latch)',
     run: (profile) =>
-      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), inspect: fc.boolean(), steps: fc.array(controllerStep, { maxLength: 24 }) }), (r) =>
-        assertSameOnBothEngines({ machine: recordingController, input: { profile, aerl: r.aerl }, emitters: ['aenLatch'], steps: r.steps, inspect: r.inspect }),
+      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), inspect: fc.boolean(), ring: ringArb, steps: fc.array(controllerStep, { maxLength: 24 }) }), (r) =>
+        assertSameOnBothEngines({ machine: pendingController, input: { profile, aerl: r.aerl, device: recordingPort(profile, r.ring) }, emitters: ['aenLatch'], steps: r.steps.map(withRoute(profile)), inspect: r.inspect }),
       ) as fc.IProperty<[unknown]>,
   },
   {
     name: 'admin queue',
     run: (profile) =>
-      fc.property(fc.record({ sqSize: fc.integer({ min: 2, max: 8 }), inspect: fc.boolean(), steps: fc.array(adminQueueEvent.map((event) => ({ event })), { maxLength: 20 }) }), (r) =>
-        assertSameOnBothEngines({ machine: recordingAdminQueue, input: { profile, sqSize: r.sqSize }, stubs: ['aenLatch'], steps: r.steps, inspect: r.inspect }),
+      fc.property(fc.record({ sqSize: fc.integer({ min: 2, max: 8 }), cqSize: fc.integer({ min: 2, max: 8 }), inspect: fc.boolean(), ring: ringArb, steps: fc.array(adminQueueEvent.map((event) => ({ event })), { maxLength: 20 }) }), (r) =>
+        assertSameOnBothEngines({ machine: pendingAdminQueue, input: { profile, sqSize: r.sqSize, cqSize: r.cqSize, device: recordingPort(profile, r.ring).adminQueue }, stubs: ['aenLatch'], steps: r.steps.map(withRoute(profile)), inspect: r.inspect }),
       ) as fc.IProperty<[unknown]>,
   },
   {
