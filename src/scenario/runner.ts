@@ -1,4 +1,4 @@
-// Runs a scenario (../shared/SCENARIOS.md) against a target through NvmeHost, and records the trace: every
+// Runs a scenario (docs/scenarios.md) against a target through NvmeHost, and records the trace: every
 // submission, completion, fault receipt, log content, register read and expectation result. The target decides
 // how a namespace change is carried out (the emulator's fault RPC; on QEMU, Namespace Attachment).
 import { AdminOpcode, LogPage, Status } from '../spec/constants.ts';

@@ -1,4 +1,4 @@
-// Scenario files (../shared/SCENARIOS.md): the types and a validator that names the JSON path of the first bad
+// Scenario files (docs/scenarios.md): the types and a validator that names the JSON path of the first bad
 // field and what was expected there. Numbers may be JSON numbers or hex strings ("0x1f"). Extensions beyond the
 // contract (documented in docs/scenarios.md): `namespaceChange.count` and `.outcome`, `expect.timeoutMs`, the
 // `fault` and `expectFault` steps.
@@ -76,9 +76,15 @@ export type Step =
   | { readonly do: 'expectPending'; readonly tag: string }
   | { readonly do: 'expectRegister'; readonly name: RegisterName; readonly value: number; readonly mask: number };
 
+/** The targets a scenario can name in `"targets"` (the `--target` values). */
+export const SCENARIO_TARGETS = ['emulator', 'qemu'] as const;
+export type ScenarioTarget = (typeof SCENARIO_TARGETS)[number];
+
 export interface Scenario {
   readonly name: string;
   readonly profile: ProfileName;
+  /** The targets the file holds on (`"targets"`); absent: every target. On another, it is not applicable. */
+  readonly targets?: readonly ScenarioTarget[];
   readonly controller: { readonly aerl: number; readonly namespaces: readonly NamespaceDecl[] };
   readonly steps: readonly Step[];
 }
@@ -208,7 +214,8 @@ export function parseScenarioFile(text: string, file?: string): Scenario[] {
   }
   if (isObject(json) && json.kind === 'nvme-actors.pack') {
     const r = new Reader(file);
-    const pack = r.object(json, '$', ['kind', 'profile', 'generatedFrom', 'coverage', 'scenarios']);
+    const pack = r.object(json, '$', ['$schema', 'kind', 'profile', 'generatedFrom', 'coverage', 'scenarios']);
+    if (pack.$schema !== undefined) r.string(pack.$schema, '$.$schema', 'the URI or path of the JSON Schema (a non-empty string)');
     if (!Array.isArray(pack.scenarios) || pack.scenarios.length === 0) r.fail('$.scenarios', 'a non-empty array of scenarios', pack.scenarios);
     return (pack.scenarios as Json[]).map((s, i) => parseScenario(s, file, `$.scenarios[${i}]`));
   }
@@ -218,7 +225,15 @@ export function parseScenarioFile(text: string, file?: string): Scenario[] {
 export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   const r = new Reader(file);
   if (!isObject(json)) r.fail(at, 'a scenario object with "steps" (or a pack with "kind": "nvme-actors.pack")', json);
-  const root = r.object(json, at, ['name', 'profile', 'controller', 'steps', 'description']);
+  const root = r.object(json, at, ['$schema', 'name', 'description', 'profile', 'targets', 'controller', 'steps']);
+  if (root.$schema !== undefined) r.string(root.$schema, `${at}.$schema`, 'the URI or path of the JSON Schema (a non-empty string)');
+  let targets: ScenarioTarget[] | undefined;
+  if (root.targets !== undefined) {
+    if (!Array.isArray(root.targets) || root.targets.length === 0) r.fail(`${at}.targets`, `a non-empty array of targets (${SCENARIO_TARGETS.map((t) => `"${t}"`).join(', ')})`, root.targets);
+    if ((root.targets as Json[]).length > SCENARIO_TARGETS.length) r.fail(`${at}.targets`, `each target at most once (${SCENARIO_TARGETS.length} at most)`);
+    targets = (root.targets as Json[]).map((t, i) => r.oneOf(t, `${at}.targets[${i}]`, SCENARIO_TARGETS));
+    if (new Set(targets).size !== targets.length) r.fail(`${at}.targets`, 'each target at most once');
+  }
   const name = root.name === undefined ? (file ?? 'scenario') : r.string(root.name, `${at}.name`);
   if (root.description !== undefined) r.string(root.description, `${at}.description`);
   const profile = root.profile === undefined ? 'spec' : r.oneOf(root.profile, `${at}.profile`, PROFILE_NAMES);
@@ -227,7 +242,7 @@ export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   const tags = new Set<string>();
   const faultTags = new Set<string>();
   const steps = (root.steps as Json[]).map((s, i) => parseStep(r, s, `${at}.steps[${i}]`, tags, controller.namespaces, faultTags));
-  return { name, profile, controller, steps };
+  return { name, profile, ...(targets ? { targets } : {}), controller, steps };
 }
 
 function parseController(r: Reader, v: Json, at: string): Scenario['controller'] {
