@@ -125,6 +125,7 @@ Options:
   --only N[,N...]   only the scenarios numbered N (from 1, in run order: path N of a pack from 'nvme-actors paths')
   --grep TEXT       only the scenarios whose name contains TEXT (ignoring case)
   --inspect         stream the actor system to the live inspector (emulator only; waits for a viewer)
+  --step            with --inspect: wait for the viewer before each step ("Next step" on the page)
   --port N          the inspector's port on 127.0.0.1 (default 8080; 0 picks a free one)
   --html FILE       write the HTML trace report there
   -h, --help        this help
@@ -291,6 +292,7 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
       json: { type: 'boolean' },
       target: { type: 'string', default: 'emulator' },
       inspect: { type: 'boolean' },
+      step: { type: 'boolean' },
       port: { type: 'string' },
       html: { type: 'string' },
       profile: { type: 'string' },
@@ -306,6 +308,7 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
   if (positionals.length === 0) throw new UsageError('run: expected at least one scenario FILE or DIR');
   const target = targetOption(values.target!);
   if (values.port !== undefined && !values.inspect) throw new UsageError('--port: needs --inspect');
+  if (values.step && !values.inspect) throw new UsageError('--step: needs --inspect (the run waits for the viewer before each step)');
   const port = portOption(values.port);
   if (values.inspect && target !== 'emulator') throw new UsageError(`--inspect: the ${target} target has no actors to inspect (use --target emulator)`);
   const htmlFile = await outputOption('--html', values.html);
@@ -322,12 +325,14 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
     // Loaded only here: a run without --inspect never imports @statelyai/inspect nor opens a socket.
     const { startLiveInspector, InspectPortError } = await import('./inspect/live-inspector.ts');
     try {
-      inspector = await startLiveInspector({ port });
+      inspector = await startLiveInspector({ port, step: values.step === true });
     } catch (e) {
       if (e instanceof InspectPortError) throw new UsageError(e.message);
       throw e;
     }
     rawIo.err(`inspect: ${inspector.wsUrl} (WebSocket), or open ${inspector.pageUrl} for the Stately inspector`);
+    rawIo.err('inspect: the page needs the internet (it loads the Stately inspector from stately.ai); the WebSocket does not');
+    if (values.step) rawIo.err('inspect: step mode: the run waits before each step for "Next step" on the page (or {"type":"nvme-actors.continue"} on the WebSocket)');
     rawIo.err('inspect: waiting for a viewer to connect (Ctrl-C to give up)');
     await inspector.waitForViewer();
     rawIo.err('inspect: viewer connected, running');
@@ -350,7 +355,9 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
           : `▷ ${escapeControl(scenario.name)} [${target}]: not applicable (the file declares "targets": ${declared})`);
         continue;
       }
-      const result = await runScenario(scenario, factory, { recordStates: htmlFile !== undefined });
+      const live = inspector;
+      const beforeStep = live && values.step ? (index: number, step: { do: string }) => live.pauseBeforeStep({ scenario: scenario.name, step: index, steps: scenario.steps.length, do: step.do }) : undefined;
+      const result = await runScenario(scenario, factory, { recordStates: htmlFile !== undefined, ...(beforeStep ? { beforeStep } : {}) });
       if (htmlFile) results.push(result);
       passed += result.passed;
       failed += result.failed;

@@ -48,6 +48,8 @@ export interface RunOptions {
   onRecord?: (r: TraceRecord) => void;
   /** Record the actors' state values with every trace record (for the HTML report); off by default, at no cost. */
   recordStates?: boolean;
+  /** Awaited before each step (`run --inspect --step` waits for the viewer there). */
+  beforeStep?: (index: number, step: Step) => Promise<void> | void;
 }
 
 /** A controller to run against: the host driver over its transport, and how a namespace change is made. */
@@ -421,6 +423,7 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
   try {
     for (let i = 0; i < scenario.steps.length; i++) {
       currentStep = i;
+      if (options.beforeStep) await options.beforeStep(i, scenario.steps[i]!);
       try {
         await runStep(scenario.steps[i]!, i);
       } catch (e) {
