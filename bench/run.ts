@@ -6,7 +6,7 @@
 // figure we report is the median of whole runs of it; a harness that times a callback in isolation would time
 // our setup too or hide it. Run with `node --expose-gc` (the npm script does) for the storm's heap figures.
 // BENCH_RUNS (default 5) sets the runs; BENCH_WARMUP_MS (default 1000) the warm-up; BENCH_QUICK=1 shrinks every
-// workload for a smoke run; BENCH_ONLY=admin,aen,storm,growth,peer (any of them) runs only those groups. Quick and
+// workload for a smoke run; BENCH_ONLY=admin,aen,storm,growth,peer,costs,engine (any of them) runs only those groups. Quick and
 // partial runs print their table but do not write bench/results.json.
 import { writeFile } from 'node:fs/promises';
 import { type AnyActorRef, assign, createActor, enqueueActions, setup } from 'xstate';
@@ -27,6 +27,7 @@ import { buildPack } from '../src/model/conformance.ts';
 import { parseScenario, type Scenario } from '../src/scenario/schema.ts';
 import { makeEmulatorTarget, runScenario, type TargetFactory } from '../src/scenario/runner.ts';
 import { qemuTarget, qemuVersion } from '../src/host/qemu-target.ts';
+import { engineGroup } from './engine.ts';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -435,7 +436,103 @@ async function peer(): Promise<void> {
   process.stderr.write(`  emulator/QEMU: ${fmt(ratio)}×\n`);
 }
 
-const GROUPS = [['admin', adminRoundTrip], ['aen', aenCycle], ['storm', storm], ['growth', growth], ['peer', peer]] as const;
+// ---- 6. costs (issue 13 items 1 and 16): each workload at two or more counts; linear means time per item flat ----
+/** Runs `once(count)` for each count; returns per-count { seconds, MB of heap still held after forced GC }. */
+async function atCounts(counts: readonly number[], once: (count: number) => Promise<void>): Promise<{ x: number; s: number; mb: number }[]> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const out: { x: number; s: number; mb: number }[] = [];
+  for (const count of counts) {
+    gc?.();
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
+    const t0 = performance.now();
+    await once(count);
+    const s = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    out.push({ x: count, s, mb: (peak - before) / (1024 * 1024) });
+  }
+  return out;
+}
+
+function linearity(group: string, name: string, points: readonly { x: number; s: number; mb: number }[], unitName: string): void {
+  for (const p of points) {
+    const perItem = (p.s * 1e6) / p.x;
+    figures.push({ group, name: `${name}: ${p.x.toLocaleString('en')} ${unitName}`, unit: 's', median: p.s, min: p.s, max: p.s, runs: [p.s], note: `${fmt(perItem)} µs per ${unitName.replace(/s$/, '')}; heap peak +${fmt(p.mb)} MB` });
+    process.stderr.write(`  ${name}, ${p.x}: ${fmt(p.s)} s (${fmt(perItem)} µs each), heap peak +${fmt(p.mb)} MB\n`);
+  }
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  const ratio = last.s / last.x / (first.s / first.x);
+  figures.push({ group, name: `${name}: time per ${unitName.replace(/s$/, '')} at ${last.x.toLocaleString('en')} / at ${first.x.toLocaleString('en')}`, unit: '×', median: ratio, min: ratio, max: ratio, runs: [], target: '≤ 2 (linear)', met: ratio <= 2 });
+}
+
+async function costs(): Promise<void> {
+  const group = 'costs';
+  // Item 1: changes made while the controller is disabled, each waiting for an AEN, then enable and one AER.
+  linearity(group, 'offline storm (notifyChange until aen while disabled, then enable + AER)', await atCounts(QUICK ? [2_500, 10_000] : [25_000, 100_000], async (count) => {
+    const controller = createController({ nn: 0xfffffffe });
+    const host = new NvmeHost(new EmulatorTransport(controller));
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < count; i++) pending.push(controller.faults.namespace.notifyChange(1 + i, { until: 'aen' }));
+    await host.enable();
+    await host.submitAer();
+    const receipts = await Promise.all(pending);
+    if (receipts.length !== count) throw new Error('offline storm: a receipt is missing');
+    await host.close();
+  }), 'changes');
+  // Item 16: concurrent `until: 'aen'` callers with no AER parked, then one AER answers them all; beside the same
+  // callers with `processed`.
+  for (const until of ['processed', 'aen'] as const) {
+    linearity(group, `concurrent notifyChange until ${until}, no AER parked${until === 'aen' ? ', then one AER' : ''}`, await atCounts(QUICK ? [2_000, 8_000] : [8_000, 32_000], async (count) => {
+      const { controller, host } = await enabledHost({ nn: 0xfffffffe });
+      const pending: Promise<unknown>[] = [];
+      for (let i = 0; i < count; i++) pending.push(controller.faults.namespace.notifyChange(1 + i, { until }));
+      if (until === 'aen') {
+        await new Promise((r) => setImmediate(r));
+        await host.submitAer();
+      }
+      await Promise.all(pending);
+      await host.close();
+    }), 'callers');
+  }
+  // Item 16: one namespaceChange step of `count` NSIDs (one notifyChanges call), one AER parked.
+  linearity(group, 'one notifyChanges of N NSIDs until aen, one AER parked', await atCounts(QUICK ? [10_000, 40_000] : [25_000, 100_000], async (count) => {
+    const { controller, host } = await enabledHost({ nn: 0xfffffffe });
+    await host.submitAer();
+    const receipts = await controller.faults.namespace.notifyChanges(Array.from({ length: count }, (_, i) => 1 + i), { until: 'aen' });
+    if (receipts.length !== count) throw new Error('batch: a receipt is missing');
+    await host.close();
+  }), 'NSIDs');
+  // Item 16: one SQ tail doorbell write after filling the queue with Get Log Page 02h of 128 KiB (MDTS) each.
+  const doorbell = await atCounts(QUICK ? [256, 1024] : [1024, 4095], async (count) => {
+    const controller = createController({ memorySize: 64 * 1024 * 1024 });
+    const asq = 0x100000;
+    const acq = 0x200000;
+    const list = 0x300000;
+    const data = 0x400000;
+    const bytes = 128 * 1024;
+    for (let i = 1; i < bytes / 4096; i++) controller.memory.write(BigInt(list + (i - 1) * 8), new Uint8Array(new BigUint64Array([BigInt(data + i * 4096)]).buffer));
+    const numd = bytes / 4 - 1;
+    for (let i = 0; i < count; i++) {
+      const entry = encodeSqe(sqe({ opcode: AdminOpcode.GET_LOG_PAGE, cid: i, nsid: 0xffffffff, prp1: BigInt(data), prp2: BigInt(list), cdw10: 0x02 | ((numd & 0xffff) << 16), cdw11: numd >>> 16 }));
+      controller.memory.write(BigInt(asq + i * 64), entry);
+    }
+    controller.mmioWrite32(0x24, 4095 | (4095 << 16));
+    controller.mmioWrite64(0x28, BigInt(asq));
+    controller.mmioWrite64(0x30, BigInt(acq));
+    controller.mmioWrite32(0x14, 1 | (6 << 16) | (4 << 20));
+    let completed = 0;
+    controller.onTrace((e) => void (e.type === 'completion.posted' && completed++));
+    controller.mmioWrite32(0x1000, count); // the one doorbell write
+    if (completed !== count) throw new Error(`doorbell: ${completed} of ${count} commands completed`);
+    controller.stop();
+  });
+  linearity(group, 'one SQ tail doorbell write: N queued Get Log Page 02h of 128 KiB each', doorbell, 'commands');
+}
+
+const GROUPS = [['admin', adminRoundTrip], ['aen', aenCycle], ['storm', storm], ['growth', growth], ['peer', peer], ['costs', costs], ['engine', () => engineGroup(figures)]] as const;
 const ONLY = process.env.BENCH_ONLY?.split(',').map((g) => g.trim()).filter(Boolean);
 const unknownGroup = ONLY?.find((g) => !GROUPS.some(([name]) => name === g));
 if (unknownGroup !== undefined) {

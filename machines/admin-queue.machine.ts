@@ -116,6 +116,7 @@ export const adminQueueMachine = setup({
       { actions: ['reportInvalidDoorbell', 'raiseInvalidDoorbellValue'], description: 'Tail beyond the queue size: the write is ignored, the ring is untouched, and an Error event (Invalid Doorbell Write Value, §5.2) is raised.' },
     ],
     'completion.requested': { actions: 'postCompletion' },
+    'completion.unwritable': { target: '.failed', description: 'A completion queue entry lies outside guest memory: the completion is written nowhere and the controller fails (fatal status), as when the SQ cannot be read.' },
   },
   states: {
     idle: {
@@ -148,7 +149,7 @@ export const adminQueueMachine = setup({
       },
     },
     failed: {
-      description: 'The submission queue lies outside guest memory: the controller cannot fetch commands (fatal status).',
+      description: 'The submission or completion queue lies outside guest memory: the controller cannot fetch commands or post completions (fatal status).',
       type: 'final',
     },
   },

@@ -33,6 +33,8 @@ export interface CommandFetched {
   fault?: { kind: 'drop' } | { kind: 'delay'; ms: number } | null;
 }
 export interface CommandUnreadable { type: 'command.unreadable' }
+/** A completion queue entry lies outside guest memory: the completion was written nowhere. */
+export interface CompletionUnwritable { type: 'completion.unwritable' }
 
 // ---- admin queue ↔ AEN latch ----
 export interface AerReceived { type: 'aer.received'; cid: number }
@@ -44,7 +46,7 @@ export interface AbortRequested { type: 'abort.requested'; sqid: number; cid: nu
 export interface NamespaceChanged { type: 'namespace.changed'; nsid: number; requestId?: string; until?: 'processed' | 'aen'; fromCommand?: boolean }
 /** Several namespaces changed at once (one fault request for many NSIDs): the same as one `namespace.changed` per
  * change, in order, taken in one step where the outcome cannot differ between them. */
-export interface NamespacesChanged { type: 'namespaces.changed'; changes: readonly { nsid: number; requestId?: string; until?: 'processed' | 'aen' }[] }
+export interface NamespacesChanged { type: 'namespaces.changed'; changes: readonly { nsid: number; requestId?: string; until?: 'processed' | 'aen' }[]; /** The first `from` changes were already taken (default 0). */ from?: number }
 export interface ControllerEnabled { type: 'controller.enabled' }
 export interface ControllerReset { type: 'controller.reset' }
 /** A doorbell write the controller ignored (NVMe Base 2.0 §5.2 Error event): info 00h Write to Invalid Doorbell
@@ -58,17 +60,17 @@ export type LatchEvent = AerReceived | ChangedListRead | AecSet | AecGet | Abort
 export interface CompletionRequested { type: 'completion.requested'; cid: number; status: Status; dw0: number }
 /** The latch's answer to the admin command in flight. */
 export interface LatchReplied { type: 'latch.replied'; status: Status; dw0: number; data?: Uint8Array }
-export type AdminQueueEvent = SqTailWritten | CommandFetched | CommandUnreadable | CompletionRequested | LatchReplied;
+export type AdminQueueEvent = SqTailWritten | CommandFetched | CommandUnreadable | CompletionUnwritable | CompletionRequested | LatchReplied;
 
 // ---- outward (emit) ----
 export type ReceiptOutcome = 'posted' | 'coalesced' | 'deferred';
 export type LatchEmitted =
   | { type: 'namespace.processed'; requestId: string | undefined; nsid: number; outcome: ReceiptOutcome }
-  | { type: 'aen.posted'; cid: number; dw0: number; requestIds: readonly string[] }
-  /** A change made while its notice is masked is covered by the AEN already posted (it joins the list that AEN
-   * asks the host to read): an `until: 'aen'` caller is answered with that AEN. */
-  | { type: 'aen.covered'; cid: number; dw0: number; requestId: string }
-  | { type: 'namespace.rejected'; requestIds: readonly string[]; reason: 'reset' }
+  /** Every change of a batch processed in one step, with one outcome. */
+  | { type: 'namespaces.processed'; changes: readonly { nsid: number; requestId?: string }[]; outcome: ReceiptOutcome }
+  | { type: 'aen.posted'; cid: number; dw0: number }
+  /** A controller reset took the latch offline: parked AERs dropped, masks cleared (§3.7.2). */
+  | { type: 'latch.reset' }
   | { type: 'aer.parked'; cid: number; parked: number }
   | { type: 'aer.dropped'; cids: readonly number[] }
   | { type: 'changedList.read'; nsids: readonly number[]; overflow: boolean; rae: boolean; unmasked: boolean }

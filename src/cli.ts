@@ -5,7 +5,7 @@ import { constants as fsConstants, readFileSync } from 'node:fs';
 import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ScenarioError, type Scenario } from './scenario/schema.ts';
+import { ScenarioError, type Scenario, type ScenarioTarget } from './scenario/schema.ts';
 import { describeErrno, FileError, loadScenarioFiles } from './scenario/files.ts';
 import { clip as clipText, echo, escapeControl, oneLine } from './scenario/escape.ts';
 import { buildPack, runConformance, type ConformanceRow } from './model/conformance.ts';
@@ -17,6 +17,9 @@ import { emulatorTarget, makeEmulatorTarget, runScenario, type ScenarioResult, t
 import { ACTOR_CHARTS, buildReportData, SPEC_CHART, type ChartName, type ReportInput } from './report/report-data.ts';
 import { formatResult } from './scenario/trace-format.ts';
 import { qemuCannotRun, qemuTarget, qemuVersion } from './host/qemu-target.ts';
+import { makeTcpTarget } from './host/tcp-target.ts';
+import { parseTcpTarget } from './host/tcp-transport.ts';
+import { serveCommand } from './serve/cli.ts';
 import { bestMatch, checkRef, exhibited, explain, passesAll, runPack, runPacks, type CheckResult, type ProfileRun, type TargetUnderTest } from './model/fingerprint.ts';
 import { peerMajorMinor, renderConformanceDoc } from './model/conformance-doc.ts';
 import { KNOB_TOPIC } from './model/rules.ts';
@@ -214,12 +217,23 @@ export const TARGET_NAMES = ['emulator', 'qemu'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 function targetOption(name: string): TargetName {
+  if (name.startsWith('tcp://')) return tcpTargetOption(name) as TargetName; // fabrics hook (src/host/tcp-target.ts)
   if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${echo(name)}: expected ${TARGET_NAMES.join(' or ')}`);
   return name as TargetName;
 }
 
 function targetFactory(name: TargetName): TargetFactory {
+  if (name.startsWith('tcp://')) return makeTcpTarget(name);
   return name === 'qemu' ? qemuTarget : emulatorTarget;
+}
+
+function tcpTargetOption(name: string): string {
+  try {
+    parseTcpTarget(name);
+  } catch (e) {
+    throw new UsageError(`--target ${(e as Error).message.replace(/^target /, '')}`);
+  }
+  return name;
 }
 
 function portOption(value: string | undefined): number {
@@ -307,6 +321,8 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
   }
   if (positionals.length === 0) throw new UsageError('run: expected at least one scenario FILE or DIR');
   const target = targetOption(values.target!);
+  /** The target as a scenario's "targets" names it. */
+  const targetKind: ScenarioTarget = target.startsWith('tcp://') ? 'tcp' : (target as ScenarioTarget);
   if (values.port !== undefined && !values.inspect) throw new UsageError('--port: needs --inspect');
   if (values.step && !values.inspect) throw new UsageError('--step: needs --inspect (the run waits for the viewer before each step)');
   const port = portOption(values.port);
@@ -346,7 +362,7 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
   const notApplicable: string[] = [];
   try {
     for (const [i, scenario] of scenarios.entries()) {
-      if (scenario.targets && !scenario.targets.includes(target)) {
+      if (scenario.targets && !scenario.targets.includes(targetKind)) {
         // Declared for other targets: reported, not run, not a failure.
         notApplicable.push(scenario.name);
         const declared = JSON.stringify(scenario.targets);
@@ -357,7 +373,11 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
       }
       const live = inspector;
       const beforeStep = live && values.step ? (index: number, step: { do: string }) => live.pauseBeforeStep({ scenario: scenario.name, step: index, steps: scenario.steps.length, do: step.do }) : undefined;
-      const result = await runScenario(scenario, factory, { recordStates: htmlFile !== undefined, ...(beforeStep ? { beforeStep } : {}) });
+      const result = await runScenario(scenario, factory, { recordStates: htmlFile !== undefined, ...(beforeStep ? { beforeStep } : {}) }).catch((e: unknown) => {
+        // QEMU could not be started again after earlier scenarios ran: their totals, then the one-line error (exit 3).
+        if (i > 0 && (e instanceof QemuStartError || e instanceof QemuUnavailableError)) io.out(values.json ? JSON.stringify({ kind: 'total', passed, failed }) : `${passed} passed, ${failed} failed`);
+        throw e;
+      });
       if (htmlFile) results.push(result);
       passed += result.passed;
       failed += result.failed;
@@ -715,7 +735,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, options: CliOp
     if (command === 'coverage') return await coverageCommand(rest, io);
     if (command === 'diagram') return await diagramCommand(rest, io);
     if (command === 'conformance') return await conformanceCommand(rest, io);
-    throw new UsageError(command.startsWith('-') ? `unknown option '${echo(command)}' before the command (see nvme-actors --help)` : `unknown command '${echo(command)}': expected conformance, coverage, diagram, paths or run (see nvme-actors --help)`);
+    if (command === 'serve') return await serveCommand(rest, io); // fabrics hook (src/serve/cli.ts)
+    throw new UsageError(command.startsWith('-') ? `unknown option '${echo(command)}' before the command (see nvme-actors --help)` : `unknown command '${echo(command)}': expected conformance, coverage, diagram, paths, run or serve (see nvme-actors --help)`);
   } catch (e) {
     // Every message is one line whatever it echoes (a file name, a key, a value, a peer's stderr): escaped, cut.
     const say = (message: string): void => io.err(`nvme-actors: ${oneLine(message)}`);

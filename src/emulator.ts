@@ -16,12 +16,14 @@ import { AsyncEventInfo, Csts, Register, Status } from './spec/constants.ts';
 import { decodeControllerList } from './spec/namespace-list.codec.ts';
 import { getProfile, type Profile, type ProfileName } from './profiles/profiles.ts';
 import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults, type NotifyChangeOptions } from './faults/namespace-change.ts';
+import { namespaceChangeLogic } from './faults/namespace-change-rpc.ts';
 import type { TraceEvent } from './trace.ts';
 import { FaultSet, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
 import type { AerReceived, CcWritten, CommandFetched, LatchEmitted } from '../machines/events.ts';
 import type { Segment } from './device/prp.ts';
 import { decodeSqe, encodeSqe, type Sqe } from './spec/sqe.codec.ts';
 import { namespaceChanged } from './logic/messages.ts';
+import { checkEngine, defaultEngine, logicFor, type EngineName } from './engine/index.ts';
 
 export interface ControllerOptions {
   profile?: ProfileName | Profile;
@@ -41,6 +43,12 @@ export interface ControllerOptions {
    * clear (pin-based/MSI single vector; NVMe Base 2.0 §3.1.3.3–4). Completions held while the CQ is full interrupt
    * when they are written. */
   onInterrupt?: (vector: number) => void;
+  /** Told when an `onTrace` listener or the `onInterrupt` callback throws (the controller keeps running). Default:
+   * one process warning per kind of listener. */
+  onListenerError?: (error: unknown, source: 'onTrace' | 'onInterrupt') => void;
+  /** What runs the machines: 'fast' (the table-driven interpreter, src/engine/) or 'xstate' (XState's own, the
+   * reference). Default: NVME_ACTORS_ENGINE, else 'fast'. */
+  engine?: EngineName;
   /** XState inspection hook (for @statelyai/inspect or tests). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -109,6 +117,8 @@ interface Device {
   setAttached(nsid: number, attached: boolean): void;
   openQueues(event: CcWritten): void;
   closeQueues(): void;
+  /** The completion queue could not be written (it lies outside guest memory). */
+  cqFailed(): boolean;
 }
 type Fetched = CommandFetched & { bytes: Uint8Array };
 
@@ -142,7 +152,10 @@ const providedAdminQueue = adminQueueMachine.provide({
         if (route === 'local' || route === 'aer') {
           head = (head + 1) % context.sqSize;
           const f = fetched as Fetched;
-          if (route === 'local') d.execute(f.sqe, f.segments, head, f.bytes);
+          if (route === 'local') {
+            d.execute(f.sqe, f.segments, head, f.bytes);
+            if (d.cqFailed()) break; // the admin queue fails (completion.unwritable): fetch no more
+          }
           else {
             // An AER never holds the queue: it goes to the latch, which parks it (§5.2), and fetching goes on.
             d.keep(f);
@@ -234,14 +247,42 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   };
   const env: CommandEnv = { profile, identity, namespaces };
   const listeners = new Set<(event: TraceEvent) => void>();
+  /** A listener's exception is the caller's bug, not the controller's: it is isolated (the controller keeps
+   * running: an exception inside an action would put the actor in status 'error' and XState would rethrow it from a
+   * timer) and reported, to `onListenerError` or else as one process warning per kind of listener. */
+  const warned = new Set<string>();
+  const listenerFailed = (source: 'onTrace' | 'onInterrupt', error: unknown): void => {
+    if (options.onListenerError) {
+      try {
+        options.onListenerError(error, source);
+      } catch {
+        // the reporter itself failed: nothing more can be done without endangering the controller
+      }
+      return;
+    }
+    if (warned.has(source)) return;
+    warned.add(source);
+    const message = (error instanceof Error ? error.message : String(error)).replace(/[\r\n]+/g, ' ').slice(0, 200);
+    process.emitWarning(`an ${source} listener threw (${message}); the controller keeps running (later failures of ${source} listeners are not reported)`, 'NvmeActorsListenerWarning');
+  };
   const trace = (event: TraceEvent): void => {
-    for (const l of listeners) l(event);
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        listenerFailed('onTrace', e);
+      }
+    }
   };
 
   let rings: { sq: SubmissionRing; cq: CompletionRing } | null = null;
   const interrupt = (): void => {
-    if ((registers.intms & 1) !== 0) return;
-    options.onInterrupt?.(0);
+    if ((registers.intms & 1) !== 0 || !options.onInterrupt) return;
+    try {
+      options.onInterrupt(0);
+    } catch (e) {
+      listenerFailed('onInterrupt', e);
+    }
   };
   const faultSet = new FaultSet();
   /** Commands fetched and not yet completed, by CID: what completion faults match on and write to. */
@@ -250,10 +291,21 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
 
   const write = (c: Completion): void => {
     if (!rings) return;
-    const posted = rings.cq.post(c);
+    const result = rings.cq.post(c);
+    if (result === 'unwritable') return cqUnwritable(c.cid);
     if (listeners.size === 0) return;
-    if (!posted) trace({ type: 'completion.refused', cid: c.cid, reason: 'completion queue full and hold limit reached' });
-    trace({ type: 'completion.posted', cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: c.status, dw0: c.dw0 });
+    if (result === 'refused') trace({ type: 'completion.refused', cid: c.cid, reason: 'completion queue full and hold limit reached' });
+    else trace({ type: 'completion.posted', cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: c.status, dw0: c.dw0 });
+  };
+  /** A completion queue entry outside guest memory: the completion is written nowhere (the trace says so, never
+   * `completion.posted`), and the admin queue fails as it does when the SQ cannot be read: CSTS.CFS (as QEMU's
+   * nvme_post_cqes sets CFS on a failed CQE write). */
+  let cqFailureReported = false;
+  const cqUnwritable = (cid: number): void => {
+    trace({ type: 'completion.refused', cid, reason: 'completion queue entry outside guest memory' });
+    if (cqFailureReported) return;
+    cqFailureReported = true;
+    actor.system.get('adminQueue')?.send({ type: 'completion.unwritable' });
   };
   /** Post a completion, through any completion fault matching the command it answers. */
   const complete = (c: Completion, command: InFlight | undefined): void => {
@@ -317,50 +369,8 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     if (listeners.size > 0) trace({ type: 'command.fetched', cid: sqe.cid, opcode: sqe.opcode, sqhd: head });
     return { type: 'command.fetched', sqe, segments: r.ok ? r.segments : [], prpStatus: r.ok ? null : r.status, fault: injected, bytes };
   };
-  // One waiter per namespace-change request: every caller gets its own answer.
-  interface Waiter {
-    readonly nsid: number;
-    readonly until: 'processed' | 'aen';
-    outcome?: NamespaceChangeReceipt['outcome'];
-    aen?: { cid: number; dw0: number };
-    resolve(r: NamespaceChangeReceipt): void;
-    reject(e: Error): void;
-  }
-  const waiters = new Map<string, Waiter>();
-  const settle = (id: string, w: Waiter): void => {
-    if (w.outcome === undefined || (w.until === 'aen' && !w.aen)) return;
-    waiters.delete(id);
-    w.resolve({ nsid: w.nsid, outcome: w.outcome, ...(w.aen ? { aen: w.aen } : {}) });
-  };
   const onLatchEmit = (e: LatchEmitted): void => {
-    trace(e);
-    if (e.type === 'namespace.processed' && e.requestId) {
-      const w = waiters.get(e.requestId);
-      if (w) {
-        w.outcome = e.outcome;
-        settle(e.requestId, w);
-      }
-    } else if (e.type === 'aen.posted') {
-      for (const id of e.requestIds) {
-        const w = waiters.get(id);
-        if (w) {
-          w.aen = { cid: e.cid, dw0: e.dw0 };
-          settle(id, w);
-        }
-      }
-    } else if (e.type === 'aen.covered') {
-      const w = waiters.get(e.requestId);
-      if (w) {
-        w.aen = { cid: e.cid, dw0: e.dw0 };
-        settle(e.requestId, w);
-      }
-    } else if (e.type === 'namespace.rejected') {
-      for (const id of e.requestIds) {
-        const w = waiters.get(id);
-        waiters.delete(id);
-        w?.reject(new NamespaceChangeError('reset', `namespace ${w.nsid} change: the controller was reset before an AEN covered it`));
-      }
-    }
+    if (listeners.size > 0) trace(e);
   };
 
   // What the machines' provided actions do to this controller's device state (see `deviceOf`).
@@ -380,8 +390,10 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     openQueues: (event) => {
       const g = adminQueueGeometry(event.aqa, event.asq, event.acq);
       rings = { sq: new SubmissionRing(memory, g.sqBase, g.sqSize), cq: new CompletionRing(memory, g.cqBase, g.cqSize, undefined, interrupt) };
+      cqFailureReported = false;
       trace({ type: 'controller.enabled', sqSize: g.sqSize, cqSize: g.cqSize });
     },
+    cqFailed: () => rings?.cq.failed ?? false,
     closeQueues: () => {
       rings = null;
       generation++;
@@ -391,14 +403,19 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   };
   const machine = options.latchMachine ? providedController.provide({ actors: { aenLatch: options.latchMachine } }) : providedController;
 
-  const actor = createActor(machine, { input: { profile, aerl }, inspect: options.inspect });
+  const engine = options.engine === undefined ? defaultEngine() : checkEngine(options.engine);
+  const actor = createActor(logicFor(machine, engine), { input: { profile, aerl }, inspect: options.inspect });
   devices.set(actor.system, device);
   actor.start();
   const latch = actor.system.get('aenLatch') as { on(type: '*', h: (e: LatchEmitted) => void): { unsubscribe(): void } };
   latch.on('*', onLatchEmit);
 
-  let nextRequest = 0;
   let stopped = false;
+  /** The namespace-change RPC (DESIGN.md §2 namespaceChange): one long-lived actor answers every request's promise
+   * from the latch's emitted facts (src/faults/namespace-change-rpc.ts). A root actor beside the controller, not its
+   * child: the controller's chart is the NVMe lifecycle, and the RPC's events are not NVMe events. */
+  const rpc = createActor(namespaceChangeLogic, { id: 'namespaceChange', input: { latch: actor.system.get('aenLatch'), noticePerNewNsid: profile.noticePerNewNsid }, inspect: options.inspect });
+  rpc.start();
   const faults: ControllerFaults = {
     get active() {
       return faultSet.active;
@@ -412,62 +429,46 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     },
     enable: (behaviour) => faultSet.setEnable(behaviour),
     namespace: {
-      async notifyChange(nsid, opts = {}) {
-        const [receipt] = await request([nsid], opts);
-        return receipt!;
+      notifyChange(nsid, opts) {
+        return request([nsid], opts).then((receipts) => receipts[0]!);
       },
-      notifyChanges(nsids, opts = {}) {
+      notifyChanges(nsids, opts) {
         return request(nsids, opts);
       },
     },
   };
 
-  /** The namespace-change RPC (DESIGN.md §2 namespaceChange): a promise actor per request that tells the latch and
-   * resolves with a receipt per NSID once the latch has processed each change (and, with `until: 'aen'`, once an
-   * AEN covers it). It is started here, beside the controller, rather than spawned as the controller's child: XState
-   * memoizes transition candidates per event type on every state node, and a child's `xstate.done.actor.<id>`
-   * event has a new type for every request, so spawned RPC actors grew those caches by one entry per request,
-   * forever, and cost three controller steps each (bench: namespace-change RPC). */
-  const namespaceChange = fromPromise<NamespaceChangeReceipt[], { requestId: string; nsids: readonly number[]; until: 'processed' | 'aen' }>(({ input }) => {
-    const latchRef = actor.system.get('aenLatch');
-    if (input.nsids.length === 1) {
-      const nsid = input.nsids[0]!;
-      const receipt = new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(input.requestId, { nsid, until: input.until, resolve, reject }));
-      latchRef.send({ type: 'namespace.changed', nsid, requestId: input.requestId, until: input.until });
-      return receipt.then((r) => [r]);
+  /** The arguments of a namespace-change call, checked (NVMe NSIDs 1..FFFFFFFEh, index by index: a hole or an
+   * undefined entry is as bad as 0), or the typed error to reject with. Never throws: a getter or a proxy that throws
+   * is a bad argument too. */
+  function checkRequest(nsids: unknown, opts: unknown): { nsids: number[]; until: 'processed' | 'aen' } | NamespaceChangeError {
+    if (stopped) return new NamespaceChangeError('stopped', 'the controller has been stopped');
+    try {
+      if (opts !== undefined && (typeof opts !== 'object' || opts === null)) return new NamespaceChangeError('invalidOption', `options must be an object or undefined, got ${opts === null ? 'null' : typeof opts}`);
+      const until = (opts as NotifyChangeOptions | undefined)?.until ?? 'processed';
+      if (until !== 'processed' && until !== 'aen') return new NamespaceChangeError('invalidOption', `until must be 'processed' or 'aen', got ${typeof until === 'string' ? `'${(until as string).slice(0, 40)}'` : typeof until}`);
+      if (!Array.isArray(nsids) || nsids.length === 0) return new NamespaceChangeError('invalidNsid', 'no NSIDs given: expected a non-empty array of NSIDs 1..FFFFFFFEh');
+      const checked: number[] = new Array(nsids.length);
+      for (let i = 0; i < nsids.length; i++) {
+        const nsid: unknown = nsids[i];
+        if (typeof nsid !== 'number' || !Number.isInteger(nsid) || nsid < 1 || nsid > 0xfffffffe || !(i in nsids)) {
+          const shown = !(i in nsids) ? 'a hole' : typeof nsid === 'number' ? String(nsid) : typeof nsid;
+          return new NamespaceChangeError('invalidNsid', `NSID ${nsids.length > 1 ? `at index ${i} ` : ''}(${shown}) cannot change: it must be an integer 1..FFFFFFFEh (0 and FFFFFFFFh are not namespaces)`);
+        }
+        checked[i] = nsid;
+      }
+      return { nsids: checked, until };
+    } catch (e) {
+      return new NamespaceChangeError('invalidOption', `the arguments could not be read: ${e instanceof Error ? e.message : String(e)}`.slice(0, 200));
     }
-    // Many NSIDs: one latch event for the batch (the latch takes it as one change after another).
-    const changes = input.nsids.map((nsid, i) => ({ nsid, requestId: `${input.requestId}.${i}`, until: input.until }));
-    const receipts = changes.map((c) => new Promise<NamespaceChangeReceipt>((resolve, reject) => waiters.set(c.requestId, { nsid: c.nsid, until: input.until, resolve, reject })));
-    latchRef.send({ type: 'namespaces.changed', changes });
-    return Promise.all(receipts);
-  });
+  }
 
   /** One namespaceChange RPC actor for the whole batch: every NSID is validated first, and gets its own receipt. */
-  function request(nsids: readonly number[], opts: NotifyChangeOptions): Promise<NamespaceChangeReceipt[]> {
-    const until = opts.until ?? 'processed';
-    if (stopped) return Promise.reject(new NamespaceChangeError('stopped', 'the controller has been stopped'));
-    if (!Array.isArray(nsids) || nsids.length === 0) return Promise.reject(new NamespaceChangeError('invalidNsid', 'no NSIDs given: expected at least one NSID 1..FFFFFFFEh'));
-    const bad = nsids.find((nsid) => !Number.isInteger(nsid) || nsid < 1 || nsid > 0xfffffffe);
-    if (bad !== undefined) {
-      return Promise.reject(new NamespaceChangeError('invalidNsid', `NSID ${bad} cannot change: it must be an integer 1..FFFFFFFEh (0 and FFFFFFFFh are not namespaces)`));
-    }
-    if (until !== 'processed' && until !== 'aen') return Promise.reject(new NamespaceChangeError('invalidOption', `until must be 'processed' or 'aen', got '${String(until)}'`));
-    const requestId = `nsChange-${++nextRequest}`;
-    const rpc = createActor(namespaceChange, { id: `namespaceChange.${requestId}`, input: { requestId, nsids: [...nsids], until }, inspect: options.inspect });
-    // Not `toPromise`: a stopped actor completes its observers, which would resolve the caller with `undefined`.
-    const answer = new Promise<NamespaceChangeReceipt[]>((resolve, reject) => {
-      rpc.subscribe({
-        complete: () => {
-          const s = rpc.getSnapshot();
-          if (s.status === 'done') resolve(s.output as NamespaceChangeReceipt[]);
-          else reject(new NamespaceChangeError('stopped', `namespace change of ${nsids.length === 1 ? `NSID ${nsids[0]}` : `${nsids.length} NSIDs`}: the controller was stopped`));
-        },
-        error: reject,
-      });
-    });
-    rpc.start();
-    return answer;
+  function request(rawNsids: unknown, opts: unknown): Promise<NamespaceChangeReceipt[]> {
+    const checked = checkRequest(rawNsids, opts);
+    if (checked instanceof NamespaceChangeError) return Promise.reject(checked);
+    const { nsids, until } = checked;
+    return new Promise<NamespaceChangeReceipt[]>((resolve, reject) => rpc.send({ type: 'namespace.change.requested', nsids, until, reply: { resolve, reject } }));
   }
 
   const csts = (): number => {
@@ -511,7 +512,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
           // Ignored (the ring is untouched); an Error event, Invalid Doorbell Write Value (NVMe Base 2.0 §5.2).
           trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL + 4, value: effect.value, reason: `CQ head ${effect.value} is outside a queue of ${rings.cq.size}` });
           raiseErrorEvent(AsyncEventInfo.ERROR_INVALID_DOORBELL_VALUE);
-        } else rings.cq.setHead(effect.value);
+        } else if (!rings.cq.setHead(effect.value)) cqUnwritable(-1);
         return;
       case 'invalidDoorbell':
         // A doorbell of a queue that does not exist: an Error event, Write to Invalid Doorbell Register (§5.2).
@@ -543,11 +544,8 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     stop() {
       if (stopped) return;
       stopped = true;
+      rpc.stop(); // rejects every caller still waiting with 'stopped'
       actor.stop();
-      for (const [id, w] of waiters) {
-        waiters.delete(id);
-        w.reject(new NamespaceChangeError('stopped', `namespace ${w.nsid} change: the controller was stopped`));
-      }
     },
   };
 }

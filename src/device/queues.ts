@@ -49,28 +49,45 @@ export class CompletionRing {
     return this.held.length;
   }
 
-  /** Post a completion, or hold it while the ring is full. Returns false only if it had to be refused. */
-  post(c: Completion): boolean {
+  /** An entry could not be written (the queue lies outside guest memory): nothing is written from then on. */
+  get failed(): boolean {
+    return this.broken;
+  }
+  private broken = false;
+
+  /** Post a completion, or hold it while the ring is full. 'refused': the hold limit was reached; 'unwritable': its
+   * entry lies outside guest memory (the ring has failed, as a DMA write error fails a controller). */
+  post(c: Completion): 'written' | 'held' | 'refused' | 'unwritable' {
+    if (this.broken) return 'unwritable';
     if (this.held.length > 0 || this.isFull) {
-      if (this.held.length >= this.holdLimit) return false;
+      if (this.held.length >= this.holdLimit) return 'refused';
       this.held.push(c);
-      return true;
+      return 'held';
     }
-    this.write(c);
+    return this.write(c) ? 'written' : 'unwritable';
+  }
+
+  /** The host consumed entries up to `head` (already checked to be < size); post what was held back. Returns false
+   * if a held entry could not be written (the ring has failed). */
+  setHead(head: number): boolean {
+    this.head = head;
+    if (this.broken) return false;
+    while (this.held.length > 0 && !this.isFull) {
+      if (!this.write(this.held.shift()!)) return false;
+    }
     return true;
   }
 
-  /** The host consumed entries up to `head` (already checked to be < size); post what was held back. */
-  setHead(head: number): void {
-    this.head = head;
-    while (this.held.length > 0 && !this.isFull) this.write(this.held.shift()!);
-  }
-
-  private write(c: Completion): void {
+  private write(c: Completion): boolean {
     encodeCqe({ dw0: c.dw0, dw1: c.dw1 ?? 0, sqhd: c.sqhd, sqid: c.sqid, cid: c.cid, phase: this.phase, status: c.status, crd: 0, more: false }, this.scratch);
-    this.memory.tryWrite(this.base + this.tail * CQE_SIZE, this.scratch);
+    if (!this.memory.tryWrite(this.base + this.tail * CQE_SIZE, this.scratch)) {
+      this.broken = true;
+      this.held.length = 0;
+      return false;
+    }
     this.tail = (this.tail + 1) % this.size;
     if (this.tail === 0) this.phase = this.phase === 1 ? 0 : 1;
     this.onWritten();
+    return true;
   }
 }

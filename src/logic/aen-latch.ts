@@ -43,25 +43,44 @@ export interface PendingChange {
   readonly until?: 'processed' | 'aen';
 }
 
-/** The namespace changes a latch event carries: one (`namespace.changed`), a batch (`namespaces.changed`), or none. */
-export function changesOf(e: { type: string; nsid?: number; requestId?: string; until?: 'processed' | 'aen'; changes?: readonly PendingChange[] }): readonly PendingChange[] {
-  if (e.type === 'namespace.changed' && e.nsid !== undefined) return [{ nsid: e.nsid, requestId: e.requestId, until: e.until }];
-  return e.type === 'namespaces.changed' && e.changes ? e.changes : [];
+/** The namespace changes a latch event carries: `list` from index `from` on. One (`namespace.changed`), a batch
+ * (`namespaces.changed`, whose first `from` changes were already taken), or none. No copy of a batch is made: a
+ * batch split one change at a time costs one step per change, not a copy of the rest per change. */
+export function changesOf(e: { type: string; nsid?: number; requestId?: string; until?: 'processed' | 'aen'; changes?: readonly PendingChange[]; from?: number }): { readonly list: readonly PendingChange[]; readonly from: number } {
+  if (e.type === 'namespace.changed' && e.nsid !== undefined) return { list: [{ nsid: e.nsid, requestId: e.requestId, until: e.until }], from: 0 };
+  return e.type === 'namespaces.changed' && e.changes ? { list: e.changes, from: e.from ?? 0 } : { list: [], from: 0 };
 }
 
-/** Record changes in the Changed Namespace List, in order: the list, the `until: 'aen'` callers now waiting, and
- * (QEMU) one more queued notice for each NSID new to the list. */
-export function recordChanges(c: LatchContext, changes: readonly PendingChange[]): Pick<LatchContext, 'changed' | 'aenWaiters' | 'queuedNotices'> {
+/** Record changes in the Changed Namespace List, in order: the list and (QEMU) one more queued notice for each
+ * NSID new to the list. */
+export function recordChanges(c: LatchContext, changes: { readonly list: readonly PendingChange[]; readonly from: number }): Pick<LatchContext, 'changed' | 'queuedNotices'> {
   let changed = c.changed;
   let queuedNotices = c.queuedNotices;
-  const waiting: string[] = [];
-  for (const change of changes) {
-    const next = addChange(changed, change.nsid);
+  for (let i = changes.from; i < changes.list.length; i++) {
+    const next = addChange(changed, changes.list[i]!.nsid);
     if (c.policy.noticePerNewNsid && next !== changed) queuedNotices++;
     changed = next;
-    if (change.until === 'aen' && change.requestId !== undefined) waiting.push(change.requestId);
   }
-  return { changed, aenWaiters: waiting.length > 0 ? [...c.aenWaiters, ...waiting] : c.aenWaiters, queuedNotices };
+  return { changed, queuedNotices };
+}
+
+/** Changes that arrived while the controller was offline, newest batch first: appending one is O(1) (a new head),
+ * where copying an array per change made N offline changes cost N²/2 copies (issue 13 item 1). */
+export interface OfflineChanges {
+  readonly changes: readonly PendingChange[];
+  readonly earlier: OfflineChanges | null;
+}
+
+/** `queue` with `changes` appended (O(1)). */
+export const withOfflineChanges = (queue: OfflineChanges | null, changes: readonly PendingChange[]): OfflineChanges | null => (changes.length === 0 ? queue : { changes, earlier: queue });
+
+/** Every offline change, oldest first (one array, built once at the replay). */
+export function offlineChangeList(queue: OfflineChanges | null): PendingChange[] {
+  const batches: (readonly PendingChange[])[] = [];
+  for (let q = queue; q; q = q.earlier) batches.push(q.changes);
+  const out: PendingChange[] = [];
+  for (let i = batches.length - 1; i >= 0; i--) for (const c of batches[i]!) out.push(c);
+  return out;
 }
 
 /** The latch's regions that report events: the Notice type (Namespace Attribute Changed) and the Error type. */
@@ -76,14 +95,10 @@ export interface LatchContext {
   /** Asynchronous Event Configuration (feature 0Bh). */
   readonly aec: number;
   readonly changed: ChangedList;
-  /** Changes that arrived while the controller was not enabled; applied at the next enable. */
-  readonly offlineChanges: readonly PendingChange[];
-  /** Namespace-change requests waiting for an AEN (`until: 'aen'`). */
-  readonly aenWaiters: readonly string[];
+  /** Changes that arrived while the controller was not enabled; applied at the next enable (newest batch first). */
+  readonly offlineChanges: OfflineChanges | null;
   /** `noticePerNewNsid` (QEMU): notice events queued and not yet reported. */
   readonly queuedNotices: number;
-  /** The Namespace Attribute notice posted and still masked (cleared by a RAE=0 read or a reset). */
-  readonly postedNotice: { readonly cid: number; readonly dw0: number } | null;
   /** Regions with an event waiting for an AER, oldest first (DESIGN.md §4: reported oldest first). */
   readonly waiting: readonly EventRegion[];
   /** The Error event to report next: its Asynchronous Event Information (00h or 01h), or null. */
@@ -116,10 +131,8 @@ export function initialLatchContext(input: LatchInput): LatchContext {
     parked: [],
     aec: input.policy.aecDefault,
     changed: EMPTY_CHANGED_LIST,
-    offlineChanges: [],
-    aenWaiters: [],
+    offlineChanges: null,
     queuedNotices: 0,
-    postedNotice: null,
     waiting: [],
     pendingErrorInfo: null,
     errors: 0,
@@ -164,9 +177,7 @@ export function afterReset(c: LatchContext): LatchContext {
   return {
     ...c,
     parked: [],
-    aenWaiters: [],
     queuedNotices: 0,
-    postedNotice: null,
     waiting: [],
     pendingErrorInfo: null,
     errors: 0,

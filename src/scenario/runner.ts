@@ -5,6 +5,7 @@ import { AdminOpcode, LogPage, Status } from '../spec/constants.ts';
 import { encodeAbort, encodeFeatures, encodeGetLogPage, encodeIdentify, encodeNamespaceAttachment } from '../spec/admin-fields.codec.ts';
 import { decodeNsidList, encodeControllerList } from '../spec/namespace-list.codec.ts';
 import { HostError, NvmeHost, type CommandSpec, type CompletionRecord } from '../host/nvme-host.ts';
+import { PeerError } from '../host/peer-error.ts';
 import { EmulatorTransport } from '../host/emulator-transport.ts';
 import { createController, type ControllerOptions } from '../emulator.ts';
 import type { StateValue } from 'xstate';
@@ -427,7 +428,9 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
       try {
         await runStep(scenario.steps[i]!, i);
       } catch (e) {
-        if (!(e instanceof HostError)) throw e;
+        if (!(e instanceof HostError) && !(e instanceof PeerError)) throw e;
+        // A peer that exits, stops answering or answers garbage ends this scenario (failed, trace kept), not the run.
+        if (e instanceof PeerError) add({ kind: 'note', message: `the ${target.name} stopped: ${e.message}` });
         verdict(i, false, `step ${i} (${scenario.steps[i]!.do}): ${e.message}`);
         break;
       }

@@ -1,4 +1,4 @@
-// Scenario files (docs/scenarios.md): the types and a validator that names the JSON path of the first bad
+// Scenario files (docs/scenarios.md, schema/scenario.schema.json): the types and a validator that names the JSON path of the first bad
 // field and what was expected there. Numbers may be JSON numbers or hex strings ("0x1f"). Extensions beyond the
 // contract (documented in docs/scenarios.md): `namespaceChange.count` and `.outcome`, `expect.timeoutMs`, the
 // `fault` and `expectFault` steps.
@@ -76,8 +76,8 @@ export type Step =
   | { readonly do: 'expectPending'; readonly tag: string }
   | { readonly do: 'expectRegister'; readonly name: RegisterName; readonly value: number; readonly mask: number };
 
-/** The targets a scenario can name in `"targets"` (the `--target` values). */
-export const SCENARIO_TARGETS = ['emulator', 'qemu'] as const;
+/** The targets a scenario can name in `"targets"`: the `--target` values (`tcp` for any `tcp://` target). */
+export const SCENARIO_TARGETS = ['emulator', 'qemu', 'tcp'] as const;
 export type ScenarioTarget = (typeof SCENARIO_TARGETS)[number];
 
 export interface Scenario {
@@ -214,19 +214,25 @@ export function parseScenarioFile(text: string, file?: string): Scenario[] {
   }
   if (isObject(json) && json.kind === 'nvme-actors.pack') {
     const r = new Reader(file);
-    const pack = r.object(json, '$', ['$schema', 'kind', 'profile', 'generatedFrom', 'coverage', 'scenarios']);
-    if (pack.$schema !== undefined) r.string(pack.$schema, '$.$schema', 'the URI or path of the JSON Schema (a non-empty string)');
+    const pack = r.object(withoutSchemaKey(r, json, '$'), '$', ['kind', 'profile', 'generatedFrom', 'coverage', 'scenarios']);
     if (!Array.isArray(pack.scenarios) || pack.scenarios.length === 0) r.fail('$.scenarios', 'a non-empty array of scenarios', pack.scenarios);
     return (pack.scenarios as Json[]).map((s, i) => parseScenario(s, file, `$.scenarios[${i}]`));
   }
   return [parseScenario(json, file)];
 }
 
+/** A top-level `"$schema"` (the JSON Schema an editor checks the file with) is allowed and ignored. */
+function withoutSchemaKey(r: Reader, o: Record<string, Json>, at: string): Record<string, Json> {
+  if (!Object.hasOwn(o, '$schema')) return o;
+  const { $schema, ...rest } = o;
+  r.string($schema, `${at}.$schema`, 'the path or URL of the JSON Schema (a non-empty string)');
+  return rest;
+}
+
 export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   const r = new Reader(file);
   if (!isObject(json)) r.fail(at, 'a scenario object with "steps" (or a pack with "kind": "nvme-actors.pack")', json);
-  const root = r.object(json, at, ['$schema', 'name', 'description', 'profile', 'targets', 'controller', 'steps']);
-  if (root.$schema !== undefined) r.string(root.$schema, `${at}.$schema`, 'the URI or path of the JSON Schema (a non-empty string)');
+  const root = r.object(withoutSchemaKey(r, json as Record<string, Json>, at), at, ['name', 'profile', 'targets', 'controller', 'steps', 'description']);
   let targets: ScenarioTarget[] | undefined;
   if (root.targets !== undefined) {
     if (!Array.isArray(root.targets) || root.targets.length === 0) r.fail(`${at}.targets`, `a non-empty array of targets (${SCENARIO_TARGETS.map((t) => `"${t}"`).join(', ')})`, root.targets);

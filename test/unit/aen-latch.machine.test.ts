@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
 import type { CompletionRequested, LatchEmitted, LatchEvent, LatchReplied } from '../../machines/events.ts';
-import { latchPolicy } from '../../src/logic/aen-latch.ts';
+import { latchPolicy, offlineChangeList } from '../../src/logic/aen-latch.ts';
 import { PROFILES, type Profile } from '../../src/profiles/profiles.ts';
 import { Status } from '../../src/spec/constants.ts';
 
@@ -76,13 +76,13 @@ describe('aenLatchMachine: lifecycle', () => {
   it('queues a namespace change while offline and applies it at enable', () => {
     let { s } = send(start(), changed(5, { requestId: 'r1', until: 'processed' }));
     expect(s.value).toBe('offline');
-    expect(s.context.offlineChanges).toEqual([{ nsid: 5, requestId: 'r1', until: 'processed' }]);
+    expect(offlineChangeList(s.context.offlineChanges)).toEqual([{ nsid: 5, requestId: 'r1', until: 'processed' }]);
     expect(s.context.changed.nsids).toEqual([]);
     const step = send(s, { type: 'controller.enabled' });
     s = step.s;
     expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
     expect(s.context.changed.nsids).toEqual([5]);
-    expect(s.context.offlineChanges).toEqual([]);
+    expect(s.context.offlineChanges).toBeNull();
     expect(step.emitted).toContainEqual({ type: 'namespace.processed', requestId: 'r1', nsid: 5, outcome: 'deferred' });
   });
 });
@@ -126,7 +126,7 @@ describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () 
     expect(s.context.parked).toEqual([]);
     expect(s.context.changed).toEqual({ nsids: [3], overflow: false });
     expect(sent).toEqual([{ type: 'completion.requested', cid: 7, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
-    expect(emitted).toContainEqual({ type: 'aen.posted', cid: 7, dw0: NOTICE_DW0, requestIds: [] });
+    expect(emitted).toContainEqual({ type: 'aen.posted', cid: 7, dw0: NOTICE_DW0, });
     expect(emitted).toContainEqual({ type: 'namespace.processed', requestId: 'r', nsid: 3, outcome: 'posted' });
   });
 
@@ -160,12 +160,12 @@ describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () 
     expect(sent[0]).toMatchObject({ cid: 1 });
   });
 
-  it('a request waiting for the AEN is named in aen.posted', () => {
-    const pending = send(online(), changed(2, { requestId: 'w1', until: 'aen' })).s;
-    expect(pending.context.aenWaiters).toEqual(['w1']);
-    const { s, emitted } = send(pending, aer(5));
-    expect(emitted).toContainEqual({ type: 'aen.posted', cid: 5, dw0: NOTICE_DW0, requestIds: ['w1'] });
-    expect(s.context.aenWaiters).toEqual([]);
+  it('the latch keeps no record of who waits for an AEN: a deferred change, then aen.posted when an AER arrives', () => {
+    const step = send(online(), changed(2, { requestId: 'w1', until: 'aen' }));
+    expect(step.emitted).toEqual([{ type: 'namespace.processed', requestId: 'w1', nsid: 2, outcome: 'deferred' }]);
+    expect(Object.keys(step.s.context)).not.toContain('aenWaiters');
+    const { emitted } = send(step.s, aer(5));
+    expect(emitted).toContainEqual({ type: 'aen.posted', cid: 5, dw0: NOTICE_DW0 });
   });
 
   it('a change from Namespace Attachment answers the command with success', () => {
@@ -308,19 +308,18 @@ describe('aenLatchMachine: controller reset (§3.7.2)', () => {
     const { s: off, sent, emitted } = send(withAers, { type: 'controller.reset' });
     expect(off.value).toBe('offline');
     expect(off.context.parked).toEqual([]);
-    expect(off.context.aenWaiters).toEqual([]);
     expect(off.context.aec).toBe(0x100); // spec restores the default
     expect(sent).toEqual([]);
     expect(emitted).toEqual([
       { type: 'aer.dropped', cids: [1, 2] },
-      { type: 'namespace.rejected', requestIds: ['w'], reason: 'reset' },
+      { type: 'latch.reset' },
     ]);
   });
 
-  it('a reset with nothing parked emits nothing', () => {
+  it('a reset with nothing parked emits only latch.reset', () => {
     const { s, emitted } = send(online(), { type: 'controller.reset' });
     expect(s.value).toBe('offline');
-    expect(emitted).toEqual([]);
+    expect(emitted).toEqual([{ type: 'latch.reset' }]);
   });
 
   it('reset from posted lifts the mask: after re-enable the next change is reported', () => {
@@ -419,23 +418,19 @@ describe('aenLatchMachine: the Error event region (§5.2, log page 01h)', () => 
   });
 });
 
-describe('aenLatchMachine: a masked change is covered by the posted notice', () => {
-  it("spec: an until-'aen' change in posted is answered with the posted AEN (aen.covered), not left waiting", () => {
+describe('aenLatchMachine: a masked change', () => {
+  it('spec: a change in posted is coalesced (it joins the list the posted AEN asks the host to read); no new AEN', () => {
     const posted = run(online(), aer(1), aer(2), changed(3)).s;
-    const { s, emitted } = send(posted, changed(4, { requestId: 'w', until: 'aen' }));
-    expect(emitted).toEqual([
-      { type: 'aen.covered', requestId: 'w', cid: 2, dw0: NOTICE_DW0 },
-      { type: 'namespace.processed', requestId: 'w', nsid: 4, outcome: 'coalesced' },
-    ]);
-    expect(s.context.aenWaiters).toEqual([]);
-    const cleared = send(s, read(false)).s;
-    expect(cleared.context.postedNotice).toBeNull();
+    const { s, emitted, sent } = send(posted, changed(4, { requestId: 'w', until: 'aen' }));
+    expect(emitted).toEqual([{ type: 'namespace.processed', requestId: 'w', nsid: 4, outcome: 'coalesced' }]);
+    expect(sent).toEqual([]);
+    expect(s.context.changed.nsids).toEqual([3, 4]);
   });
 
-  it('qemu: a masked change gets its own later AEN, so the caller keeps waiting for it', () => {
+  it('qemu: a masked change queues one more event, reported after the RAE=0 read', () => {
     const posted = run(online(PROFILES.qemu), aer(1), aer(2), changed(3)).s;
     const { s, emitted } = send(posted, changed(4, { requestId: 'w', until: 'aen' }));
     expect(emitted.map((e) => e.type)).toEqual(['namespace.processed']);
-    expect(s.context.aenWaiters).toEqual(['w']);
+    expect(s.context.queuedNotices).toBe(1);
   });
 });

@@ -16,7 +16,7 @@ describe('AEN latch logic', () => {
   it('initial context: AERL + 1 slots, AEC default from the profile, nothing parked or changed', () => {
     expect(ctx(PROFILES.spec)).toEqual({
       policy: policyOf(PROFILES.spec), aerLimit: 4, parked: [], aec: 0x100, changed: EMPTY_CHANGED_LIST,
-      offlineChanges: [], aenWaiters: [], queuedNotices: 0, postedNotice: null, waiting: [], pendingErrorInfo: null, errors: 0,
+      offlineChanges: null, queuedNotices: 0, waiting: [], pendingErrorInfo: null, errors: 0,
     });
     expect(ctx(PROFILES.qemu).aec).toBe(0);
     expect(ctx(PROFILES.openvmm).aec).toBe(0xffffffff);
@@ -46,8 +46,8 @@ describe('AEN latch logic', () => {
 
   it('afterReset drops parked AERs and waiters; AEC and the list per profile', () => {
     const changed = { nsids: [1, 2], overflow: false };
-    const spec = afterReset(ctx(PROFILES.spec, { parked: [1, 2], aenWaiters: ['r'], queuedNotices: 2, aec: 0, changed, offlineChanges: [{ nsid: 9 }] }));
-    expect(spec).toMatchObject({ parked: [], aenWaiters: [], queuedNotices: 0, aec: 0x100, changed, offlineChanges: [{ nsid: 9 }] });
+    const spec = afterReset(ctx(PROFILES.spec, { parked: [1, 2], queuedNotices: 2, aec: 0, changed, offlineChanges: { changes: [{ nsid: 9 }], earlier: null } }));
+    expect(spec).toMatchObject({ parked: [], queuedNotices: 0, aec: 0x100, changed, offlineChanges: { changes: [{ nsid: 9 }], earlier: null } });
     const qemu = afterReset(ctx(PROFILES.qemu, { parked: [1], aec: 0x100, changed }));
     expect(qemu).toMatchObject({ parked: [], aec: 0x100, changed }); // AEC kept
     const openvmm = afterReset(ctx(PROFILES.openvmm, { parked: [1], aec: 0, changed }));

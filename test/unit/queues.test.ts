@@ -36,9 +36,9 @@ describe('CompletionRing', () => {
   it('writes CQEs at base + tail * 16 with phase 1 on the first pass', () => {
     const m = new GuestMemory(1 << 20);
     const cq = new CompletionRing(m, CQ, 4);
-    expect(cq.post(completion(7, { dw0: 0x00040002, sqhd: 3, status: Status.withDnr(Status.INVALID_FIELD), dw1: 9 }))).toBe(true);
+    expect(cq.post(completion(7, { dw0: 0x00040002, sqhd: 3, status: Status.withDnr(Status.INVALID_FIELD), dw1: 9 }))).toBe('written');
     expect(slot(m, 0)).toEqual({ dw0: 0x00040002, dw1: 9, sqhd: 3, sqid: 0, cid: 7, phase: 1, status: { sct: 0, sc: 2, dnr: true }, crd: 0, more: false });
-    expect(cq.post(completion(8))).toBe(true);
+    expect(cq.post(completion(8))).toBe('written');
     expect(slot(m, 1)).toMatchObject({ cid: 8, phase: 1, dw1: 0 });
     expect(m.read(BigInt(CQ + 32), 16).every((b) => b === 0)).toBe(true);
   });
@@ -52,7 +52,7 @@ describe('CompletionRing', () => {
     cq.post(completion(3));
     expect(cq.isFull).toBe(true);
     expect(cq.heldCount).toBe(0);
-    expect(cq.post(completion(4))).toBe(true);
+    expect(cq.post(completion(4))).toBe('held');
     expect(cq.heldCount).toBe(1);
     expect(m.read(BigInt(CQ + 48), 16).every((b) => b === 0)).toBe(true); // not written while full
   });
@@ -81,7 +81,7 @@ describe('CompletionRing', () => {
   it('releases held completions in order when the host moves the head', () => {
     const m = new GuestMemory(1 << 20);
     const cq = new CompletionRing(m, CQ, 3);
-    for (const cid of [1, 2, 3, 4, 5]) expect(cq.post(completion(cid))).toBe(true);
+    for (const cid of [1, 2, 3, 4, 5]) expect(cq.post(completion(cid))).toBe(cid <= 2 ? 'written' : 'held');
     expect(cq.heldCount).toBe(3);
     expect([slot(m, 0).cid, slot(m, 1).cid]).toEqual([1, 2]);
     cq.setHead(1); // one slot free: cid 3 into slot 2
@@ -114,19 +114,29 @@ describe('CompletionRing', () => {
     const m = new GuestMemory(1 << 20);
     const cq = new CompletionRing(m, CQ, 2, 2);
     expect(cq.holdLimit).toBe(2);
-    expect(cq.post(completion(1))).toBe(true); // written
-    expect(cq.post(completion(2))).toBe(true); // held 1
-    expect(cq.post(completion(3))).toBe(true); // held 2
-    expect(cq.post(completion(4))).toBe(false); // refused
+    expect(cq.post(completion(1))).toBe('written'); // written
+    expect(cq.post(completion(2))).toBe('held'); // held 1
+    expect(cq.post(completion(3))).toBe('held'); // held 2
+    expect(cq.post(completion(4))).toBe('refused'); // refused
     expect(cq.heldCount).toBe(2);
     cq.setHead(1);
     cq.setHead(0);
     expect([slot(m, 1).cid, slot(m, 0).cid]).toEqual([2, 3]);
     expect(cq.heldCount).toBe(0);
-    expect(cq.post(completion(5))).toBe(true);
+    expect(cq.post(completion(5))).toBe('held');
   });
 
   it('defaults holdLimit to 65536', () => {
     expect(new CompletionRing(new GuestMemory(4096), 0, 2).holdLimit).toBe(65536);
+  });
+
+  it('an entry outside guest memory fails the ring: nothing is written or held from then on', () => {
+    const m = new GuestMemory(1 << 20);
+    const cq = new CompletionRing(m, (1 << 20) - 16, 4); // slot 0 is the last 16 bytes; slot 1 lies outside
+    expect(cq.post(completion(1))).toBe('written');
+    expect(cq.post(completion(2))).toBe('unwritable');
+    expect(cq.failed).toBe(true);
+    expect(cq.post(completion(3))).toBe('unwritable');
+    expect(cq.setHead(1)).toBe(false);
   });
 });
