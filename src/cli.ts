@@ -1,13 +1,13 @@
-// The `nvme-actors` command. `run FILE|DIR...` executes scenario files (../shared/SCENARIOS.md) and prints their
+// The `nvme-actors` command. `run FILE|DIR...` executes scenario files (docs/scenarios.md) and prints their
 // traces; exit 0 when every expectation held, 1 when one failed, 2 for a bad file or bad arguments (one line,
 // never a stack trace).
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, readFileSync } from 'node:fs';
 import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ScenarioError } from './scenario/schema.ts';
+import { ScenarioError, type Scenario, type ScenarioTarget } from './scenario/schema.ts';
 import { describeErrno, FileError, loadScenarioFiles } from './scenario/files.ts';
-import { clip as clipText, echo, oneLine } from './scenario/escape.ts';
+import { clip as clipText, echo, escapeControl, oneLine } from './scenario/escape.ts';
 import { buildPack, runConformance, type ConformanceRow } from './model/conformance.ts';
 import { getProfile, PROFILE_NAMES, type ProfileName } from './profiles/profiles.ts';
 import { generatePaths } from './model/generate.ts';
@@ -45,6 +45,7 @@ Commands:
   paths             write the generated tests as a conformance pack of scenario files
   run FILE|DIR...   run scenario files (or packs) against a controller and print their traces
 
+Options: --version (print the version), -h, --help (this help).
 Run 'nvme-actors <command> --help' for a command's options.
 Example: nvme-actors conformance --profile spec`,
   diagram: `Usage: nvme-actors diagram [--machine NAME] [--format mermaid|dot|svg|json] [--out FILE]
@@ -86,7 +87,7 @@ Options:
   --doc FILE        with --target qemu: write the spec-rules × {emulator, QEMU} table (docs/conformance.md)
   --html FILE       on the emulator: write an HTML report of every path (its trace, the spec chart's state and
                     the actors' states highlighted at each row; docs/visuals.md)
-  --json            one JSON object per path, then a summary object
+  --json            one JSON object per path, then a summary object and a totals object (JSON lines only)
   --verbose         print the failed expectations of every failing path
   -h, --help        this help
 
@@ -96,7 +97,8 @@ Examples: nvme-actors conformance --profile qemu
   paths: `Usage: nvme-actors paths [--profile P] [--out FILE]
 
 Writes the generated paths as a conformance pack: {"kind": "nvme-actors.pack", "scenarios": [...]}, each scenario
-a file in the ../shared/SCENARIOS.md format with its expectations. Run it with 'nvme-actors run FILE'.
+a scenario file (docs/scenarios.md) with its expectations. Run it with 'nvme-actors run FILE' (one path:
+'nvme-actors run FILE --only N').
 
 Options:
   --profile P       ${PROFILE_NAMES.join(', ')} (default spec)
@@ -104,11 +106,14 @@ Options:
   -h, --help        this help
 
 Example: nvme-actors paths --profile spec --out spec-pack.json && nvme-actors run spec-pack.json`,
-  run: `Usage: nvme-actors run FILE|DIR... [--json] [--target emulator|qemu] [--inspect [--port N]] [--html FILE]
+  run: `Usage: nvme-actors run FILE|DIR... [--json] [--target emulator|qemu] [--profile P] [--only N[,N...]] [--grep TEXT]
+                           [--inspect [--step] [--port N]] [--html FILE]
 
 Runs each scenario file (a directory means every *.json in it) and prints its trace. On QEMU each scenario gets
 its own QEMU, and a namespace change is made with Namespace Attachment (the trace says which); QEMU gives no
 receipts, and a change of an NSID it cannot have fails that step with a note.
+A scenario that declares "targets" (["emulator"]) is reported as not applicable on any other target, and is
+neither run nor counted as a failure.
 Exit status: 0 every expectation held, 1 one failed, 2 a file or an argument is bad, 3 QEMU is missing or failed
 to start.
 
@@ -119,14 +124,20 @@ it missed, and closes every connection when it ends. With --html, it writes one 
 statecharts with the active states highlighted at the selected trace row, and the timeline (docs/visuals.md).
 
 Options:
-  --json            one JSON object per line instead of text
+  --json            one JSON object per line instead of text (JSON lines only: the totals are a JSON object)
   --target NAME     emulator (default) or qemu (qemu-system-x86_64, or NVME_ACTORS_QEMU)
+  --profile P       run every scenario under profile P (${PROFILE_NAMES.join(', ')}), whatever its file says
+  --only N[,N...]   only the scenarios numbered N (from 1, in run order: path N of a pack from 'nvme-actors paths')
+  --grep TEXT       only the scenarios whose name contains TEXT (ignoring case)
   --inspect         stream the actor system to the live inspector (emulator only; waits for a viewer)
+  --step            with --inspect: wait for the viewer before each step ("Next step" on the page)
   --port N          the inspector's port on 127.0.0.1 (default 8080; 0 picks a free one)
   --html FILE       write the HTML trace report there
   -h, --help        this help
 
 Examples: nvme-actors run examples/seed-namespace-change.json --json
+          nvme-actors run spec-pack.json --only 12
+          nvme-actors run examples/ --target qemu
           nvme-actors run examples/seed-namespace-change.json --inspect --port 8080
           nvme-actors run examples/ --html report.html`,
 };
@@ -176,6 +187,25 @@ export class ProgressLine {
   /** An io whose out/err clear the progress line first. */
   wrap(): CliIo {
     return { ...this.io, out: (l) => (this.clear(), this.io.out(l)), err: (l) => (this.clear(), this.io.err(l)) };
+  }
+}
+
+/** parseArgs with our own one-line messages: the command, the flag, and where to read about it. */
+function parsed<T>(command: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!(e instanceof TypeError) || !code?.startsWith('ERR_PARSE_ARGS')) throw e;
+    const flag = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1] ?? '';
+    const see = `(see nvme-actors ${command} --help)`;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`${command}: unknown option '${echo(flag)}' ${see}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      if (/does not take an argument/.test(e.message)) throw new UsageError(`${command}: ${flag} takes no value ${see}`);
+      if (/ambiguous/.test(e.message)) throw new UsageError(`${command}: ${flag} needs a value, and the next argument is a flag (write ${flag}=VALUE for a value that starts with '-') ${see}`);
+      throw new UsageError(`${command}: ${flag} needs a value ${see}`);
+    }
+    throw new UsageError(`${command}: ${e.message.split('\n')[0]!.split('. ')[0]} ${see}`);
   }
 }
 
@@ -270,7 +300,7 @@ async function writeReport(file: string, inputs: readonly ReportInput[], options
 }
 
 async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parsed('run', () => parseArgs({
     args,
     allowPositionals: true,
     strict: true,
@@ -278,22 +308,34 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
       json: { type: 'boolean' },
       target: { type: 'string', default: 'emulator' },
       inspect: { type: 'boolean' },
+      step: { type: 'boolean' },
       port: { type: 'string' },
       html: { type: 'string' },
+      profile: { type: 'string' },
+      only: { type: 'string' },
+      grep: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+  }));
   if (values.help) {
     rawIo.out(HELP.run!);
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('run: expected at least one scenario FILE or DIR');
   const target = targetOption(values.target!);
+  /** The target as a scenario's "targets" names it. */
+  const targetKind: ScenarioTarget = target.startsWith('tcp://') ? 'tcp' : (target as ScenarioTarget);
   if (values.port !== undefined && !values.inspect) throw new UsageError('--port: needs --inspect');
+  if (values.step && !values.inspect) throw new UsageError('--step: needs --inspect (the run waits for the viewer before each step)');
   const port = portOption(values.port);
   if (values.inspect && target !== 'emulator') throw new UsageError(`--inspect: the ${target} target has no actors to inspect (use --target emulator)`);
   const htmlFile = await outputOption('--html', values.html);
-  const { files, scenarios } = await loadScenarioFiles(positionals); // every file is validated before any runs
+  const profile = values.profile === undefined ? undefined : profileOption(values.profile);
+  const only = values.only === undefined ? undefined : onlyOption(values.only);
+  if (values.grep !== undefined && values.grep === '') throw new UsageError('--grep: expected some text to look for in the scenario names');
+  const loaded = await loadScenarioFiles(positionals); // every file is validated before any runs
+  const files = loaded.files;
+  const scenarios = selectScenarios(loaded.scenarios, only, values.grep).map((s) => (profile ? { ...s, profile } : s));
 
   let factory = target === 'emulator' && cliOptions.emulator ? cliOptions.emulator : targetFactory(target);
   let inspector: import('./inspect/live-inspector.ts').LiveInspector | undefined;
@@ -301,12 +343,14 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
     // Loaded only here: a run without --inspect never imports @statelyai/inspect nor opens a socket.
     const { startLiveInspector, InspectPortError } = await import('./inspect/live-inspector.ts');
     try {
-      inspector = await startLiveInspector({ port });
+      inspector = await startLiveInspector({ port, step: values.step === true });
     } catch (e) {
       if (e instanceof InspectPortError) throw new UsageError(e.message);
       throw e;
     }
     rawIo.err(`inspect: ${inspector.wsUrl} (WebSocket), or open ${inspector.pageUrl} for the Stately inspector`);
+    rawIo.err('inspect: the page needs the internet (it loads the Stately inspector from stately.ai); the WebSocket does not');
+    if (values.step) rawIo.err('inspect: step mode: the run waits before each step for "Next step" on the page (or {"type":"nvme-actors.continue"} on the WebSocket)');
     rawIo.err('inspect: waiting for a viewer to connect (Ctrl-C to give up)');
     await inspector.waitForViewer();
     rawIo.err('inspect: viewer connected, running');
@@ -317,9 +361,21 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
   const results: ScenarioResult[] = [];
   let passed = 0;
   let failed = 0;
+  const notApplicable: string[] = [];
   try {
     for (const [i, scenario] of scenarios.entries()) {
-      const result = await runScenario(scenario, factory, { recordStates: htmlFile !== undefined }).catch((e: unknown) => {
+      if (scenario.targets && !scenario.targets.includes(targetKind)) {
+        // Declared for other targets: reported, not run, not a failure.
+        notApplicable.push(scenario.name);
+        const declared = JSON.stringify(scenario.targets);
+        io.out(values.json
+          ? JSON.stringify({ kind: 'notApplicable', name: scenario.name, target, targets: scenario.targets })
+          : `▷ ${escapeControl(scenario.name)} [${target}]: not applicable (the file declares "targets": ${declared})`);
+        continue;
+      }
+      const live = inspector;
+      const beforeStep = live && values.step ? (index: number, step: { do: string }) => live.pauseBeforeStep({ scenario: scenario.name, step: index, steps: scenario.steps.length, do: step.do }) : undefined;
+      const result = await runScenario(scenario, factory, { recordStates: htmlFile !== undefined, ...(beforeStep ? { beforeStep } : {}) }).catch((e: unknown) => {
         // QEMU could not be started again after earlier scenarios ran: their totals, then the one-line error (exit 3).
         if (i > 0 && (e instanceof QemuStartError || e instanceof QemuUnavailableError)) io.out(values.json ? JSON.stringify({ kind: 'total', passed, failed }) : `${passed} passed, ${failed} failed`);
         throw e;
@@ -337,18 +393,44 @@ async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions):
   if (inspector) io.err('inspect: run finished, inspector closed');
   // The verdict is printed whatever becomes of the report; a report that cannot be written is then exit 2.
   const reportFailure = htmlFile ? await deferFailure(() => writeReport(htmlFile, results.map((result) => ({ result })), { title: 'nvme-actors run', subtitle: `${files.join(', ')} on the ${target}`, charts: Object.values(ACTOR_CHARTS) }, io)) : undefined;
-  io.out(values.json ? JSON.stringify({ kind: 'total', passed, failed }) : `${passed} passed, ${failed} failed`);
+  const skipped = notApplicable.length;
+  io.out(values.json
+    ? JSON.stringify({ kind: 'total', passed, failed, ...(skipped ? { notApplicable: skipped } : {}) })
+    : `${passed} passed, ${failed} failed${skipped ? `, ${skipped} scenario${skipped === 1 ? '' : 's'} not applicable on the ${target}` : ''}`);
   if (reportFailure) throw reportFailure;
   return failed > 0 ? 1 : 0;
 }
 
+/** `--only 3` or `--only 1,4,7`: scenario numbers, counted from 1 in the order they run. */
+function onlyOption(value: string): number[] {
+  if (!/^\d+(,\d+)*$/.test(value)) throw new UsageError(`--only ${echo(value)}: expected a scenario number, or numbers separated by commas (counted from 1, in run order)`);
+  return value.split(',').map(Number);
+}
+
+/** The scenarios `--only` and `--grep` (a case-insensitive part of the name) select, in run order. */
+function selectScenarios(all: readonly Scenario[], only: readonly number[] | undefined, grep: string | undefined): Scenario[] {
+  let picked = all.map((scenario, i) => ({ scenario, n: i + 1 }));
+  if (only) {
+    const bad = only.find((n) => n < 1 || n > all.length);
+    if (bad !== undefined) throw new UsageError(`--only ${bad}: there ${all.length === 1 ? 'is 1 scenario' : `are ${all.length} scenarios`} (numbered 1..${all.length})`);
+    const wanted = new Set(only);
+    picked = picked.filter((p) => wanted.has(p.n));
+  }
+  if (grep !== undefined) {
+    const needle = grep.toLowerCase();
+    picked = picked.filter((p) => p.scenario.name.toLowerCase().includes(needle));
+    if (picked.length === 0) throw new UsageError(`--grep ${echo(grep)}: no scenario name contains it${only ? ' (among those --only selects)' : ''} (${all.length} scenario${all.length === 1 ? '' : 's'} loaded)`);
+  }
+  return picked.map((p) => p.scenario);
+}
+
 async function diagramCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parsed('diagram', () => parseArgs({
     args,
     allowPositionals: true,
     strict: true,
     options: { machine: { type: 'string' }, format: { type: 'string', default: 'mermaid' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  }));
   if (values.help) {
     io.out(HELP.diagram!);
     return 0;
@@ -369,7 +451,7 @@ async function diagramCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 async function coverageCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parsed('coverage', () => parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
   if (values.help) {
     io.out(HELP.coverage!);
     return 0;
@@ -401,7 +483,7 @@ async function coverageCommand(args: string[], io: CliIo): Promise<number> {
 const pct = (a: number, b: number): string => `${b === 0 ? 100 : Math.floor((a / b) * 1000) / 10}%`;
 
 async function pathsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { profile: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parsed('paths', () => parseArgs({ args, allowPositionals: true, strict: true, options: { profile: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   if (values.help) {
     io.out(HELP.paths!);
     return 0;
@@ -418,7 +500,7 @@ async function pathsCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 async function conformanceCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parsed('conformance', () => parseArgs({
     args,
     allowPositionals: true,
     strict: true,
@@ -431,7 +513,7 @@ async function conformanceCommand(args: string[], io: CliIo): Promise<number> {
       html: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+  }));
   if (values.help) {
     io.out(HELP.conformance!);
     return 0;
@@ -453,7 +535,24 @@ function marker(color: boolean): (ok: boolean) => string {
   return (ok) => (ok ? (color ? '\x1b[32mpass\x1b[0m' : 'pass') : color ? '\x1b[31mFAIL\x1b[0m' : 'FAIL');
 }
 
-const clip = (s: string, width: number): string => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
+/** A path's event sequence (`a → b → c`) in lines of at most `width` characters, broken after an arrow; an event
+ * longer than a line gets a line of its own. Nothing is cut. */
+export function wrapPath(path: string, width: number): string[] {
+  const events = path.split(' → ');
+  const lines: string[] = [];
+  let line = '';
+  events.forEach((event, i) => {
+    const piece = i < events.length - 1 ? `${event} →` : event;
+    if (line === '') line = piece;
+    else if (line.length + 1 + piece.length <= width) line += ` ${piece}`;
+    else {
+      lines.push(line);
+      line = piece;
+    }
+  });
+  lines.push(line);
+  return lines;
+}
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 async function emulatorConformance(profile: ProfileName, factory: TargetFactory, target: TargetName, options: ConformanceOptions, rawIo: CliIo): Promise<number> {
@@ -469,7 +568,9 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
       io.out(JSON.stringify({ kind: 'path', index: row.index, path: row.path, steps: row.steps, transition: row.transition, clause: row.clause, passed: row.passed, failed: row.failed }));
       return;
     }
-    io.out(`${String(row.index).padStart(4)}  ${clip(row.path, PATH_WIDTH).padEnd(PATH_WIDTH)} ${String(row.steps).padStart(5)}  ${String(row.passed + row.failed).padStart(6)}  ${mark(row.failed === 0)}    ${row.clause}`);
+    const [first, ...more] = wrapPath(row.path, PATH_WIDTH);
+    io.out(`${String(row.index).padStart(4)}  ${first!.padEnd(PATH_WIDTH)} ${String(row.steps).padStart(5)}  ${String(row.passed + row.failed).padStart(6)}  ${mark(row.failed === 0)}    ${row.clause}`);
+    for (const line of more) io.out(`${' '.repeat(6)}${line}`);
     if (row.failed > 0 && options.verbose) for (const r of row.result.trace) if (r.kind === 'expect' && !r.ok) io.out(`        ✗ ${oneLine(r.message)}`);
     progress.update(row.index, total);
   };
@@ -494,8 +595,13 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
   } else {
     io.out(`coverage: states ${coverage.states}, transitions ${coverage.transitions}, guard outcomes ${coverage.guardOutcomes}`);
     io.out(`${rows.length} paths, ${checks} checks, wall time ${seconds(wallMs)} on the ${target}`);
+    io.out('');
+    io.out('Next:');
+    if (!options.html) io.out(`  nvme-actors conformance --profile ${profile} --html conformance.html   every path's trace beside the statecharts, in one page`);
+    io.out(`  nvme-actors paths --profile ${profile} --out pack.json                 these paths as scenario files; then nvme-actors run pack.json --only N`);
+    io.out('  nvme-actors conformance --target qemu                           the same chart against QEMU\'s NVMe controller (qemu-system-x86_64)');
   }
-  io.out(`${rows.length - failed} passed, ${failed} failed`);
+  io.out(options.json ? JSON.stringify({ kind: 'total', passed: rows.length - failed, failed }) : `${rows.length - failed} passed, ${failed} failed`);
   if (reportFailure) throw reportFailure;
   return failed > 0 ? 1 : 0;
 }
@@ -524,7 +630,9 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
       return;
     }
     if (p !== profile) return;
-    io.out(`${r.check.id.padStart(8)}  ${clip(r.check.label, PATH_WIDTH).padEnd(PATH_WIDTH)} ${String(checks).padStart(6)}  ${mark(r.passed)}    ${r.check.clause}`);
+    const [first, ...more] = wrapPath(r.check.label, PATH_WIDTH);
+    io.out(`${r.check.id.padStart(8)}  ${first!.padEnd(PATH_WIDTH)} ${String(checks).padStart(6)}  ${mark(r.passed)}    ${r.check.clause}`);
+    for (const line of more) io.out(`${' '.repeat(10)}${line}`);
     if (!r.passed && options.verbose) for (const t of r.result.trace) if ((t.kind === 'expect' && !t.ok) || t.kind === 'note') io.out(`          ${t.kind === 'note' ? '·' : '✗'} ${oneLine(t.message)}`);
   };
   const runs: ProfileRun[] = [];
@@ -594,9 +702,15 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
     await writeOutput('--doc', doc, text);
     io.err(`wrote ${doc}`);
   });
-  io.out(`${selected.results.length - failed} passed, ${failed} failed`);
+  io.out(options.json ? JSON.stringify({ kind: 'total', passed: selected.results.length - failed, failed }) : `${selected.results.length - failed} passed, ${failed} failed`);
   if (docFailure) throw docFailure;
   return failed > 0 ? 1 : 0;
+}
+
+/** The version in package.json (the command's own, wherever it is installed). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
 }
 
 /** A QEMU start failure on one line: what failed, then the last line QEMU wrote on stderr (its own reason). */
@@ -618,13 +732,17 @@ export async function main(argv: string[], io: CliIo = defaultIo, options: CliOp
       io.out(HELP.main!);
       return command === undefined ? 2 : 0;
     }
+    if (command === '--version' || command === '-V' || command === 'version') {
+      io.out(`nvme-actors ${packageVersion()}`);
+      return 0;
+    }
     if (command === 'run') return await runCommand(rest, io, options);
     if (command === 'paths') return await pathsCommand(rest, io);
     if (command === 'coverage') return await coverageCommand(rest, io);
     if (command === 'diagram') return await diagramCommand(rest, io);
     if (command === 'conformance') return await conformanceCommand(rest, io);
     if (command === 'serve') return await serveCommand(rest, io); // fabrics hook (src/serve/cli.ts)
-    throw new UsageError(`unknown command '${echo(command)}': expected conformance, coverage, diagram, paths, run or serve (see nvme-actors --help)`);
+    throw new UsageError(command.startsWith('-') ? `unknown option '${echo(command)}' before the command (see nvme-actors --help)` : `unknown command '${echo(command)}': expected conformance, coverage, diagram, paths, run or serve (see nvme-actors --help)`);
   } catch (e) {
     // Every message is one line whatever it echoes (a file name, a key, a value, a peer's stderr): escaped, cut.
     const say = (message: string): void => io.err(`nvme-actors: ${oneLine(message)}`);

@@ -120,6 +120,7 @@ export class NvmeHost {
   private readonly completed: (CompletionRecord | undefined)[] = [];
   private readonly recent: (CompletionRecord | undefined)[] = new Array(REMEMBERED);
   private readonly listeners = new Set<(c: CompletionRecord) => void>();
+  private readonly submitListeners = new Set<(sqe: Sqe) => void>();
   private enabled = false;
   /** The fabrics back end's admin queue; undefined on PCIe. */
   private readonly capsules: CapsuleQueue | undefined;
@@ -135,6 +136,13 @@ export class NvmeHost {
   onCompletion(listener: (c: CompletionRecord) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called for every command as it is written to the submission queue (before the doorbell), including those
+   * the host sends itself (Identify for its controller id, Namespace Attachment for a change on QEMU). */
+  onSubmit(listener: (sqe: Sqe) => void): () => void {
+    this.submitListeners.add(listener);
+    return () => this.submitListeners.delete(listener);
   }
 
   // ---- registers and lifecycle ----
@@ -284,6 +292,7 @@ export class NvmeHost {
       cdw13: command.cdw13 ?? 0, cdw14: command.cdw14 ?? 0, cdw15: command.cdw15 ?? 0,
     };
     this.outstanding[cid] = { cid, slot, dataIn: command.dataIn ?? 0, dataAddress };
+    for (const l of this.submitListeners) l(entry);
     const written = this.transport.memWrite((this.sqEntries[this.sqTail] ??= this.sqBase + BigInt(this.sqTail * SQE_SIZE)), encodeSqe(entry));
     if (isPromise(written)) yield written;
     this.sqTail = (this.sqTail + 1) % this.queueSize;

@@ -33,8 +33,22 @@ export interface LiveInspector {
   readonly inspect: Observer<InspectionEvent>;
   /** Resolves when the first viewer is connected. */
   waitForViewer(): Promise<void>;
+  /** Step mode (`run --inspect --step`): tells the viewers which step is next and resolves when one of them sends
+   * `{"type": "nvme-actors.continue"}` (or `{"type": "nvme-actors.run"}`, which ends step mode). At once when step
+   * mode is off or the inspector is closing. */
+  pauseBeforeStep(next: StepInfo): Promise<void>;
   /** Sends what is still queued, closes every connection and the server. */
   close(): Promise<void>;
+}
+
+/** The step a stepping run waits before, as the viewers are told (`{"type": "nvme-actors.paused", ...}`). */
+export interface StepInfo {
+  readonly scenario: string;
+  /** Index of the step in the scenario, from 0, and how many it has. */
+  readonly step: number;
+  readonly steps: number;
+  /** The step's `do`. */
+  readonly do: string;
 }
 
 /** Typed arrays (4 KiB log pages, PRP data) go to the inspector as their length, not as 4096 numbered keys. */
@@ -47,7 +61,7 @@ function compact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export async function startLiveInspector(options: { port: number }): Promise<LiveInspector> {
+export async function startLiveInspector(options: { port: number; step?: boolean }): Promise<LiveInspector> {
   const kept: string[] = [];
   const viewers = new Set<WebSocket>();
   let viewerArrived: () => void = () => undefined;
@@ -57,6 +71,25 @@ export async function startLiveInspector(options: { port: number }): Promise<Liv
   let sourceGone: () => void = () => undefined;
   const sourceClosed = new Promise<void>((resolve) => (sourceGone = resolve));
 
+  let stepping = options.step === true;
+  let paused: { info: StepInfo; resume: () => void } | undefined;
+  const resume = (): void => {
+    const p = paused;
+    paused = undefined;
+    p?.resume();
+  };
+  const pausedMessage = (info: StepInfo): string => JSON.stringify({ type: 'nvme-actors.paused', ...info });
+  /** A viewer's message: only the step controls mean anything; nothing a viewer sends is relayed. */
+  const onViewerMessage = (data: unknown): void => {
+    let message: { type?: unknown };
+    try {
+      message = JSON.parse(String(data)) as { type?: unknown };
+    } catch {
+      return;
+    }
+    if (message?.type === 'nvme-actors.run') stepping = false;
+    if (message?.type === 'nvme-actors.continue' || message?.type === 'nvme-actors.run') resume();
+  };
   const token = randomBytes(16).toString('hex');
   const sourceKey = randomBytes(32).toString('hex');
   let port = 0;
@@ -107,6 +140,8 @@ export async function startLiveInspector(options: { port: number }): Promise<Liv
       return;
     }
     for (const text of kept) ws.send(text);
+    if (paused) ws.send(pausedMessage(paused.info));
+    ws.on('message', onViewerMessage);
     viewers.add(ws);
     ws.on('close', () => viewers.delete(ws));
     ws.on('error', () => viewers.delete(ws));
@@ -142,6 +177,8 @@ export async function startLiveInspector(options: { port: number }): Promise<Liv
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      stepping = false;
+      resume();
       // @statelyai/inspect converts each inspection event on a 0 ms timer: let those that are due run first.
       for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
       inspector.stop(); // a close frame after the queued events: the relay has them all when the source closes
@@ -162,6 +199,15 @@ export async function startLiveInspector(options: { port: number }): Promise<Liv
     pageUrl: `http://127.0.0.1:${port}/?token=${token}`,
     inspect: inspector.inspect,
     waitForViewer: () => firstViewer,
+    pauseBeforeStep: (info) => {
+      if (!stepping || closing) return Promise.resolve();
+      resume(); // one pause at a time
+      return new Promise<void>((resolveStep) => {
+        paused = { info, resume: resolveStep };
+        const text = pausedMessage(info);
+        for (const v of viewers) if (v.readyState === WebSocket.OPEN) v.send(text);
+      });
+    },
     close,
   };
 }
@@ -196,16 +242,29 @@ function closeGracefully(ws: WebSocket): Promise<void> {
 }
 
 /** The page a browser opens to watch the run in the Stately inspector (loaded from stately.ai by the browser, not
- * by this program): it relays the WebSocket's events into the inspector frame once that frame says it is ready. */
+ * by this program, and so only with the internet, which the page says): it relays the WebSocket's events into
+ * the inspector frame once that frame says it is ready, and in step mode shows the next step with a button. */
 function bridgePage(token: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>nvme-actors: live inspection</title>
-<style>html,body{height:100%;margin:0}iframe{width:100%;height:100%;border:0}</style>
+<style>
+html,body{height:100%;margin:0;font:14px system-ui,sans-serif}body{display:flex;flex-direction:column}
+#bar{padding:6px 10px;background:#f3f3f3;border-bottom:1px solid #ccc;display:flex;gap:12px;align-items:center;flex-wrap:wrap}
+#offline{color:#a00;display:none}#step{display:none;gap:8px;align-items:center}
+iframe{flex:1;width:100%;border:0}
+</style>
 </head>
 <body>
+<div id="bar">
+<span id="internet">This page shows the run in the Stately inspector, which your browser loads from
+<b>${STATELY_INSPECTOR}</b>: <b>it needs the internet</b>. Offline, connect any WebSocket client to the
+<code>ws://</code> address the run printed instead.</span>
+<span id="offline">The Stately inspector has not loaded: is this browser offline, or is stately.ai blocked?</span>
+<span id="step"><span id="next"></span><button id="continue">Next step</button><button id="run">Run to the end</button></span>
+</div>
 <iframe id="inspector" src="${STATELY_INSPECTOR}" title="Stately inspector"></iframe>
 <script>
 const frame = document.getElementById('inspector');
@@ -214,12 +273,22 @@ let ready = false;
 window.addEventListener('message', (e) => {
   if (e.data && e.data.type === '@statelyai.connected' && !ready) {
     ready = true;
+    document.getElementById('offline').style.display = 'none';
     for (const event of held.splice(0)) frame.contentWindow.postMessage(event, '*');
   }
 });
+setTimeout(() => { if (!ready) document.getElementById('offline').style.display = 'inline'; }, 15000);
 const ws = new WebSocket('ws://' + location.host + '/?token=' + ${JSON.stringify(token)});
+const step = document.getElementById('step');
+document.getElementById('continue').onclick = () => { ws.send(JSON.stringify({ type: 'nvme-actors.continue' })); step.style.display = 'none'; };
+document.getElementById('run').onclick = () => { ws.send(JSON.stringify({ type: 'nvme-actors.run' })); step.style.display = 'none'; };
 ws.onmessage = (m) => {
   const event = JSON.parse(m.data);
+  if (event.type === 'nvme-actors.paused') {
+    document.getElementById('next').textContent = event.scenario + ': step ' + (event.step + 1) + ' of ' + event.steps + ' (' + event.do + ') is next';
+    step.style.display = 'flex';
+    return;
+  }
   if (ready) frame.contentWindow.postMessage(event, '*');
   else held.push(event);
 };

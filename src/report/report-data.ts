@@ -14,7 +14,7 @@ export const ACTOR_CHARTS = { controller: 'controller', adminQueue: 'admin-queue
 export const SPEC_CHART = 'aen-log-page';
 export type ChartName = (typeof ACTOR_CHARTS)[keyof ActorStates] | typeof SPEC_CHART;
 
-export type RowKind = 'start' | 'submit' | 'completion' | 'aen' | 'receipt' | 'log' | 'register' | 'lifecycle' | 'expect' | 'note';
+export type RowKind = 'start' | 'submit' | 'completion' | 'aen' | 'receipt' | 'log' | 'identify' | 'register' | 'lifecycle' | 'expect' | 'note';
 
 export interface ReportRow {
   readonly kind: RowKind;
@@ -134,7 +134,7 @@ function rowsOf(input: ReportInput, intern: (ids: readonly string[]) => number, 
 /** The trace line (src/scenario/trace-format.ts) without its marker and kind word, which the row's kind shows. */
 function rowText(r: TraceRecord): string {
   const line = formatRecord(r).trim();
-  return r.kind === 'expect' || r.kind === 'lifecycle' ? line : line.replace(/^\S+\s+(?:submit|complete|nsChange|log|register)?\s*/, '').replace(/^· /, '');
+  return r.kind === 'expect' || r.kind === 'lifecycle' ? line : line.replace(/^\S+\s+(?:submit|complete|nsChange|log|identify|register)?\s*/, '').replace(/^· /, '');
 }
 
 /** A completion of an Asynchronous Event Request that succeeded is an AEN. */

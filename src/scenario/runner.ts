@@ -1,4 +1,4 @@
-// Runs a scenario (../shared/SCENARIOS.md) against a target through NvmeHost, and records the trace: every
+// Runs a scenario (docs/scenarios.md) against a target through NvmeHost, and records the trace: every
 // submission, completion, fault receipt, log content, register read and expectation result. The target decides
 // how a namespace change is carried out (the emulator's fault RPC; on QEMU, Namespace Attachment).
 import { AdminOpcode, LogPage, Status } from '../spec/constants.ts';
@@ -11,17 +11,11 @@ import { createController, type ControllerOptions } from '../emulator.ts';
 import type { StateValue } from 'xstate';
 import type { NamespaceChangeReceipt } from '../faults/namespace-change.ts';
 import { FaultConfigError, matchCommand, type CompletionBehaviour, type SubmissionBehaviour } from '../faults/admin-faults.ts';
+import type { TraceRecord } from '../trace.ts';
+import { cnsName, decodeAen, decodeIdentify, decodeLog, logPageName, opcodeName, statusName } from './decode.ts';
 import { REGISTER_NAMES, type CommandDecl, type FaultSpec, type FaultStep, type Scenario, type Step } from './schema.ts';
 
-export type TraceRecord =
-  | { kind: 'submit'; tag: string; cid: number; opcode: number }
-  | { kind: 'completion'; tag: string | null; cid: number; sqid: number; sqhd: number; status: { sct: number; sc: number; dnr: boolean }; dw0: string }
-  | { kind: 'receipt'; nsid: number; count: number; outcome: string; aen?: { cid: number; dw0: string }; via?: string }
-  | { kind: 'log'; tag: string; nsids: number[] }
-  | { kind: 'register'; name: string; value: string }
-  | { kind: 'lifecycle'; action: 'enable' | 'disable' | 'shutdown' }
-  | { kind: 'expect'; step: number; ok: boolean; message: string }
-  | { kind: 'note'; message: string };
+export type { TraceRecord } from '../trace.ts';
 
 export interface ScenarioResult {
   readonly name: string;
@@ -55,6 +49,8 @@ export interface RunOptions {
   onRecord?: (r: TraceRecord) => void;
   /** Record the actors' state values with every trace record (for the HTML report); off by default, at no cost. */
   recordStates?: boolean;
+  /** Awaited before each step (`run --inspect --step` waits for the viewer there). */
+  beforeStep?: (index: number, step: Step) => Promise<void> | void;
 }
 
 /** A controller to run against: the host driver over its transport, and how a namespace change is made. */
@@ -212,11 +208,58 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
   const host = target.host;
   const tagToCid = new Map<string, number>();
   const cidToTag = new Map<number, string>();
+  /** What was sent under each CID (the latest command to use it): for the completion's record. */
+  const sent = new Map<number, { opcode: number; cdw10: number; nsid: number; why?: string }>();
+  /** The tag of the submit step being written (its command is the next one submitted), or undefined. */
+  let submitting: string | undefined;
+  /** Why the host is sending commands of its own right now (undefined: it is not). */
+  let purpose: string | undefined;
+  const unsubscribeSubmit = host.onSubmit((sqe) => {
+    if (submitting !== undefined) {
+      // The step's own command: its tag is known before its completion can be consumed.
+      tagToCid.set(submitting, sqe.cid);
+      cidToTag.set(sqe.cid, submitting);
+      sent.set(sqe.cid, { opcode: sqe.opcode, cdw10: sqe.cdw10, nsid: sqe.nsid });
+      submitting = undefined;
+      return;
+    }
+    cidToTag.delete(sqe.cid); // a CID reused by the host for a command of its own
+    const why = purpose ?? 'the host';
+    sent.set(sqe.cid, { opcode: sqe.opcode, cdw10: sqe.cdw10, nsid: sqe.nsid, why });
+    add({ kind: 'submit', tag: null, cid: sqe.cid, opcode: sqe.opcode, command: opcodeName(sqe.opcode), why });
+  });
   const unsubscribe = host.onCompletion((c) => {
-    add({ kind: 'completion', tag: cidToTag.get(c.cid) ?? null, cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: { ...c.status }, dw0: hex32(c.dw0) });
+    const tag = cidToTag.get(c.cid) ?? null;
+    const cmd = sent.get(c.cid);
+    const ok = c.status.sct === 0 && c.status.sc === 0;
+    add({
+      kind: 'completion', tag, cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: { ...c.status }, statusName: statusName(c.status), dw0: hex32(c.dw0),
+      ...(cmd ? { opcode: cmd.opcode, command: opcodeName(cmd.opcode) } : {}),
+      ...(cmd?.why ? { why: cmd.why } : {}),
+      ...(cmd?.opcode === AdminOpcode.ASYNC_EVENT_REQUEST && ok ? { aen: decodeAen(c.dw0) } : {}),
+    });
+    if (!cmd || !ok || !c.data) return;
+    const why = cmd.why ? { why: cmd.why } : {};
+    if (cmd.opcode === AdminOpcode.GET_LOG_PAGE) {
+      const lid = cmd.cdw10 & 0xff;
+      add({ kind: 'log', tag, cid: c.cid, lid, page: logPageName(lid), ...decodeLog(lid, c.data), bytes: c.data.length, ...why });
+    } else if (cmd.opcode === AdminOpcode.IDENTIFY) {
+      const cns = cmd.cdw10 & 0xff;
+      add({ kind: 'identify', tag, cid: c.cid, cns, structure: cnsName(cns), nsid: cmd.nsid, ...decodeIdentify(cns, c.data), ...why });
+    }
   });
   let cntlid: number | undefined;
-  const controllerId = async (): Promise<number> => (cntlid ??= (await host.identifyController()).cntlid);
+  const withPurpose = async <T>(why: string, work: () => Promise<T>): Promise<T> => {
+    const before = purpose;
+    purpose = why;
+    try {
+      return await work();
+    } finally {
+      purpose = before;
+    }
+  };
+  let controllerIdFor = '';
+  const controllerId = async (): Promise<number> => (cntlid ??= (await withPurpose(`the controller list of ${controllerIdFor}`, () => host.identifyController())).cntlid);
   const receipts: Promise<void>[] = [];
   const faultHandles = new Map<string, ScenarioFaultHandle>();
   let faultsActive = false;
@@ -287,11 +330,18 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
         add({ kind: 'lifecycle', action: 'shutdown' });
         return;
       case 'submit': {
+        controllerIdFor = step.tag;
         const spec = await buildCommand(step.command, (tag) => tagToCid.get(tag) ?? 0, controllerId);
-        const cid = await host.submit(spec);
+        submitting = step.tag;
+        let cid: number;
+        try {
+          cid = await host.submit(spec);
+        } finally {
+          submitting = undefined;
+        }
         tagToCid.set(step.tag, cid);
         cidToTag.set(cid, step.tag);
-        add({ kind: 'submit', tag: step.tag, cid, opcode: step.command.opcode });
+        add({ kind: 'submit', tag: step.tag, cid, opcode: step.command.opcode, command: opcodeName(step.command.opcode) });
         await host.poll();
         return;
       }
@@ -301,7 +351,10 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
         const change: Promise<{ receipt?: NamespaceChangeReceipt; via?: string }> =
           nsids.length > 1 && target.namespaceChanges
             ? target.namespaceChanges(nsids, step.until).then(({ receipts }) => ({ receipt: receipts[receipts.length - 1] }))
-            : nsids.reduce<Promise<{ receipt?: NamespaceChangeReceipt; via?: string }>>((prev, nsid) => prev.then(() => target.namespaceChange(nsid, step.until)), Promise.resolve({}));
+            : nsids.reduce<Promise<{ receipt?: NamespaceChangeReceipt; via?: string }>>(
+                (prev, nsid) => prev.then(() => (target.changesUseHostQueue ? withPurpose(`namespaceChange ${nsid}`, () => target.namespaceChange(nsid, step.until)) : target.namespaceChange(nsid, step.until))),
+                Promise.resolve({}),
+              );
         const settled = change.then(
           ({ receipt, via }) => {
             add({ kind: 'receipt', nsid: last, count: step.count, outcome: receipt?.outcome ?? 'done', ...(receipt?.aen ? { aen: { cid: receipt.aen.cid, dw0: hex32(receipt.aen.dw0) } } : {}), ...(via ? { via } : {}) });
@@ -337,13 +390,13 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
         if (step.dnr !== undefined && c.status.dnr !== step.dnr) problems.push(`DNR ${c.status.dnr ? 1 : 0}, expected ${step.dnr ? 1 : 0}`);
         if (step.dw0 !== undefined && c.dw0 >>> 0 !== step.dw0 >>> 0) problems.push(`dw0 ${hex32(c.dw0)}, expected ${hex32(step.dw0)}`);
         if (step.changedNamespaces) {
+          // The list itself is in the trace already (the completion's log record).
           const nsids = c.data ? decodeNsidList(c.data) : [];
-          add({ kind: 'log', tag: step.tag, nsids });
           if (nsids.length !== step.changedNamespaces.length || nsids.some((n, i) => n >>> 0 !== step.changedNamespaces![i]! >>> 0)) problems.push(`changed namespaces [${nsids.join(', ')}], expected [${step.changedNamespaces.join(', ')}]`);
         }
         if (step.data) {
           const got = c.data ?? new Uint8Array(0);
-          if (step.data.some((b, i) => got[i] !== b)) problems.push(`data does not start with ${Buffer.from(step.data).toString('hex')}`);
+          if (step.data.some((b, i) => got[i] !== b)) problems.push(`data does not start with 0x${Buffer.from(step.data).toString('hex')}: received ${receivedBytes(got, step.data.length)}`);
         }
         verdict(index, problems.length === 0, `expect ${step.tag}${problems.length ? `: ${problems.join('; ')}` : ` ${describeCompletion(c)}`}`);
         return;
@@ -371,6 +424,7 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
   try {
     for (let i = 0; i < scenario.steps.length; i++) {
       currentStep = i;
+      if (options.beforeStep) await options.beforeStep(i, scenario.steps[i]!);
       try {
         await runStep(scenario.steps[i]!, i);
       } catch (e) {
@@ -388,10 +442,18 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
     await host.poll().catch(() => []);
   } finally {
     unsubscribe();
+    unsubscribeSubmit();
     await target.close();
     await Promise.allSettled(receipts);
   }
   return { name: scenario.name, target: target.name, passed, failed, trace, durationMs: performance.now() - started, ...(recorded ? { recorded } : {}), ...(initialStates ? { initialStates } : {}) };
+}
+
+/** The first bytes received, as many as expected and at least 16 (at most 64), in hex; `nothing` for no data. */
+function receivedBytes(got: Uint8Array, expected: number): string {
+  if (got.length === 0) return 'no data';
+  const n = Math.min(got.length, Math.max(expected, 16), 64);
+  return `0x${Buffer.from(got.subarray(0, n)).toString('hex')}${got.length > n ? `… (${got.length} bytes)` : ''}`;
 }
 
 function describeCompletion(c: CompletionRecord): string {

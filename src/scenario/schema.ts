@@ -76,9 +76,15 @@ export type Step =
   | { readonly do: 'expectPending'; readonly tag: string }
   | { readonly do: 'expectRegister'; readonly name: RegisterName; readonly value: number; readonly mask: number };
 
+/** The targets a scenario can name in `"targets"`: the `--target` values (`tcp` for any `tcp://` target). */
+export const SCENARIO_TARGETS = ['emulator', 'qemu', 'tcp'] as const;
+export type ScenarioTarget = (typeof SCENARIO_TARGETS)[number];
+
 export interface Scenario {
   readonly name: string;
   readonly profile: ProfileName;
+  /** The targets the file holds on (`"targets"`); absent: every target. On another, it is not applicable. */
+  readonly targets?: readonly ScenarioTarget[];
   readonly controller: { readonly aerl: number; readonly namespaces: readonly NamespaceDecl[] };
   readonly steps: readonly Step[];
 }
@@ -226,7 +232,14 @@ function withoutSchemaKey(r: Reader, o: Record<string, Json>, at: string): Recor
 export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   const r = new Reader(file);
   if (!isObject(json)) r.fail(at, 'a scenario object with "steps" (or a pack with "kind": "nvme-actors.pack")', json);
-  const root = r.object(withoutSchemaKey(r, json as Record<string, Json>, at), at, ['name', 'profile', 'controller', 'steps', 'description']);
+  const root = r.object(withoutSchemaKey(r, json as Record<string, Json>, at), at, ['name', 'profile', 'targets', 'controller', 'steps', 'description']);
+  let targets: ScenarioTarget[] | undefined;
+  if (root.targets !== undefined) {
+    if (!Array.isArray(root.targets) || root.targets.length === 0) r.fail(`${at}.targets`, `a non-empty array of targets (${SCENARIO_TARGETS.map((t) => `"${t}"`).join(', ')})`, root.targets);
+    if ((root.targets as Json[]).length > SCENARIO_TARGETS.length) r.fail(`${at}.targets`, `each target at most once (${SCENARIO_TARGETS.length} at most)`);
+    targets = (root.targets as Json[]).map((t, i) => r.oneOf(t, `${at}.targets[${i}]`, SCENARIO_TARGETS));
+    if (new Set(targets).size !== targets.length) r.fail(`${at}.targets`, 'each target at most once');
+  }
   const name = root.name === undefined ? (file ?? 'scenario') : r.string(root.name, `${at}.name`);
   if (root.description !== undefined) r.string(root.description, `${at}.description`);
   const profile = root.profile === undefined ? 'spec' : r.oneOf(root.profile, `${at}.profile`, PROFILE_NAMES);
@@ -235,7 +248,7 @@ export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   const tags = new Set<string>();
   const faultTags = new Set<string>();
   const steps = (root.steps as Json[]).map((s, i) => parseStep(r, s, `${at}.steps[${i}]`, tags, controller.namespaces, faultTags));
-  return { name, profile, controller, steps };
+  return { name, profile, ...(targets ? { targets } : {}), controller, steps };
 }
 
 function parseController(r: Reader, v: Json, at: string): Scenario['controller'] {

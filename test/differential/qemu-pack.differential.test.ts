@@ -23,12 +23,12 @@ function answers(result: ScenarioResult, options: { setFeaturesDw0?: boolean } =
   const opcodes = new Map<string, number>();
   const out: string[] = [];
   for (const r of result.trace) {
-    if (r.kind === 'submit') opcodes.set(r.tag, r.opcode);
+    if (r.kind === 'submit' && r.tag !== null) opcodes.set(r.tag, r.opcode);
     if (r.kind === 'completion' && r.tag !== null) {
       const dw0 = opcodes.get(r.tag) === AdminOpcode.SET_FEATURES && options.setFeaturesDw0 === false ? '(not compared)' : r.dw0;
       out.push(`${r.tag}: ${r.status.sct}/${r.status.sc.toString(16)}h${r.status.dnr ? ' DNR' : ''} dw0=${dw0}`);
     }
-    if (r.kind === 'log') out.push(`${r.tag}: list [${r.nsids.join(', ')}]`);
+    if (r.kind === 'log' && r.tag !== null && r.lid === 4) out.push(`${r.tag}: list [${(r.overflow ? [0xffffffff] : r.nsids ?? []).join(', ')}]`);
   }
   return out;
 }

@@ -84,7 +84,7 @@ if (declareQemuGate(gate, 'QEMU target')) {
       const saved = process.env.NVME_ACTORS_QEMU;
       process.env.NVME_ACTORS_QEMU = '/bin/false';
       try {
-        const r = await cli('run', 'examples/seed-namespace-change.json', '--target', 'qemu');
+        const r = await cli('run', 'examples/attach-raises-notice.json', '--target', 'qemu');
         expect(r.code).toBe(3);
         expect(r.err).toHaveLength(1);
         expect(r.err[0]).toMatch(/^nvme-actors: QEMU start failed: /);

@@ -13,7 +13,7 @@ function answers(result: ScenarioResult): string[] {
   const out: string[] = [];
   for (const r of result.trace) {
     if (r.kind === 'completion' && r.tag !== null) out.push(`${r.tag}: ${r.status.sct}/${r.status.sc.toString(16)}h${r.status.dnr ? ' DNR' : ''} dw0=${r.dw0}`);
-    if (r.kind === 'log') out.push(`${r.tag}: list [${r.nsids.join(', ')}]`);
+    if (r.kind === 'log') out.push(`${r.tag}: list [${(r.nsids ?? []).join(', ')}]`);
     if (r.kind === 'receipt') out.push(`receipt ${r.nsid}: ${r.outcome}`);
   }
   return out;

@@ -78,7 +78,7 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ["pack-bad-step", "$.scenarios[1].steps[1].tag: expected the tag of an earlier submit step, got \"nope\""],
   ["pack-empty-scenarios", "$.scenarios: expected a non-empty array of scenarios, got an empty array"],
   ["pack-unknown-field", "$.version: expected no field \"version\" here (this object takes kind, profile, generatedFrom, coverage, scenarios)"],
-  ["proto-key", "$.__proto__: expected no field \"__proto__\" here (this object takes name, profile, controller, steps, description)"],
+  ["proto-key", "$.__proto__: expected no field \"__proto__\" here (this object takes name, profile, targets, controller, steps, description)"],
   ["queue-size-fraction", "$.steps[0].queueSize: expected an integer 2..4096, got 16.5"],
   ["queue-size-too-small", "$.steps[0].queueSize: expected an integer 2..4096, got 1"],
   ["rae-string", "$.steps[1].command.rae: expected true or false, got \"false\""],
@@ -94,7 +94,10 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ["unknown-opcode-name", "$.steps[1].command.opcode: expected an opcode name (identify, getLogPage, setFeatures, getFeatures, asyncEventRequest, abort, namespaceAttachment, keepAlive) or a number 0..255, got \"format\""],
   ["unknown-step-field", "$.steps[0].timeout: expected no field \"timeout\" here (this object takes do, queueSize)"],
   ["unknown-step", "$.steps[1].do: expected a step kind, one of \"enable\", \"disable\", \"shutdown\", \"submit\", \"namespaceChange\", \"expect\", \"expectPending\", \"expectRegister\", \"fault\", \"expectFault\", got \"reboot\""],
-  ["unknown-top-level-field", "$.stepz: expected no field \"stepz\" here (this object takes name, profile, controller, steps, description)"],
+  ["targets-unknown", "$.targets[1]: expected one of \"emulator\", \"qemu\", got \"spdk\""],
+  ["targets-empty", "$.targets: expected a non-empty array of targets (\"emulator\", \"qemu\"), got an empty array"],
+  ["schema-not-string", "$.$schema: expected the path or URL of the JSON Schema (a non-empty string), got 1"],
+  ["unknown-top-level-field", "$.stepz: expected no field \"stepz\" here (this object takes name, profile, targets, controller, steps, description)"],
 ];
 
 

@@ -82,7 +82,7 @@ describe('one line, always', () => {
     const before = process.env.NVME_ACTORS_QEMU;
     process.env.NVME_ACTORS_QEMU = fake;
     try {
-      const r = await cli('run', 'examples/seed-namespace-change.json', '--target', 'qemu');
+      const r = await cli('run', 'examples/attach-raises-notice.json', '--target', 'qemu');
       const errors = r.err.filter((l) => l.startsWith('nvme-actors:'));
       expect(r.err).toHaveLength(1);
       expect(errors[0]).toMatch(/^nvme-actors: QEMU start failed: .*; QEMU said: -device nvme: no such device$/);

@@ -113,6 +113,60 @@ describe('run --inspect', () => {
   });
 });
 
+describe('run --inspect --step', () => {
+  it('waits for the viewer before each step, telling it which step is next', async () => {
+    const paused: Array<{ scenario: string; step: number; steps: number; do: string }> = [];
+    const err: string[] = [];
+    const out: string[] = [];
+    let closed: Promise<void> | undefined;
+    const io: CliIo = {
+      out: (l) => out.push(l),
+      err: (l) => {
+        err.push(l);
+        const m = /ws:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(l);
+        if (m && !closed) {
+          const ws = new WebSocket(m[0]);
+          ws.on('message', (data) => {
+            const event = JSON.parse(data.toString()) as { type: string; scenario: string; step: number; steps: number; do: string };
+            if (event.type !== 'nvme-actors.paused') return;
+            paused.push({ scenario: event.scenario, step: event.step, steps: event.steps, do: event.do });
+            // Nothing has run past this step yet: the run is waiting for us.
+            ws.send(JSON.stringify({ type: 'nvme-actors.continue' }));
+          });
+          closed = new Promise((resolve) => ws.on('close', () => resolve()));
+        }
+      },
+      isTty: false,
+    };
+    const code = await main(['run', 'examples/seed-namespace-change.json', '--inspect', '--step', '--port', '0'], io);
+    await closed;
+    expect(code).toBe(0);
+    expect(out.at(-1)).toBe('4 passed, 0 failed');
+    expect(err).toContainEqual(expect.stringMatching(/^inspect: step mode: the run waits before each step/));
+    expect(paused.map((p) => `${p.step + 1}/${p.steps} ${p.do}`)).toEqual(['1/7 enable', '2/7 submit', '3/7 expectPending', '4/7 namespaceChange', '5/7 expect', '6/7 submit', '7/7 expect']);
+  });
+
+  it('--step needs --inspect', async () => {
+    const err: string[] = [];
+    const code = await main(['run', 'examples/', '--step'], { out: () => undefined, err: (l) => err.push(l), isTty: false });
+    expect(code).toBe(2);
+    expect(err).toEqual(['nvme-actors: --step: needs --inspect (the run waits for the viewer before each step)']);
+  });
+
+  it('the bridge page says plainly that it needs the internet (stately.ai)', async () => {
+    const { startLiveInspector } = await import('../../src/inspect/live-inspector.ts');
+    const inspector = await startLiveInspector({ port: 0 });
+    try {
+      const page = await (await fetch(inspector.pageUrl)).text();
+      expect(page).toContain('<b>it needs the internet</b>');
+      expect(page).toContain('https://stately.ai/inspect');
+      expect(page).toContain('Next step');
+    } finally {
+      await inspector.close();
+    }
+  });
+});
+
 describe('run --inspect as a program', () => {
   it('exits by itself once the run is over (the server and every socket are closed)', async () => {
     const { spawn } = await import('node:child_process');

@@ -70,13 +70,13 @@ describe('report data', () => {
     const kinds = rows.map((r) => r.kind);
     expect(kinds).toEqual(expect.arrayContaining(['submit', 'completion', 'aen', 'receipt', 'log', 'expect']));
     const aen = rows.find((r) => r.kind === 'aen')!;
-    expect(aen.text).toMatch(/^aer1 cid=\d+ status=0\/00h dw0=0x00040002/);
+    expect(aen.text).toMatch(/^aer1 cid=\d+ asyncEventRequest status=0\/00h success dw0=0x00040002/);
     expect(activeOf(data, aen)).toContain('aenLatch.online.notice.posted');
     const receipt = rows.find((r) => r.kind === 'receipt')!;
     expect(receipt.text).toBe('nsid=1 posted');
     // Reading the list with RAE=0 unmasks the notice: the latch is clear again at the end.
     const log = rows.find((r) => r.kind === 'log')!;
-    expect(log.text).toBe('log [1]');
+    expect(log.text).toBe('log changedNamespaceList (04h) [1]');
     expect(activeOf(data, log)).toContain('aenLatch.online.notice.clear');
     expect(rows.filter((r) => r.kind === 'expect').every((r) => r.ok === true)).toBe(true);
     expect(data.totals).toEqual({ passed: result.passed, failed: 0 });
