@@ -29,7 +29,7 @@ describe('progress line', () => {
     expect(drawn).toEqual(Array.from({ length: total }, (_, i) => `[${i + 1}/${total}] paths…`));
     expect(log.at(-1)).toMatch(/^out \d+ passed, 0 failed$/);
     expectClearedBeforeOutput(log);
-  });
+  }, 60_000); // every profile's pack on the emulator (four since linux-nvmet): over 20 s on a loaded 2-core machine
 
   it('run over several files: [i/N] scenarios…', async () => {
     const { code, log } = await withProgress(['run', 'examples/'], 0);

@@ -14,7 +14,7 @@ const DIR = join('test', 'hostile', 'fixtures', 'bad-scenarios');
 const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ["abort-cid-unknown-tag", "$.steps[1].command.cid: expected a CID number or the tag of an earlier submission, got \"aer1\""],
   ["aerl-out-of-range", "$.controller.aerl: expected an integer 0..255, got 300"],
-  ["bad-profile", "$.profile: expected one of \"spec\", \"qemu\", \"openvmm\", got \"linux\""],
+  ["bad-profile", "$.profile: expected one of \"spec\", \"qemu\", \"openvmm\", \"linux-nvmet\", got \"linux\""],
   ["changed-namespaces-not-array", "$.steps[2].changedNamespaces: expected an array of NSIDs, got 1"],
   ["command-field-of-other-opcode", "$.steps[1].command.lid: expected no field \"lid\" here (this object takes opcode, nsid, cdw10, cdw11, cdw12, cdw13, cdw14, cdw15, cns)"],
   ["command-is-string", "$.steps[1].command: expected a command object with an opcode, got \"identify\""],
