@@ -6,7 +6,7 @@
 // figure we report is the median of whole runs of it; a harness that times a callback in isolation would time
 // our setup too or hide it. Run with `node --expose-gc` (the npm script does) for the storm's heap figures.
 // BENCH_RUNS (default 5) sets the runs; BENCH_WARMUP_MS (default 1000) the warm-up; BENCH_QUICK=1 shrinks every
-// workload for a smoke run; BENCH_ONLY=admin,aen,storm,growth,peer,costs (any of them) runs only those groups. Quick and
+// workload for a smoke run; BENCH_ONLY=admin,aen,storm,growth,peer,costs,engine (any of them) runs only those groups. Quick and
 // partial runs print their table but do not write bench/results.json.
 import { writeFile } from 'node:fs/promises';
 import { type AnyActorRef, assign, createActor, enqueueActions, setup } from 'xstate';
@@ -27,6 +27,7 @@ import { buildPack } from '../src/model/conformance.ts';
 import { parseScenario, type Scenario } from '../src/scenario/schema.ts';
 import { makeEmulatorTarget, runScenario, type TargetFactory } from '../src/scenario/runner.ts';
 import { qemuTarget, qemuVersion } from '../src/host/qemu-target.ts';
+import { engineGroup } from './engine.ts';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -531,7 +532,7 @@ async function costs(): Promise<void> {
   linearity(group, 'one SQ tail doorbell write: N queued Get Log Page 02h of 128 KiB each', doorbell, 'commands');
 }
 
-const GROUPS = [['admin', adminRoundTrip], ['aen', aenCycle], ['storm', storm], ['growth', growth], ['peer', peer], ['costs', costs]] as const;
+const GROUPS = [['admin', adminRoundTrip], ['aen', aenCycle], ['storm', storm], ['growth', growth], ['peer', peer], ['costs', costs], ['engine', () => engineGroup(figures)]] as const;
 const ONLY = process.env.BENCH_ONLY?.split(',').map((g) => g.trim()).filter(Boolean);
 const unknownGroup = ONLY?.find((g) => !GROUPS.some(([name]) => name === g));
 if (unknownGroup !== undefined) {

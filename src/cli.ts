@@ -1,10 +1,13 @@
 // The `nvme-actors` command. `run FILE|DIR...` executes scenario files (../shared/SCENARIOS.md) and prints their
 // traces; exit 0 when every expectation held, 1 when one failed, 2 for a bad file or bad arguments (one line,
 // never a stack trace).
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseScenarioFile, ScenarioError, type Scenario } from './scenario/schema.ts';
+import { ScenarioError } from './scenario/schema.ts';
+import { describeErrno, FileError, loadScenarioFiles } from './scenario/files.ts';
+import { clip as clipText, echo, oneLine } from './scenario/escape.ts';
 import { buildPack, runConformance, type ConformanceRow } from './model/conformance.ts';
 import { getProfile, PROFILE_NAMES, type ProfileName } from './profiles/profiles.ts';
 import { generatePaths } from './model/generate.ts';
@@ -14,10 +17,14 @@ import { emulatorTarget, makeEmulatorTarget, runScenario, type ScenarioResult, t
 import { ACTOR_CHARTS, buildReportData, SPEC_CHART, type ChartName, type ReportInput } from './report/report-data.ts';
 import { formatResult } from './scenario/trace-format.ts';
 import { qemuCannotRun, qemuTarget, qemuVersion } from './host/qemu-target.ts';
+import { makeTcpTarget } from './host/tcp-target.ts';
+import { parseTcpTarget } from './host/tcp-transport.ts';
+import { serveCommand } from './serve/cli.ts';
 import { bestMatch, checkRef, exhibited, explain, passesAll, runPack, runPacks, type CheckResult, type ProfileRun, type TargetUnderTest } from './model/fingerprint.ts';
 import { peerMajorMinor, renderConformanceDoc } from './model/conformance-doc.ts';
 import { KNOB_TOPIC } from './model/rules.ts';
 import { QemuStartError, QemuUnavailableError } from './host/qemu-transport.ts';
+import { PeerError } from './host/peer-error.ts';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -171,37 +178,9 @@ export class ProgressLine {
   }
 }
 
-async function expandFiles(paths: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
-  for (const p of paths) {
-    let s;
-    try {
-      s = await stat(p);
-    } catch {
-      throw new UsageError(`${p}: no such file or directory`);
-    }
-    if (s.isDirectory()) {
-      const names = (await readdir(p)).filter((n) => n.endsWith('.json')).sort();
-      if (names.length === 0) throw new UsageError(`${p}: no .json scenario files in this directory`);
-      files.push(...names.map((n) => join(p, n)));
-    } else files.push(p);
-  }
-  return files;
-}
-
-async function loadScenarios(file: string): Promise<Scenario[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseScenarioFile(text, file);
-}
-
 function profileOption(value: string | undefined): ProfileName {
   const name = value ?? 'spec';
-  if (!(PROFILE_NAMES as readonly string[]).includes(name)) throw new UsageError(`--profile ${name}: expected one of ${PROFILE_NAMES.join(', ')}`);
+  if (!(PROFILE_NAMES as readonly string[]).includes(name)) throw new UsageError(`--profile ${echo(name)}: expected one of ${PROFILE_NAMES.join(', ')}`);
   return name as ProfileName;
 }
 
@@ -209,44 +188,87 @@ export const TARGET_NAMES = ['emulator', 'qemu'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 function targetOption(name: string): TargetName {
-  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${name}: expected ${TARGET_NAMES.join(' or ')}`);
+  if (name.startsWith('tcp://')) return tcpTargetOption(name) as TargetName; // fabrics hook (src/host/tcp-target.ts)
+  if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--target ${echo(name)}: expected ${TARGET_NAMES.join(' or ')}`);
   return name as TargetName;
 }
 
 function targetFactory(name: TargetName): TargetFactory {
+  if (name.startsWith('tcp://')) return makeTcpTarget(name);
   return name === 'qemu' ? qemuTarget : emulatorTarget;
+}
+
+function tcpTargetOption(name: string): string {
+  try {
+    parseTcpTarget(name);
+  } catch (e) {
+    throw new UsageError(`--target ${(e as Error).message.replace(/^target /, '')}`);
+  }
+  return name;
 }
 
 function portOption(value: string | undefined): number {
   if (value === undefined) return 8080;
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port ${value}: expected a port number 0..65535 (0 picks a free one)`);
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port ${echo(value)}: expected a port number 0..65535 (0 picks a free one)`);
   return port;
 }
 
-/** The report's file: its folder must exist (checked before the run, so a typo does not cost the run). */
-async function htmlOption(file: string | undefined): Promise<string | undefined> {
+/** A file the command will write (--html, --doc, --out), checked before any work so a typo, a directory or a
+ * device (/dev/full) does not cost the run: an existing path must be a writable regular file, a new one needs a
+ * writable directory. */
+async function outputOption(flag: string, file: string | undefined): Promise<string | undefined> {
   if (file === undefined) return undefined;
-  if (file === '' || file.startsWith('-')) throw new UsageError(`--html: expected the path of the page to write, got '${file}'`);
+  if (file === '' || file.startsWith('-')) throw new UsageError(`${flag}: expected the path of the file to write, got '${echo(file)}'`);
+  let s;
+  try {
+    s = await stat(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${flag} ${file}: ${describeErrno(e)}`);
+  }
+  if (s) {
+    if (!s.isFile()) throw new UsageError(`${flag} ${file}: ${s.isDirectory() ? 'a directory' : s.isCharacterDevice() ? 'a character device' : s.isFIFO() ? 'a FIFO' : 'not a regular file'}, expected the path of a regular file to write`);
+    await access(file, fsConstants.W_OK).catch((e: unknown) => {
+      throw new UsageError(`${flag} ${file}: cannot write: ${describeErrno(e)}`);
+    });
+    return file;
+  }
   const folder = dirname(resolve(file));
-  const s = await stat(folder).catch(() => undefined);
-  if (!s?.isDirectory()) throw new UsageError(`--html ${file}: no such directory ${folder}`);
+  const d = await stat(folder).catch(() => undefined);
+  if (!d?.isDirectory()) throw new UsageError(`${flag} ${file}: no such directory ${folder}`);
+  await access(folder, fsConstants.W_OK | fsConstants.X_OK).catch((e: unknown) => {
+    throw new UsageError(`${flag} ${file}: cannot create a file in ${folder}: ${describeErrno(e)}`);
+  });
   return file;
+}
+
+/** Writes an output file; a failure is one line naming the errno. */
+async function writeOutput(flag: string, file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (e) {
+    throw new UsageError(`${flag} ${file}: cannot write (${describeErrno(e)})`);
+  }
+}
+
+/** Runs `write` and hands back its failure instead of throwing it, so the verdict is printed first. */
+async function deferFailure(write: () => Promise<void>): Promise<unknown> {
+  try {
+    await write();
+    return undefined;
+  } catch (e) {
+    return e;
+  }
 }
 
 async function writeReport(file: string, inputs: readonly ReportInput[], options: { title: string; subtitle: string; charts: readonly ChartName[] }, io: CliIo): Promise<void> {
   const { renderReportHtml } = await import('./report/html.ts');
   const data = buildReportData({ ...options, runs: inputs });
-  const html = await renderReportHtml(data);
-  try {
-    await writeFile(file, html);
-  } catch (e) {
-    throw new UsageError(`--html ${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  await writeOutput('--html', file, await renderReportHtml(data));
   io.err(`wrote ${file} (${data.runs.length} run${data.runs.length === 1 ? '' : 's'}, ${data.runs.reduce((n, r) => n + r.rows.length, 0)} timeline rows)`);
 }
 
-async function runCommand(args: string[], rawIo: CliIo): Promise<number> {
+async function runCommand(args: string[], rawIo: CliIo, cliOptions: CliOptions): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -269,11 +291,10 @@ async function runCommand(args: string[], rawIo: CliIo): Promise<number> {
   if (values.port !== undefined && !values.inspect) throw new UsageError('--port: needs --inspect');
   const port = portOption(values.port);
   if (values.inspect && target !== 'emulator') throw new UsageError(`--inspect: the ${target} target has no actors to inspect (use --target emulator)`);
-  const htmlFile = await htmlOption(values.html);
-  const files = await expandFiles(positionals);
-  const scenarios = (await Promise.all(files.map(loadScenarios))).flat(); // every file is validated before any runs
+  const htmlFile = await outputOption('--html', values.html);
+  const { files, scenarios } = await loadScenarioFiles(positionals); // every file is validated before any runs
 
-  let factory = targetFactory(target);
+  let factory = target === 'emulator' && cliOptions.emulator ? cliOptions.emulator : targetFactory(target);
   let inspector: import('./inspect/live-inspector.ts').LiveInspector | undefined;
   if (values.inspect) {
     // Loaded only here: a run without --inspect never imports @statelyai/inspect nor opens a socket.
@@ -297,7 +318,11 @@ async function runCommand(args: string[], rawIo: CliIo): Promise<number> {
   let failed = 0;
   try {
     for (const [i, scenario] of scenarios.entries()) {
-      const result = await runScenario(scenario, factory, { recordStates: htmlFile !== undefined });
+      const result = await runScenario(scenario, factory, { recordStates: htmlFile !== undefined }).catch((e: unknown) => {
+        // QEMU could not be started again after earlier scenarios ran: their totals, then the one-line error (exit 3).
+        if (i > 0 && (e instanceof QemuStartError || e instanceof QemuUnavailableError)) io.out(values.json ? JSON.stringify({ kind: 'total', passed, failed }) : `${passed} passed, ${failed} failed`);
+        throw e;
+      });
       if (htmlFile) results.push(result);
       passed += result.passed;
       failed += result.failed;
@@ -309,11 +334,10 @@ async function runCommand(args: string[], rawIo: CliIo): Promise<number> {
     await inspector?.close();
   }
   if (inspector) io.err('inspect: run finished, inspector closed');
-  if (htmlFile) {
-    const charts = Object.values(ACTOR_CHARTS);
-    await writeReport(htmlFile, results.map((result) => ({ result })), { title: 'nvme-actors run', subtitle: `${files.join(', ')} on the ${target}`, charts }, io);
-  }
+  // The verdict is printed whatever becomes of the report; a report that cannot be written is then exit 2.
+  const reportFailure = htmlFile ? await deferFailure(() => writeReport(htmlFile, results.map((result) => ({ result })), { title: 'nvme-actors run', subtitle: `${files.join(', ')} on the ${target}`, charts: Object.values(ACTOR_CHARTS) }, io)) : undefined;
   io.out(values.json ? JSON.stringify({ kind: 'total', passed, failed }) : `${passed} passed, ${failed} failed`);
+  if (reportFailure) throw reportFailure;
   return failed > 0 ? 1 : 0;
 }
 
@@ -328,22 +352,18 @@ async function diagramCommand(args: string[], io: CliIo): Promise<number> {
     io.out(HELP.diagram!);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`diagram: unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0) throw new UsageError(`diagram: unexpected argument '${echo(positionals[0]!)}'`);
   const format = values.format!;
-  if (!isDiagramFormat(format)) throw new UsageError(`--format ${format}: expected one of ${DIAGRAM_FORMATS.join(', ')}`);
-  if (values.machine !== undefined && !machineNames.includes(values.machine)) throw new UsageError(`--machine ${values.machine}: expected one of ${machineNames.join(', ')}`);
+  if (!isDiagramFormat(format)) throw new UsageError(`--format ${echo(format)}: expected one of ${DIAGRAM_FORMATS.join(', ')}`);
+  if (values.machine !== undefined && !machineNames.includes(values.machine)) throw new UsageError(`--machine ${echo(values.machine)}: expected one of ${machineNames.join(', ')}`);
   if (values.machine === undefined && (format === 'svg' || format === 'json')) throw new UsageError(`--format ${format} draws one machine: add --machine (${machineNames.join(', ')})`);
+  const out = await outputOption('--out', values.out);
   const names = values.machine === undefined ? machineNames : [values.machine];
   const parts: string[] = [];
   for (const name of names) parts.push(names.length > 1 ? `%% ${name}\n${await renderDiagram(name, format)}` : await renderDiagram(name, format));
   const text = parts.join('\n\n');
-  if (values.out) {
-    try {
-      await writeFile(values.out, text.endsWith('\n') ? text : `${text}\n`);
-    } catch (e) {
-      throw new UsageError(`--out ${values.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  } else io.out(text.trimEnd());
+  if (out) await writeOutput('--out', out, text.endsWith('\n') ? text : `${text}\n`);
+  else io.out(text.trimEnd());
   return 0;
 }
 
@@ -353,7 +373,7 @@ async function coverageCommand(args: string[], io: CliIo): Promise<number> {
     io.out(HELP.coverage!);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`coverage: unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0) throw new UsageError(`coverage: unexpected argument '${echo(positionals[0]!)}'`);
   const union = new Set<string>();
   let total: readonly string[] = [];
   for (const profile of PROFILE_NAMES) {
@@ -381,16 +401,13 @@ async function pathsCommand(args: string[], io: CliIo): Promise<number> {
     io.out(HELP.paths!);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`paths: unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0) throw new UsageError(`paths: unexpected argument '${echo(positionals[0]!)}'`);
+  const out = await outputOption('--out', values.out);
   const pack = buildPack(profileOption(values.profile));
   const text = `${JSON.stringify(pack, null, 2)}\n`;
-  if (values.out) {
-    try {
-      await writeFile(values.out, text);
-    } catch (e) {
-      throw new UsageError(`--out ${values.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    io.err(`wrote ${pack.scenarios.length} scenarios (${pack.profile}; states ${pack.coverage.states}, transitions ${pack.coverage.transitions}) to ${values.out}`);
+  if (out) {
+    await writeOutput('--out', out, text);
+    io.err(`wrote ${pack.scenarios.length} scenarios (${pack.profile}; states ${pack.coverage.states}, transitions ${pack.coverage.transitions}) to ${out}`);
   } else io.out(text.trimEnd());
   return 0;
 }
@@ -414,11 +431,11 @@ async function conformanceCommand(args: string[], io: CliIo): Promise<number> {
     io.out(HELP.conformance!);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`conformance: unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0) throw new UsageError(`conformance: unexpected argument '${echo(positionals[0]!)}'`);
   const target = targetOption(values.target!);
   if (values.doc !== undefined && target !== 'qemu') throw new UsageError('--doc: needs --target qemu (the document compares this emulator with QEMU)');
   if (values.html !== undefined && target !== 'emulator') throw new UsageError(`--html: on the emulator only (the ${target} target has no actors to show)`);
-  const options = { json: values.json === true, verbose: values.verbose === true, doc: values.doc, html: await htmlOption(values.html) };
+  const options = { json: values.json === true, verbose: values.verbose === true, doc: await outputOption('--doc', values.doc), html: await outputOption('--html', values.html) };
   if (target === 'qemu') return qemuConformance(values.profile === undefined ? 'qemu' : profileOption(values.profile), options, io);
   return emulatorConformance(profileOption(values.profile), targetFactory(target), target, options, io);
 }
@@ -448,7 +465,7 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
       return;
     }
     io.out(`${String(row.index).padStart(4)}  ${clip(row.path, PATH_WIDTH).padEnd(PATH_WIDTH)} ${String(row.steps).padStart(5)}  ${String(row.passed + row.failed).padStart(6)}  ${mark(row.failed === 0)}    ${row.clause}`);
-    if (row.failed > 0 && options.verbose) for (const r of row.result.trace) if (r.kind === 'expect' && !r.ok) io.out(`        ✗ ${r.message}`);
+    if (row.failed > 0 && options.verbose) for (const r of row.result.trace) if (r.kind === 'expect' && !r.ok) io.out(`        ✗ ${oneLine(r.message)}`);
     progress.update(row.index, total);
   };
   let run: Awaited<ReturnType<typeof runConformance>>;
@@ -458,10 +475,13 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
     progress.clear();
   }
   const { rows, coverage, wallMs } = run;
-  if (options.html) {
-    const inputs: ReportInput[] = rows.map((r) => ({ result: { ...r.result, name: `path ${r.index}: ${r.path}` }, ...(r.chartStateOfStep ? { chartStateOfStep: r.chartStateOfStep } : {}) }));
-    await writeReport(options.html, inputs, { title: `nvme-actors conformance (profile ${profile})`, subtitle: `paths of machines/aen-log-page.chart.ts on the ${target}`, charts: [SPEC_CHART, ...Object.values(ACTOR_CHARTS)] }, io);
-  }
+  const html = options.html;
+  const reportFailure = html
+    ? await deferFailure(() => {
+        const inputs: ReportInput[] = rows.map((r) => ({ result: { ...r.result, name: `path ${r.index}: ${r.path}` }, ...(r.chartStateOfStep ? { chartStateOfStep: r.chartStateOfStep } : {}) }));
+        return writeReport(html, inputs, { title: `nvme-actors conformance (profile ${profile})`, subtitle: `paths of machines/aen-log-page.chart.ts on the ${target}`, charts: [SPEC_CHART, ...Object.values(ACTOR_CHARTS)] }, io);
+      })
+    : undefined;
   const failed = rows.filter((r) => r.failed > 0).length;
   const checks = rows.reduce((n, r) => n + r.passed + r.failed, 0);
   if (options.json) {
@@ -471,6 +491,7 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
     io.out(`${rows.length} paths, ${checks} checks, wall time ${seconds(wallMs)} on the ${target}`);
   }
   io.out(`${rows.length - failed} passed, ${failed} failed`);
+  if (reportFailure) throw reportFailure;
   return failed > 0 ? 1 : 0;
 }
 
@@ -499,7 +520,7 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
     }
     if (p !== profile) return;
     io.out(`${r.check.id.padStart(8)}  ${clip(r.check.label, PATH_WIDTH).padEnd(PATH_WIDTH)} ${String(checks).padStart(6)}  ${mark(r.passed)}    ${r.check.clause}`);
-    if (!r.passed && options.verbose) for (const t of r.result.trace) if ((t.kind === 'expect' && !t.ok) || t.kind === 'note') io.out(`          ${t.kind === 'note' ? '·' : '✗'} ${t.message}`);
+    if (!r.passed && options.verbose) for (const t of r.result.trace) if ((t.kind === 'expect' && !t.ok) || t.kind === 'note') io.out(`          ${t.kind === 'note' ? '·' : '✗'} ${oneLine(t.message)}`);
   };
   const runs: ProfileRun[] = [];
   let qemuWall = 0;
@@ -562,46 +583,64 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
     io.out(`wall time, full pack (${PROFILE_NAMES.length} profiles: ${totalPaths} paths, ${totalRules} rule checks): ${seconds(qemuWall)} on ${peer}, ${seconds(emulatorRuns.wallMs)} on the emulator`);
     io.out(`wall time, ${profile} pack (${selected.paths.total} paths, ${selected.rules.total} rule checks): ${seconds(selected.wallMs)} on ${peer}, ${seconds(emulatorSelected.wallMs)} on the emulator`);
   }
-  if (options.doc !== undefined) {
+  const doc = options.doc;
+  const docFailure = doc === undefined ? undefined : await deferFailure(async () => {
     const text = renderConformanceDoc({ peer: peerMajorMinor(peer), peerRuns, emulatorSpec: emulatorRuns.runs.find((r) => r.profile === 'spec')! });
-    try {
-      await writeFile(options.doc, text);
-    } catch (e) {
-      throw new UsageError(`--doc ${options.doc}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    io.err(`wrote ${options.doc}`);
-  }
+    await writeOutput('--doc', doc, text);
+    io.err(`wrote ${doc}`);
+  });
   io.out(`${selected.results.length - failed} passed, ${failed} failed`);
+  if (docFailure) throw docFailure;
   return failed > 0 ? 1 : 0;
 }
 
-export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+/** A QEMU start failure on one line: what failed, then the last line QEMU wrote on stderr (its own reason). */
+function qemuStartLine(e: QemuStartError): string {
+  const first = e.message.split('\n')[0]!;
+  const said = e.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean).at(-1);
+  return said ? `${first}; QEMU said: ${clipText(said, 300)}` : first;
+}
+
+/** For tests that drive the command in-process: the emulator target `run` uses (a shorter host timeout). */
+export interface CliOptions {
+  readonly emulator?: TargetFactory;
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo, options: CliOptions = {}): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.out(HELP.main!);
       return command === undefined ? 2 : 0;
     }
-    if (command === 'run') return await runCommand(rest, io);
+    if (command === 'run') return await runCommand(rest, io, options);
     if (command === 'paths') return await pathsCommand(rest, io);
     if (command === 'coverage') return await coverageCommand(rest, io);
     if (command === 'diagram') return await diagramCommand(rest, io);
     if (command === 'conformance') return await conformanceCommand(rest, io);
-    throw new UsageError(`unknown command '${command}': expected conformance, coverage, diagram, paths or run (see nvme-actors --help)`);
+    if (command === 'serve') return await serveCommand(rest, io); // fabrics hook (src/serve/cli.ts)
+    throw new UsageError(`unknown command '${echo(command)}': expected conformance, coverage, diagram, paths, run or serve (see nvme-actors --help)`);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScenarioError) {
-      io.err(`nvme-actors: ${e.message}`);
+    // Every message is one line whatever it echoes (a file name, a key, a value, a peer's stderr): escaped, cut.
+    const say = (message: string): void => io.err(`nvme-actors: ${oneLine(message)}`);
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof FileError) {
+      say(e.message);
       return 2;
     }
-    if (e instanceof QemuUnavailableError || e instanceof QemuStartError) {
-      io.err(`nvme-actors: ${e.message}`);
+    if (e instanceof QemuStartError) {
+      say(qemuStartLine(e));
+      return 3;
+    }
+    if (e instanceof QemuUnavailableError || e instanceof PeerError) {
+      // PeerError: a peer that failed outside a scenario (the runner turns one inside a scenario into a failed step).
+      say(e.message);
       return 3;
     }
     if (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`nvme-actors: ${e.message.split('\n')[0]}`);
+      say(e.message.split('\n')[0]!);
       return 2;
     }
-    io.err(`nvme-actors: internal error: ${(e as Error).message}`);
+    say(`internal error: ${(e as Error).message}`);
     return 70;
   }
 }

@@ -19,6 +19,7 @@ import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults
 import { checkRequest, namespaceChangeLogic } from './faults/namespace-change-rpc.ts';
 import type { TraceEvent } from './trace.ts';
 import { FaultSet, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
+import { checkEngine, defaultEngine, logicFor, type EngineName } from './engine/index.ts';
 
 export interface ControllerOptions {
   profile?: ProfileName | Profile;
@@ -41,6 +42,9 @@ export interface ControllerOptions {
   /** Told when an `onTrace` listener or the `onInterrupt` callback throws (the controller keeps running). Default:
    * one process warning per kind of listener. */
   onListenerError?: (error: unknown, source: 'onTrace' | 'onInterrupt') => void;
+  /** What runs the machines: 'fast' (the table-driven interpreter, src/engine/) or 'xstate' (XState's own, the
+   * reference). Default: NVME_ACTORS_ENGINE, else 'fast'. */
+  engine?: EngineName;
   /** XState inspection hook (for @statelyai/inspect or tests). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -170,7 +174,8 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     isStopped: () => stopped,
   });
   const machine = options.latchMachine ? providedController.provide({ actors: { aenLatch: options.latchMachine } }) : providedController;
-  const actor = createActor(machine, { input: { profile, aerl, device }, inspect: options.inspect });
+  const engine = options.engine === undefined ? defaultEngine() : checkEngine(options.engine);
+  const actor = createActor(logicFor(machine, engine), { input: { profile, aerl, device }, inspect: options.inspect });
   actor.start();
   const latch = actor.system.get('aenLatch') as { on(type: '*', h: (e: LatchEmitted) => void): { unsubscribe(): void } };
   latch.on('*', (e) => {

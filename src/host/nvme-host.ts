@@ -1,7 +1,9 @@
 // NvmeHost: a small NVMe host driver over a Transport (NVMe Base 2.0 §3.5.1 initialization, §4.1 queues,
-// §3.6 shutdown). It enables the controller, writes SQEs and rings doorbells, polls the CQ by phase tag, and
-// reads Identify data and log pages exactly as a driver would over registers and rings. Admin queue only.
-import type { Awaitable, Transport } from './transport.ts';
+// §3.6 shutdown). One driver, two back ends for the admin queue: on PCIe (the emulator, QEMU) it writes SQEs to a
+// ring in guest memory, rings doorbells and polls the CQ by phase tag, data through PRPs; on fabrics (a transport
+// with `capsules`, NVMe/TCP) registers are Property Get/Set, commands go as capsules and completions come back as
+// CapsuleResp, data in the capsule, on R2T or in C2HData (NVMe Base 2.0 §3.3). Admin queue only.
+import type { Awaitable, CapsuleQueue, CapsuleResponse, Transport } from './transport.ts';
 import { AdminOpcode, Cc, Cns, Csts, CQE_SIZE, FeatureId, LogPage, PAGE_SIZE, Register, SQE_SIZE, Status } from '../spec/constants.ts';
 import { encodeSqe, type Sqe } from '../spec/sqe.codec.ts';
 import { cqePhase, decodeCqe, type Cqe } from '../spec/cqe.codec.ts';
@@ -119,8 +121,11 @@ export class NvmeHost {
   private readonly recent: (CompletionRecord | undefined)[] = new Array(REMEMBERED);
   private readonly listeners = new Set<(c: CompletionRecord) => void>();
   private enabled = false;
+  /** The fabrics back end's admin queue; undefined on PCIe. */
+  private readonly capsules: CapsuleQueue | undefined;
 
   constructor(readonly transport: Transport, options: HostOptions = {}) {
+    this.capsules = transport.capsules;
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.pollIntervalMs = options.pollIntervalMs ?? (transport.name === 'emulator' ? 0 : 1);
     this.slotCount = options.slots ?? 16;
@@ -145,12 +150,20 @@ export class NvmeHost {
     const mqes = Number(cap & 0xffffn) + 1;
     if (!Number.isInteger(size) || size < 2 || size > mqes) throw new HostError(`queue size ${size} is outside 2..${mqes} (CAP.MQES+1)`);
     if ((await this.readCsts()) & Csts.RDY) await this.disable();
-    this.layout(size);
-    // A fresh CQ starts with every phase tag 0: entries left from before a reset would otherwise read as new.
-    await this.transport.memWrite(this.cqBase, new Uint8Array(size * CQE_SIZE));
-    await this.transport.mmioWrite32(Register.AQA, ((size - 1) | ((size - 1) << 16)) >>> 0);
-    await this.transport.mmioWrite64(Register.ASQ, this.sqBase);
-    await this.transport.mmioWrite64(Register.ACQ, this.cqBase);
+    if (this.capsules) {
+      // Fabrics: the admin queue exists from Connect (its size is Connect's SQSIZE); AQA/ASQ/ACQ are not properties
+      // of a fabrics controller (NVMe Base 2.0 §3.1.3). Another size is another association.
+      if (size !== this.capsules.queueSize) await this.capsules.resize(size);
+      this.queueSize = size;
+      this.outstanding.length = 0;
+    } else {
+      this.layout(size);
+      // A fresh CQ starts with every phase tag 0: entries left from before a reset would otherwise read as new.
+      await this.transport.memWrite(this.cqBase, new Uint8Array(size * CQE_SIZE));
+      await this.transport.mmioWrite32(Register.AQA, ((size - 1) | ((size - 1) << 16)) >>> 0);
+      await this.transport.mmioWrite64(Register.ASQ, this.sqBase);
+      await this.transport.mmioWrite64(Register.ACQ, this.cqBase);
+    }
     await this.writeCc(Cc.EN | (6 << Cc.IOSQES_SHIFT) | (4 << Cc.IOCQES_SHIFT));
     await this.waitForCsts((v) => (v & (Csts.RDY | Csts.CFS)) !== 0, 'CSTS.RDY = 1');
     const csts = await this.readCsts();
@@ -166,6 +179,7 @@ export class NvmeHost {
     this.enabled = false;
     this.outstanding.length = 0;
     this.freeSlots = Array.from({ length: this.slotCount }, (_, i) => i);
+    this.capsules?.forget();
   }
 
   /** CC.SHN = 01b (normal shutdown), wait for CSTS.SHST = 10b (§3.6.1). */
@@ -234,9 +248,9 @@ export class NvmeHost {
   private *submitSteps(command: CommandSpec): Steps<number> {
     if (!this.enabled) throw new HostError('the controller is not enabled: call enable() first');
     const deadline = Date.now() + this.timeoutMs;
-    while ((this.sqTail + 1) % this.queueSize === this.sqHeadSeen) {
+    while (this.sqFull()) {
       yield* this.pollSteps();
-      if ((this.sqTail + 1) % this.queueSize !== this.sqHeadSeen) break;
+      if (!this.sqFull()) break;
       // SQ head is only learnt from completions: parked AERs can hold every slot as far as the host knows.
       if (Date.now() > deadline) throw new HostError(`timed out after ${this.timeoutMs} ms waiting for a free submission queue slot (no completion reported SQ head moving)`);
       yield this.transport.wait(this.pollIntervalMs);
@@ -244,6 +258,7 @@ export class NvmeHost {
     const cid = this.allocateCid();
     const length = command.dataIn ?? command.dataOut?.length ?? 0;
     if (length > HOST_MAX_TRANSFER) throw new HostError(`a transfer of ${length} bytes exceeds this host's ${HOST_MAX_TRANSFER}`);
+    if (this.capsules) return yield* this.sendCapsule(cid, command);
     let prp1 = command.prp1 ?? 0n;
     let prp2 = command.prp2 ?? 0n;
     let slot: number | null = null;
@@ -277,6 +292,26 @@ export class NvmeHost {
     return cid;
   }
 
+  /** No room for another submission: on PCIe the SQ tail against the SQ head of the last completion; on fabrics
+   * the transport's count, which includes its own Property Get/Set capsules. */
+  private sqFull(): boolean {
+    return this.capsules ? !this.capsules.hasRoom() : (this.sqTail + 1) % this.queueSize === this.sqHeadSeen;
+  }
+
+  /** The fabrics back end: the SQE with SGL1 for its data (the transport chooses in-capsule or R2T). */
+  private *sendCapsule(cid: number, command: CommandSpec): Steps<number> {
+    const entry: Sqe = {
+      opcode: command.opcode, fuse: command.fuse ?? 0, psdt: command.psdt ?? 0, cid, nsid: command.nsid ?? 0,
+      cdw2: command.cdw2 ?? 0, cdw3: command.cdw3 ?? 0, mptr: command.mptr ?? 0n, prp1: 0n, prp2: 0n,
+      cdw10: command.cdw10 ?? 0, cdw11: command.cdw11 ?? 0, cdw12: command.cdw12 ?? 0,
+      cdw13: command.cdw13 ?? 0, cdw14: command.cdw14 ?? 0, cdw15: command.cdw15 ?? 0,
+    };
+    this.outstanding[cid] = { cid, slot: null, dataIn: command.dataIn ?? 0, dataAddress: 0n };
+    const sent = this.capsules!.send(encodeSqe(entry), command.dataOut, command.dataIn ?? 0);
+    if (isPromise(sent)) yield sent;
+    return cid;
+  }
+
   private slotAddresses(slot: number): { list: bigint; data: bigint } {
     const list = this.slotBase + BigInt(slot * SLOT_PAGES * PAGE_SIZE);
     return { list, data: list + BigInt(PAGE_SIZE) };
@@ -301,7 +336,7 @@ export class NvmeHost {
     for (let i = 0; i < 0x10000; i++) {
       const cid = this.nextCid;
       this.nextCid = (this.nextCid + 1) & 0xffff;
-      if (this.outstanding[cid] === undefined) return cid;
+      if (this.outstanding[cid] === undefined && !this.capsules?.cidBusy(cid)) return cid;
     }
     throw new HostError('no free command identifier');
   }
@@ -313,6 +348,12 @@ export class NvmeHost {
 
   private *pollSteps(): Steps<CompletionRecord[]> {
     const arrived: CompletionRecord[] = [];
+    if (this.capsules) {
+      const taken = this.capsules.takeResponses();
+      const responses: CapsuleResponse[] = isPromise(taken) ? yield taken : taken;
+      for (const r of responses) arrived.push(yield* this.record(decodeCqe(r.cqe), r));
+      return arrived;
+    }
     for (;;) {
       const read = this.transport.memRead((this.cqEntries[this.cqHead] ??= this.cqBase + BigInt(this.cqHead * CQE_SIZE)), CQE_SIZE);
       const bytes: Uint8Array = isPromise(read) ? yield read : read;
@@ -329,12 +370,15 @@ export class NvmeHost {
     return arrived;
   }
 
-  private *record(cqe: Cqe): Steps<CompletionRecord> {
+  /** `fabrics`: the response as the fabrics back end received it (its data came with it). */
+  private *record(cqe: Cqe, fabrics?: CapsuleResponse): Steps<CompletionRecord> {
     this.sqHeadSeen = cqe.sqhd;
     const o = this.outstanding[cqe.cid];
     this.outstanding[cqe.cid] = undefined;
     let data: Uint8Array | undefined;
-    if (o && o.dataIn > 0 && o.slot !== null) {
+    // A fabrics controller sends no data for a failed command: the buffer reads as zeros then.
+    if (fabrics) data = o && o.dataIn > 0 ? (fabrics.data ?? new Uint8Array(o.dataIn)) : undefined;
+    else if (o && o.dataIn > 0 && o.slot !== null) {
       const read = this.transport.memRead(o.dataAddress, o.dataIn);
       data = isPromise(read) ? yield read : read;
     }

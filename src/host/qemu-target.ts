@@ -3,10 +3,9 @@
 // fault, so a change is made the way a management host makes one: Namespace Attachment (NVMe Base 2.0 §5.23),
 // detaching an attached namespace or attaching a detached one, which makes QEMU 7.2 record the NSID in its Changed
 // Namespace List and queue a Namespace Attribute Changed notice (docs/qemu-observations.md c, e).
-import { spawn } from 'node:child_process';
 import { Status } from '../spec/constants.ts';
 import { NvmeHost } from './nvme-host.ts';
-import { defaultBinary, startQemu, type QemuOptions } from './qemu-transport.ts';
+import { defaultBinary, probeVersion, QemuUnavailableError, startQemu, VERSION_TIMEOUT_MS, type QemuOptions } from './qemu-transport.ts';
 import { UnsupportedStepError, type Target, type TargetFactory } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
 
@@ -41,19 +40,15 @@ export function qemuCannotRun(scenario: Scenario): string | undefined {
   return undefined;
 }
 
-/** `QEMU 7.2.22`, from `--version` of the binary startQemu uses (NVME_ACTORS_QEMU or qemu-system-x86_64). */
-export function qemuVersion(binary: string = defaultBinary()): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let out = '';
-    const child = spawn(binary, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (out += chunk));
-    child.once('error', () => resolve(undefined));
-    child.once('close', (code) => {
-      const m = /version (\d+\.\d+(?:\.\d+)?)/.exec(out);
-      resolve(code === 0 && m ? `QEMU ${m[1]}` : undefined);
-    });
-  });
+/** `QEMU 7.2.22`, from `--version` of the binary startQemu uses (NVME_ACTORS_QEMU or qemu-system-x86_64); undefined
+ * if it cannot be run or does not say. A binary that does not answer within `timeoutMs` is stopped, and this
+ * rejects with a QemuUnavailableError (one line): a QEMU that cannot say its version cannot be tested. */
+export async function qemuVersion(binary: string = defaultBinary(), timeoutMs = VERSION_TIMEOUT_MS): Promise<string | undefined> {
+  const probe = await probeVersion(binary, timeoutMs);
+  if (probe.kind === 'timeout') throw new QemuUnavailableError(probe.message);
+  if (probe.kind !== 'ok') return undefined;
+  const m = /version (\d+\.\d+(?:\.\d+)?)/.exec(probe.output);
+  return m ? `QEMU ${m[1]}` : undefined;
 }
 
 export function makeQemuTarget(options: QemuTargetOptions = {}): TargetFactory {

@@ -1,13 +1,15 @@
 // A Transport onto QEMU's emulated NVMe controller (PCI 1b36:0010), driven with no guest OS over the qtest
 // line protocol on stdio: the VM stays paused (-S), the host finds the device by PCI config cycles, maps BAR0,
 // and reaches registers and guest RAM with readl/writel/read/write. One request line is in flight at a time.
-// Every QEMU child is killed on close() and, as a last resort, when this Node process exits.
+// QEMU runs under src/host/supervised-process.ts: its own process group, killed on close() (bounded, a wrapper
+// script that does not `exec` included) and by a watchdog if this Node process dies; its folder is reaped by the
+// next start if even that failed. Answers are parsed strictly: a QEMU that exits, stops answering or answers
+// garbage fails with a one-line PeerError, and is stopped.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PeerError, quotePeerText } from './peer-error.ts';
+import { createOwnedTempDir, removeOwnedTempDir, runBounded, SpawnError, spawnSupervised, type SupervisedProcess } from './supervised-process.ts';
 import type { Transport } from './transport.ts';
 
 export interface QemuNamespaceOptions {
@@ -44,78 +46,29 @@ const BAR0_ADDRESS = 0xe0000000n; // inside q35's 32-bit PCI hole, clear of MCFG
 const GUEST_RAM_BASE = 0x100000n; // 1 MiB: above the legacy area
 const MAX_GUEST_WINDOW = 32 * 1024 * 1024;
 const IO_CHUNK = 64 * 1024; // bytes per read/write line (128 KiB of hex)
+const MAX_ANSWER = 2 * IO_CHUNK + 64; // the longest answer line: `OK 0x` and 128 KiB of hex
 const STDERR_TAIL = 4096;
 const KILL_GRACE_MS = 1000;
+/** QEMU's temporary folders: tmpdir()/nvme-actors-qemu-XXXXXX (mkdtemp's six characters). */
+export const QEMU_DIR_PREFIX = 'nvme-actors-qemu-';
+const LEGACY_DIR = /^nvme-actors-qemu-[A-Za-z0-9]{6}$/; // made before owner files: reaped when unused for 60 s
+/** How long `--version` may take (qemuVersion, qemuAvailable). */
+export const VERSION_TIMEOUT_MS = 5000;
 
 export class QemuUnavailableError extends Error {
   override readonly name = 'QemuUnavailableError';
 }
 
+/** QEMU did not start (or did not get as far as a mapped BAR0). The message is one line; `stderrTail` keeps the
+ * last STDERR_TAIL characters QEMU wrote (the command prints its last line with the message). */
 export class QemuStartError extends Error {
   override readonly name = 'QemuStartError';
   constructor(
     message: string,
     readonly stderrTail: string,
   ) {
-    super(stderrTail ? `${message}\n--- QEMU stderr (tail) ---\n${stderrTail}` : message);
+    super(message);
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Live children: killed (and their temp dirs removed) if Node exits or is interrupted while they run.
-
-const liveChildren = new Set<ChildProcess>();
-const tempDirs = new Set<string>(); // removed by close(); the exit guard removes any left behind
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-let guarded = false;
-
-/** QEMU processes started by this module that have not exited yet. */
-export function liveQemuProcesses(): number {
-  return liveChildren.size;
-}
-
-function cleanUpNow(): void {
-  for (const child of liveChildren) child.kill('SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  liveChildren.clear();
-  tempDirs.clear();
-}
-
-function onProcessExit(): void {
-  cleanUpNow();
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  cleanUpNow();
-  updateGuards();
-  // Keep the default behaviour (terminate) unless someone else handles the signal.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-}
-
-/** Install the exit/signal guards while anything needs cleaning up; remove them when nothing does. */
-function updateGuards(): void {
-  const needed = liveChildren.size > 0 || tempDirs.size > 0;
-  if (needed === guarded) return;
-  guarded = needed;
-  if (needed) {
-    process.once('exit', onProcessExit);
-    for (const s of SIGNALS) process.once(s, onSignal);
-  } else {
-    process.removeListener('exit', onProcessExit);
-    for (const s of SIGNALS) process.removeListener(s, onSignal);
-  }
-}
-
-function trackChild(child: ChildProcess, live: boolean): void {
-  if (live) liveChildren.add(child);
-  else liveChildren.delete(child);
-  updateGuards();
-}
-
-function trackDir(dir: string, live: boolean): void {
-  if (live) tempDirs.add(dir);
-  else tempDirs.delete(dir);
-  updateGuards();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -127,13 +80,6 @@ function toHex(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
 }
 
-function fromHex(text: string, length: number): Uint8Array {
-  const digits = text.startsWith('0x') ? text.slice(2) : text;
-  const out = new Uint8Array(length);
-  out.set(Buffer.from(digits.slice(0, length * 2), 'hex'));
-  return out;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 }
@@ -143,20 +89,20 @@ export function defaultBinary(): string {
   return process.env.NVME_ACTORS_QEMU || DEFAULT_BINARY;
 }
 
-interface Refable {
-  ref(): void;
-  unref(): void;
+/** QEMU processes started by this module that have not been closed. */
+const liveQemu = new Set<SupervisedProcess>();
+
+/** QEMU processes started by this module that have not been closed yet. */
+export function liveQemuProcesses(): number {
+  return liveQemu.size;
 }
 
-function isRefable(x: unknown): x is Refable {
-  return typeof x === 'object' && x !== null && 'ref' in x && 'unref' in x;
-}
+// Strict answers (qtest.c): `OK` alone for a write, `OK 0x` and hex digits for a read of a value, exactly two hex
+// digits per byte for `read ADDR LEN`. Anything else means the peer is not the QEMU we talk to.
+const VALUE_ANSWER = /^0x[0-9a-fA-F]{1,16}$/;
 
-/** Keep Node alive for this child only while work is outstanding, so a forgotten close() cannot hang Node. */
-function holdOpen(child: ChildProcess, on: boolean): void {
-  for (const item of [child, child.stdin, child.stdout, child.stderr]) {
-    if (isRefable(item)) (on ? item.ref : item.unref).call(item);
-  }
+function peerGarbage(request: string, answer: string, expected: string): PeerError {
+  return new PeerError(`QEMU answered \`${quotePeerText(request, 40)}\` with \`${quotePeerText(`OK ${answer}`.trim())}\` (expected ${expected}); stopped it`, 'qemu');
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -172,26 +118,18 @@ interface Waiter {
 class QtestChannel {
   private readonly waiters: Waiter[] = [];
   private stdoutBuffer = '';
-  private stderrBuffer = '';
-  private stderrTailText = '';
-  private failure: Error | undefined;
+  private failure: PeerError | undefined;
   private lock: Promise<unknown> = Promise.resolve();
-  readonly exited: Promise<void>;
 
   constructor(
-    readonly child: ChildProcess,
+    readonly process: SupervisedProcess,
     private readonly commandTimeoutMs: number,
     private readonly log: (line: string) => void,
   ) {
-    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
-    child.stdout?.setEncoding('utf8');
-    child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => this.onStdout(chunk));
-    child.stderr?.on('data', (chunk: string) => this.onStderr(chunk));
-    child.stdin?.on('error', () => undefined); // EPIPE after exit; reported through 'exit'
-    child.once('exit', () => trackChild(child, false));
-    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => this.onClose(code, signal)); // stderr drained
-    holdOpen(child, false);
+    process.stdout?.setEncoding('utf8');
+    process.stdout?.on('data', (chunk: string) => this.onStdout(chunk));
+    process.stdout?.once('end', () => void this.onGone());
+    void process.exited.then(() => this.onGone());
   }
 
   get alive(): boolean {
@@ -199,7 +137,7 @@ class QtestChannel {
   }
 
   get stderrTail(): string {
-    return (this.stderrTailText + this.stderrBuffer).trim();
+    return this.process.stderrTail.trim();
   }
 
   /** Run `body` with exclusive use of the channel, so multi-line operations never interleave. */
@@ -214,69 +152,103 @@ class QtestChannel {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.onTimeout(line), this.commandTimeoutMs);
-      if (this.waiters.length === 0) holdOpen(this.child, true);
+      if (this.waiters.length === 0) this.process.hold(true);
       this.waiters.push({ request: line, resolve, reject, timer });
-      this.child.stdin?.write(`${line}\n`);
+      this.process.stdin?.write(`${line}\n`);
     });
   }
 
+  /** A request whose answer is one value (`OK 0x…`), parsed strictly. */
+  async requestValue(line: string): Promise<bigint> {
+    const answer = await this.request(line);
+    if (!VALUE_ANSWER.test(answer)) throw this.failWith(peerGarbage(line, answer, 'OK and a hexadecimal value'));
+    return BigInt(answer);
+  }
+
+  /** A request answered by `OK` alone. */
+  async requestAck(line: string): Promise<void> {
+    const answer = await this.request(line);
+    if (answer !== '') throw this.failWith(peerGarbage(line, answer, 'OK alone'));
+  }
+
+  /** `read ADDR LEN`: exactly LEN bytes of hex. */
+  async requestBytes(line: string, length: number): Promise<Uint8Array> {
+    const answer = await this.request(line);
+    if (answer.length !== 2 + 2 * length || !answer.startsWith('0x') || !/^[0-9a-fA-F]*$/.test(answer.slice(2))) {
+      throw this.failWith(peerGarbage(line, answer, `OK and ${length} bytes of hex`));
+    }
+    return new Uint8Array(Buffer.from(answer.slice(2), 'hex'));
+  }
+
   /** Mark the channel failed: pending and later requests reject with `error`. */
-  fail(error: Error): void {
+  fail(error: PeerError): void {
     if (this.failure) return;
     this.failure = error;
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(error);
     }
+    this.process.hold(false);
+  }
+
+  /** Fail the channel with a protocol violation and stop QEMU; returns the error for the caller to throw. */
+  private failWith(error: PeerError): PeerError {
+    if (!this.failure) {
+      this.log(error.message);
+      this.fail(error);
+      this.process.kill();
+    }
+    return this.failure!;
   }
 
   private onStdout(chunk: string): void {
+    if (this.failure) return;
     this.stdoutBuffer += chunk;
     let nl: number;
-    while ((nl = this.stdoutBuffer.indexOf('\n')) >= 0) {
+    while ((nl = this.stdoutBuffer.indexOf('\n')) >= 0 && !this.failure) {
       const line = this.stdoutBuffer.slice(0, nl).replace(/\r$/, '');
       this.stdoutBuffer = this.stdoutBuffer.slice(nl + 1);
       this.onLine(line);
+    }
+    if (this.stdoutBuffer.length > MAX_ANSWER) {
+      this.stdoutBuffer = '';
+      this.failWith(new PeerError(`QEMU sent more than ${MAX_ANSWER} characters without a line end on the qtest channel; stopped it`, 'qemu'));
     }
   }
 
   private onLine(line: string): void {
     if (line.startsWith('IRQ')) return; // only sent after irq_intercept_*, which we never ask for
-    const waiter = line.startsWith('OK') || line.startsWith('FAIL') || line.startsWith('ERR') ? this.waiters.shift() : undefined;
+    const answer = line.startsWith('OK') || line.startsWith('FAIL') || line.startsWith('ERR');
+    const waiter = answer ? this.waiters.shift() : undefined;
     if (!waiter) {
-      this.log(`qtest: unexpected line: ${line}`);
+      this.failWith(new PeerError(`QEMU sent \`${quotePeerText(line)}\` on the qtest channel ${answer ? 'with no request outstanding' : '(not a qtest answer)'}; stopped it`, 'qemu'));
       return;
     }
     clearTimeout(waiter.timer);
-    if (this.waiters.length === 0) holdOpen(this.child, false);
-    if (line.startsWith('OK')) waiter.resolve(line.slice(2).trim());
-    else waiter.reject(new Error(`qtest request \`${waiter.request.slice(0, 80)}\` answered: ${line}`));
+    if (this.waiters.length === 0) this.process.hold(false);
+    if (line === 'OK' || line.startsWith('OK ')) waiter.resolve(line.slice(2).trim());
+    else if (line.startsWith('OK')) waiter.reject(this.failWith(peerGarbage(waiter.request, line.slice(2), 'OK, a space and a value')));
+    else waiter.reject(new PeerError(`QEMU refused \`${quotePeerText(waiter.request, 40)}\`: ${quotePeerText(line, 120)}`, 'qemu'));
   }
 
-  private onStderr(chunk: string): void {
-    this.stderrBuffer += chunk;
-    let nl: number;
-    while ((nl = this.stderrBuffer.indexOf('\n')) >= 0) {
-      const line = this.stderrBuffer.slice(0, nl);
-      this.stderrBuffer = this.stderrBuffer.slice(nl + 1);
-      this.stderrTailText = (this.stderrTailText + line + '\n').slice(-STDERR_TAIL);
-      this.log(`qemu stderr: ${line}`);
-    }
-  }
-
-  private onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    const how = signal ? `signal ${signal}` : `code ${code}`;
-    const tail = this.stderrTail;
-    this.log(`qemu pid ${this.child.pid} exited (${how})`);
-    const last = tail.split('\n').pop() ?? '';
-    const detail = tail ? `: ${last}\n--- QEMU stderr (tail) ---\n${tail}` : ' with no stderr output';
-    this.fail(new Error(`QEMU exited (${how})${detail}`));
+  /** QEMU exited or closed its stdout: fail with how it ended and its last stderr line. */
+  private async onGone(): Promise<void> {
+    if (this.failure) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.process.exited, new Promise((resolve) => (timer = setTimeout(resolve, 300)))]); // stdout ends first
+    clearTimeout(timer);
+    await this.process.stderrSettled(200); // its last words
+    if (this.failure) return;
+    const status = this.process.exitStatus;
+    const how = status ? `exited (${status.signal ? `signal ${status.signal}` : `code ${status.code}`})` : 'closed its standard output';
+    const last = this.stderrTail.split('\n').pop() ?? '';
+    this.log(`qemu pid ${this.process.pid} ${how}`);
+    this.fail(new PeerError(`QEMU ${how}${last ? `: ${quotePeerText(last, 200)}` : ' with no stderr output'}`, 'qemu', `QEMU ${how}`));
+    this.process.kill();
   }
 
   private onTimeout(line: string): void {
-    const error = new Error(`QEMU did not answer \`${line.slice(0, 80)}\` within ${this.commandTimeoutMs} ms; killed it`);
-    this.fail(error);
-    this.child.kill('SIGKILL');
+    this.failWith(new PeerError(`QEMU did not answer \`${quotePeerText(line, 40)}\` within ${this.commandTimeoutMs} ms; stopped it`, 'qemu'));
   }
 }
 
@@ -328,18 +300,13 @@ function qemuArgs(memoryMiB: number, images: NamespaceImage[], aerl: number | un
   ];
 }
 
-function spawnQemu(binary: string, args: string[]): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.once('spawn', () => resolve(child));
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'EACCES') {
-        reject(new QemuUnavailableError(`${binary} not found: ${INSTALL_HINT}`));
-      } else {
-        reject(new QemuStartError(`cannot start ${binary}: ${error.message}`, ''));
-      }
-    });
-  });
+async function spawnQemu(binary: string, args: string[], dir: string, log: (line: string) => void): Promise<SupervisedProcess> {
+  try {
+    return await spawnSupervised({ command: binary, args, tempDir: dir, stderrTailBytes: STDERR_TAIL, killGraceMs: KILL_GRACE_MS, keepAlive: false, onStderrLine: (line) => log(`qemu stderr: ${line}`) });
+  } catch (error) {
+    if (error instanceof SpawnError && (error.code === 'ENOENT' || error.code === 'EACCES')) throw new QemuUnavailableError(`${binary} not found: ${INSTALL_HINT}`);
+    throw new QemuStartError(`cannot start ${binary}: ${(error as Error).message}`, '');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -357,7 +324,6 @@ export class QemuTransport implements Transport {
   /** Use startQemu(). */
   constructor(
     private readonly channel: QtestChannel,
-    private readonly tempDir: string,
     memoryMiB: number,
     private readonly log: (line: string) => void,
   ) {
@@ -370,7 +336,12 @@ export class QemuTransport implements Transport {
   }
 
   get pid(): number | undefined {
-    return this.channel.child.pid;
+    return this.channel.process.pid;
+  }
+
+  /** QEMU's temporary folder (its disk images); removed by close(). */
+  get tempDir(): string | undefined {
+    return this.channel.process.tempDir;
   }
 
   /** Whether the QEMU process is still running and answering. */
@@ -384,19 +355,23 @@ export class QemuTransport implements Transport {
   }
 
   async mmioRead32(offset: number): Promise<number> {
-    return Number(BigInt(await this.command(`readl ${hex(this.bar0 + BigInt(offset))}`)) & 0xffffffffn);
+    const line = `readl ${hex(this.bar0 + BigInt(offset))}`;
+    return Number((await this.channel.exclusive(() => this.channel.requestValue(line))) & 0xffffffffn);
   }
 
-  async mmioRead64(offset: number): Promise<bigint> {
-    return BigInt(await this.command(`readq ${hex(this.bar0 + BigInt(offset))}`));
+  mmioRead64(offset: number): Promise<bigint> {
+    const line = `readq ${hex(this.bar0 + BigInt(offset))}`;
+    return this.channel.exclusive(() => this.channel.requestValue(line));
   }
 
-  async mmioWrite32(offset: number, value: number): Promise<void> {
-    await this.command(`writel ${hex(this.bar0 + BigInt(offset))} ${hex(value >>> 0)}`);
+  mmioWrite32(offset: number, value: number): Promise<void> {
+    const line = `writel ${hex(this.bar0 + BigInt(offset))} ${hex(value >>> 0)}`;
+    return this.channel.exclusive(() => this.channel.requestAck(line));
   }
 
-  async mmioWrite64(offset: number, value: bigint): Promise<void> {
-    await this.command(`writeq ${hex(this.bar0 + BigInt(offset))} ${hex(BigInt.asUintN(64, value))}`);
+  mmioWrite64(offset: number, value: bigint): Promise<void> {
+    const line = `writeq ${hex(this.bar0 + BigInt(offset))} ${hex(BigInt.asUintN(64, value))}`;
+    return this.channel.exclusive(() => this.channel.requestAck(line));
   }
 
   memRead(address: bigint, length: number): Promise<Uint8Array> {
@@ -404,7 +379,7 @@ export class QemuTransport implements Transport {
       const out = new Uint8Array(length);
       for (let done = 0; done < length; done += IO_CHUNK) {
         const n = Math.min(IO_CHUNK, length - done);
-        out.set(fromHex(await this.channel.request(`read ${hex(address + BigInt(done))} ${n}`), n), done);
+        out.set(await this.channel.requestBytes(`read ${hex(address + BigInt(done))} ${n}`, n), done);
       }
       return out;
     });
@@ -414,7 +389,7 @@ export class QemuTransport implements Transport {
     return this.channel.exclusive(async () => {
       for (let done = 0; done < data.length; done += IO_CHUNK) {
         const part = data.subarray(done, Math.min(data.length, done + IO_CHUNK));
-        await this.channel.request(`write ${hex(address + BigInt(done))} ${part.length} 0x${toHex(part)}`);
+        await this.channel.requestAck(`write ${hex(address + BigInt(done))} ${part.length} 0x${toHex(part)}`);
       }
     });
   }
@@ -424,26 +399,18 @@ export class QemuTransport implements Transport {
     return sleep(ms);
   }
 
+  /** Stop QEMU (its whole process group) and remove its folder; bounded, never rejects. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
   }
 
   private async shutdown(): Promise<void> {
-    const child = this.channel.child;
-    if (child.exitCode === null && child.signalCode === null) {
-      holdOpen(child, true);
-      this.channel.fail(new Error('QemuTransport is closed'));
-      child.stdin?.end();
-      child.kill('SIGTERM');
-      const grace = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-      await this.channel.exited;
-      clearTimeout(grace);
-    }
-    trackChild(child, false);
-    await rm(this.tempDir, { recursive: true, force: true });
-    trackDir(this.tempDir, false);
-    this.log(`qemu pid ${child.pid} closed`);
+    const p = this.channel.process;
+    this.channel.fail(new PeerError('QemuTransport is closed', 'qemu'));
+    await p.close();
+    liveQemu.delete(p);
+    this.log(`qemu pid ${p.pid} closed`);
   }
 
   // --- start-up: PCI discovery and BAR programming ---------------------------------------------------------
@@ -480,15 +447,15 @@ export class QemuTransport implements Transport {
   /** Config mechanism #1: address to CF8h, data at CFCh; both lines under one lock. */
   private configRead(slot: number, reg: number): Promise<number> {
     return this.channel.exclusive(async () => {
-      await this.channel.request(`outl 0xcf8 ${this.configAddress(slot, reg)}`);
-      return Number(BigInt(await this.channel.request('inl 0xcfc'))) >>> 0;
+      await this.channel.requestAck(`outl 0xcf8 ${this.configAddress(slot, reg)}`);
+      return Number((await this.channel.requestValue('inl 0xcfc')) & 0xffffffffn) >>> 0;
     });
   }
 
   private configWrite(slot: number, reg: number, value: number): Promise<void> {
     return this.channel.exclusive(async () => {
-      await this.channel.request(`outl 0xcf8 ${this.configAddress(slot, reg)}`);
-      await this.channel.request(`outl 0xcfc ${hex(value >>> 0)}`);
+      await this.channel.requestAck(`outl 0xcf8 ${this.configAddress(slot, reg)}`);
+      await this.channel.requestAck(`outl 0xcfc ${hex(value >>> 0)}`);
     });
   }
 }
@@ -509,39 +476,51 @@ export async function startQemu(options: QemuOptions = {}): Promise<QemuTranspor
   const binary = options.binary ?? defaultBinary();
   const log = options.log ?? (() => undefined);
   const memoryMiB = options.memoryMiB ?? 64;
-  const dir = await mkdtemp(join(tmpdir(), 'nvme-actors-qemu-'));
-  trackDir(dir, true);
-  let child: ChildProcess | undefined;
+  const dir = await createOwnedTempDir(QEMU_DIR_PREFIX, { legacyName: LEGACY_DIR });
+  let images: NamespaceImage[];
   try {
-    const images = await createImages(dir, namespaceList(options));
-    child = await spawnQemu(binary, qemuArgs(memoryMiB, images, options.aerl));
-    trackChild(child, true);
-    log(`qemu pid ${child.pid} started: ${binary}`);
-    const channel = new QtestChannel(child, options.commandTimeoutMs ?? 10_000, log);
-    const transport = new QemuTransport(channel, dir, memoryMiB, log);
-    const startTimeoutMs = options.startTimeoutMs ?? 15_000;
-    try {
-      await withTimeout(transport.discover(), startTimeoutMs, () => new Error(`QEMU start took longer than ${startTimeoutMs} ms`));
-    } catch (error) {
-      await transport.close();
-      const reason = (error as Error).message.split('\n')[0];
-      throw new QemuStartError(`QEMU start failed: ${reason}`, channel.stderrTail);
-    }
-    return transport;
+    images = await createImages(dir, namespaceList(options));
   } catch (error) {
-    if (!child) {
-      await rm(dir, { recursive: true, force: true });
-      trackDir(dir, false);
-    }
-    throw error;
+    await removeOwnedTempDir(dir);
+    throw new QemuStartError(`QEMU start failed: cannot create its disk images in ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, '');
   }
+  const child = await spawnQemu(binary, qemuArgs(memoryMiB, images, options.aerl), dir, log); // owns dir from here on
+  liveQemu.add(child);
+  log(`qemu pid ${child.pid} started: ${binary}`);
+  const channel = new QtestChannel(child, options.commandTimeoutMs ?? 10_000, log);
+  const transport = new QemuTransport(channel, memoryMiB, log);
+  const startTimeoutMs = options.startTimeoutMs ?? 15_000;
+  try {
+    await withTimeout(transport.discover(), startTimeoutMs, () => new Error(`QEMU start took longer than ${startTimeoutMs} ms`));
+  } catch (error) {
+    await child.stderrSettled(200);
+    await transport.close();
+    // The last thing QEMU said is in stderrTail (the command adds it to the line), not in the reason.
+    const reason = error instanceof PeerError ? error.brief : (error as Error).message.split('\n')[0];
+    throw new QemuStartError(`QEMU start failed: ${reason}`, channel.stderrTail);
+  }
+  return transport;
 }
 
-/** Whether the QEMU binary (option default or NVME_ACTORS_QEMU) can be run. */
+/** `binary --version`, bounded by `timeoutMs`: its output, or why there is none. */
+export type VersionProbe =
+  | { readonly kind: 'ok'; readonly output: string }
+  | { readonly kind: 'missing' | 'failed' | 'timeout'; readonly message: string };
+
+export async function probeVersion(binary: string = defaultBinary(), timeoutMs = VERSION_TIMEOUT_MS): Promise<VersionProbe> {
+  let run;
+  try {
+    run = await runBounded(binary, ['--version'], { timeoutMs, maxOutput: 4096 });
+  } catch (error) {
+    if (error instanceof SpawnError && (error.code === 'ENOENT' || error.code === 'EACCES')) return { kind: 'missing', message: `${binary} not found: ${INSTALL_HINT}` };
+    return { kind: 'failed', message: `cannot start ${binary}: ${(error as Error).message}` };
+  }
+  if (run.timedOut) return { kind: 'timeout', message: `${binary} did not answer --version within ${timeoutMs} ms (stopped it)` };
+  if (run.code !== 0) return { kind: 'failed', message: `${binary} --version failed (${run.signal ? `signal ${run.signal}` : `exit code ${run.code}`})` };
+  return { kind: 'ok', output: run.stdout };
+}
+
+/** Whether the QEMU binary (option default or NVME_ACTORS_QEMU) can be run: `--version` succeeds within 5 s. */
 export async function qemuAvailable(binary: string = defaultBinary()): Promise<boolean> {
-  return new Promise((resolve) => {
-    const child = spawn(binary, ['--version'], { stdio: 'ignore' });
-    child.once('error', () => resolve(false));
-    child.once('exit', (code) => resolve(code === 0));
-  });
+  return (await probeVersion(binary)).kind === 'ok';
 }

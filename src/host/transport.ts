@@ -6,6 +6,8 @@
 export type Awaitable<T> = T | Promise<T>;
 
 export interface Transport {
+  /** Present on a fabrics transport: the admin queue as capsules (registers are then Property Get/Set). */
+  readonly capsules?: CapsuleQueue;
   /** A short name for traces: 'emulator', 'qemu'. */
   readonly name: string;
   /** Bytes of guest memory the host may use for queues and buffers, from `memoryBase`. */
@@ -21,4 +23,35 @@ export interface Transport {
   wait(ms: number): Promise<void>;
   /** Release the target (stop the QEMU process). Idempotent. */
   close(): Promise<void>;
+}
+
+/** A command's response over a fabrics transport: the CQE of its CapsuleResp and the data that came with it. */
+export interface CapsuleResponse {
+  readonly cqe: Uint8Array;
+  /** Controller-to-host data (C2HData) of a command sent with `dataIn`. */
+  readonly data?: Uint8Array;
+}
+
+/** The admin queue of a message-based (fabrics) controller (NVMe Base 2.0 §2.2, NVMe/TCP 1.0): commands go as
+ * capsules, not through rings in guest memory. A Transport that has one drives NvmeHost's fabrics back end; its
+ * register calls are Property Get/Set. */
+export interface CapsuleQueue {
+  /** Submission queue entries (the Connect command's SQSIZE + 1). */
+  readonly queueSize: number;
+  /** A new association with an admin queue of `queueSize` entries (disconnect, connect again). */
+  resize(queueSize: number): Promise<void>;
+  /** Room for one more capsule: SQ tail against the SQHD of the responses (every capsule counts, the transport's
+   * own Property Get/Set and Keep Alive included). */
+  hasRoom(): boolean;
+  /** A CID is in flight (the transport's own commands included): the host must not use it. */
+  cidBusy(cid: number): boolean;
+  /** Send one command capsule (the transport sets PSDT and SGL1 from the data: a PRP pointer has no meaning on
+   * fabrics): `dataOut` goes in the capsule or on R2T, `dataIn` bytes are expected back. */
+  send(sqe: Uint8Array, dataOut: Uint8Array | undefined, dataIn: number): Awaitable<void>;
+  /** The largest data a command capsule may carry (IOCCSZ; 8 KiB on an NVMe/TCP admin queue). */
+  readonly inCapsuleMax: number;
+  /** Responses to the host's commands received since the last call, in arrival order. */
+  takeResponses(): Awaitable<CapsuleResponse[]>;
+  /** Forget the host's commands in flight (after a controller reset). */
+  forget(): void;
 }

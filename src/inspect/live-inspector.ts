@@ -3,6 +3,10 @@
 // number of viewers read from: the Stately inspector through the bridge page served at http://127.0.0.1:PORT/, or
 // any WebSocket client. Every event of the run is kept and replayed to a viewer that connects late. Loaded only
 // through a dynamic import, so a run without --inspect never loads the package or opens a socket.
+// Who may connect (docs/threat-model.md): viewers need the run's random token (in the printed URLs); a browser
+// must come from the bridge page's own origin; the source endpoint takes one connection, the run's own, which
+// holds a second secret that is never printed; a Host other than the loopback address is refused.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -21,9 +25,9 @@ export class InspectPortError extends Error {
 
 export interface LiveInspector {
   readonly port: number;
-  /** Where viewers connect: ws://127.0.0.1:PORT */
+  /** Where viewers connect: ws://127.0.0.1:PORT/?token=TOKEN (a random token per run) */
   readonly wsUrl: string;
-  /** The bridge page for the Stately inspector: http://127.0.0.1:PORT/ */
+  /** The bridge page for the Stately inspector: http://127.0.0.1:PORT/?token=TOKEN */
   readonly pageUrl: string;
   /** Pass to createController's `inspect` option (makeEmulatorTarget). */
   readonly inspect: Observer<InspectionEvent>;
@@ -53,13 +57,45 @@ export async function startLiveInspector(options: { port: number }): Promise<Liv
   let sourceGone: () => void = () => undefined;
   const sourceClosed = new Promise<void>((resolve) => (sourceGone = resolve));
 
+  const token = randomBytes(16).toString('hex');
+  const sourceKey = randomBytes(32).toString('hex');
+  let port = 0;
+  let sourceTaken = false;
+  /** Only the loopback address and port this server listens on (a DNS-rebinding page sends its own Host). */
+  const hostOk = (req: IncomingMessage): boolean => req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
+  /** A browser sends Origin: only the bridge page's own may connect; other clients send none. */
+  const originOk = (req: IncomingMessage): boolean => req.headers.origin === undefined || req.headers.origin === `http://127.0.0.1:${port}` || req.headers.origin === `http://localhost:${port}`;
+  const query = (req: IncomingMessage): { path: string; params: URLSearchParams } => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    return { path: url.pathname, params: url.searchParams };
+  };
+
   const http: Server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(bridgePage());
+    const { path, params } = query(req);
+    if (!hostOk(req) || path !== '/' || !secretEquals(params.get('token'), token)) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('forbidden: open the URL the run printed (it carries the run\'s token)\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    res.end(bridgePage(token));
   });
-  const wss = new WebSocketServer({ server: http });
+  const wss = new WebSocketServer({
+    server: http,
+    verifyClient: ({ req }: { req: IncomingMessage }) => {
+      if (!hostOk(req)) return false;
+      const { path, params } = query(req);
+      if (path === SOURCE_PATH) {
+        // The run's own inspector: the unprinted key, no browser, and only once.
+        if (sourceTaken || req.headers.origin !== undefined || !secretEquals(params.get('key'), sourceKey)) return false;
+        sourceTaken = true;
+        return true;
+      }
+      return path === '/' && originOk(req) && secretEquals(params.get('token'), token);
+    },
+  });
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
-    if (req.url === SOURCE_PATH) {
+    if (query(req).path === SOURCE_PATH) {
       sourceArrived();
       ws.on('message', (data) => {
         const text = data.toString();
@@ -92,10 +128,10 @@ export async function startLiveInspector(options: { port: number }): Promise<Liv
     http.once('listening', onListening);
     http.listen(options.port, '127.0.0.1');
   });
-  const port = (http.address() as AddressInfo).port;
+  port = (http.address() as AddressInfo).port;
 
   const inspector = createWebSocketInspector({
-    url: `ws://127.0.0.1:${port}${SOURCE_PATH}`,
+    url: `ws://127.0.0.1:${port}${SOURCE_PATH}?key=${sourceKey}`,
     // Everything the run produces is held until the socket is open (the default keeps only 200).
     maxDeferredEvents: MAX_KEPT,
     sanitizeEvent: (event) => compact(event) as typeof event,
@@ -122,12 +158,20 @@ export async function startLiveInspector(options: { port: number }): Promise<Liv
 
   return {
     port,
-    wsUrl: `ws://127.0.0.1:${port}`,
-    pageUrl: `http://127.0.0.1:${port}/`,
+    wsUrl: `ws://127.0.0.1:${port}/?token=${token}`,
+    pageUrl: `http://127.0.0.1:${port}/?token=${token}`,
     inspect: inspector.inspect,
     waitForViewer: () => firstViewer,
     close,
   };
+}
+
+/** Constant-time comparison of a presented secret with the expected one. */
+function secretEquals(presented: string | null, expected: string): boolean {
+  if (presented === null) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function delay(ms: number): Promise<void> {
@@ -153,7 +197,7 @@ function closeGracefully(ws: WebSocket): Promise<void> {
 
 /** The page a browser opens to watch the run in the Stately inspector (loaded from stately.ai by the browser, not
  * by this program): it relays the WebSocket's events into the inspector frame once that frame says it is ready. */
-function bridgePage(): string {
+function bridgePage(token: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -173,7 +217,7 @@ window.addEventListener('message', (e) => {
     for (const event of held.splice(0)) frame.contentWindow.postMessage(event, '*');
   }
 });
-const ws = new WebSocket('ws://' + location.host + '/');
+const ws = new WebSocket('ws://' + location.host + '/?token=' + ${JSON.stringify(token)});
 ws.onmessage = (m) => {
   const event = JSON.parse(m.data);
   if (ready) frame.contentWindow.postMessage(event, '*');

@@ -86,7 +86,7 @@ export function activeStateIds(chart: ChartName, value: StateValue): string[] {
 function rowsOf(input: ReportInput, intern: (ids: readonly string[]) => number, charts: readonly ChartName[]): ReportRow[] {
   const { result } = input;
   const recorded = result.recorded ?? [];
-  const lastStep = Math.max(0, ...recorded.map((r) => r.step));
+  const lastStep = recorded.reduce((max, r) => (r.step > max ? r.step : max), 0); // no spread: a run may have 100,000s of records
   const idsFor = (states: ActorStates | undefined, step: number): string[] => {
     const ids: string[] = [];
     for (const [actor, chart] of Object.entries(ACTOR_CHARTS) as [keyof ActorStates, ChartName][]) {

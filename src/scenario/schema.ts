@@ -1,9 +1,10 @@
-// Scenario files (../shared/SCENARIOS.md): the types and a validator that names the JSON path of the first bad
+// Scenario files (docs/scenarios.md, schema/scenario.schema.json): the types and a validator that names the JSON path of the first bad
 // field and what was expected there. Numbers may be JSON numbers or hex strings ("0x1f"). Extensions beyond the
 // contract (documented in docs/scenarios.md): `namespaceChange.count` and `.outcome`, `expect.timeoutMs`, the
 // `fault` and `expectFault` steps.
 import { AdminOpcode, Status } from '../spec/constants.ts';
 import { PROFILE_NAMES, type ProfileName } from '../profiles/profiles.ts';
+import { echo } from './escape.ts';
 
 export class ScenarioError extends Error {
   constructor(readonly path: string, readonly expected: string, readonly file?: string) {
@@ -82,6 +83,11 @@ export interface Scenario {
   readonly steps: readonly Step[];
 }
 
+/** What every target accepts (a file beyond these is refused with exit 2 rather than failing inside a target). */
+export const MAX_CONTROLLER_IDS = 2047;
+export const MAX_NAMESPACES = 65536;
+export const MAX_NAMESPACE_BYTES = 2 ** 43;
+
 export const OPCODE_NAMES: Readonly<Record<string, number>> = {
   identify: AdminOpcode.IDENTIFY,
   getLogPage: AdminOpcode.GET_LOG_PAGE,
@@ -129,7 +135,7 @@ const RAW_FIELDS = ['nsid', 'cdw10', 'cdw11', 'cdw12', 'cdw13', 'cdw14', 'cdw15'
 
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const describe = (v: Json): string => (v === undefined ? 'nothing (the field is missing)' : v === null ? 'null' : Array.isArray(v) ? (v.length === 0 ? 'an empty array' : 'an array') : typeof v === 'string' ? `"${v}"` : typeof v === 'object' ? 'an object' : String(v));
+const describe = (v: Json): string => (v === undefined ? 'nothing (the field is missing)' : v === null ? 'null' : Array.isArray(v) ? (v.length === 0 ? 'an empty array' : 'an array') : typeof v === 'string' ? `"${echo(v)}"` : typeof v === 'object' ? 'an object' : String(v));
 
 /** `0..255`, `1..0xFFFFFFFE`: large bounds in hex, as the spec writes them. */
 const bound = (n: number): string => (n >= 0x10000000 && n !== Number.MAX_SAFE_INTEGER ? `0x${n.toString(16).toUpperCase()}` : n === Number.MAX_SAFE_INTEGER ? '2^53-1' : String(n));
@@ -145,7 +151,7 @@ class Reader {
 
   object(v: Json, path: string, allowed: readonly string[]): Record<string, Json> {
     if (!isObject(v)) this.fail(path, 'an object', v);
-    for (const key of Object.keys(v)) if (!allowed.includes(key)) this.fail(`${path}.${key}`, `no field "${key}" here (this object takes ${allowed.join(', ')})`);
+    for (const key of Object.keys(v)) if (!allowed.includes(key)) this.fail(`${path}.${echo(key, 40)}`, `no field "${echo(key, 40)}" here (this object takes ${allowed.join(', ')})`);
     return v;
   }
 
@@ -202,17 +208,25 @@ export function parseScenarioFile(text: string, file?: string): Scenario[] {
   }
   if (isObject(json) && json.kind === 'nvme-actors.pack') {
     const r = new Reader(file);
-    const pack = r.object(json, '$', ['kind', 'profile', 'generatedFrom', 'coverage', 'scenarios']);
+    const pack = r.object(withoutSchemaKey(r, json, '$'), '$', ['kind', 'profile', 'generatedFrom', 'coverage', 'scenarios']);
     if (!Array.isArray(pack.scenarios) || pack.scenarios.length === 0) r.fail('$.scenarios', 'a non-empty array of scenarios', pack.scenarios);
     return (pack.scenarios as Json[]).map((s, i) => parseScenario(s, file, `$.scenarios[${i}]`));
   }
   return [parseScenario(json, file)];
 }
 
+/** A top-level `"$schema"` (the JSON Schema an editor checks the file with) is allowed and ignored. */
+function withoutSchemaKey(r: Reader, o: Record<string, Json>, at: string): Record<string, Json> {
+  if (!Object.hasOwn(o, '$schema')) return o;
+  const { $schema, ...rest } = o;
+  r.string($schema, `${at}.$schema`, 'the path or URL of the JSON Schema (a non-empty string)');
+  return rest;
+}
+
 export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   const r = new Reader(file);
   if (!isObject(json)) r.fail(at, 'a scenario object with "steps" (or a pack with "kind": "nvme-actors.pack")', json);
-  const root = r.object(json, at, ['name', 'profile', 'controller', 'steps', 'description']);
+  const root = r.object(withoutSchemaKey(r, json as Record<string, Json>, at), at, ['name', 'profile', 'controller', 'steps', 'description']);
   const name = root.name === undefined ? (file ?? 'scenario') : r.string(root.name, `${at}.name`);
   if (root.description !== undefined) r.string(root.description, `${at}.description`);
   const profile = root.profile === undefined ? 'spec' : r.oneOf(root.profile, `${at}.profile`, PROFILE_NAMES);
@@ -231,6 +245,7 @@ function parseController(r: Reader, v: Json, at: string): Scenario['controller']
   let namespaces: NamespaceDecl[] = [{ nsid: 1, blocks: 2048, blockSize: 512, attached: true }];
   if (c.namespaces !== undefined) {
     if (!Array.isArray(c.namespaces)) r.fail(`${at}.controller.namespaces`, 'an array of namespaces', c.namespaces);
+    if (c.namespaces.length > MAX_NAMESPACES) r.fail(`${at}.controller.namespaces`, `at most ${MAX_NAMESPACES} namespaces, got ${c.namespaces.length}`);
     const seen = new Set<number>();
     namespaces = (c.namespaces as Json[]).map((n, i) => {
       const path = `${at}.controller.namespaces[${i}]`;
@@ -241,12 +256,9 @@ function parseController(r: Reader, v: Json, at: string): Scenario['controller']
       seen.add(nsid);
       const blockSize = o.blockSize === undefined ? 512 : r.number(o.blockSize, `${path}.blockSize`, 512, 65536);
       if ((blockSize & (blockSize - 1)) !== 0) r.fail(`${path}.blockSize`, 'a power of two', o.blockSize);
-      return {
-        nsid,
-        blocks: o.blocks === undefined ? 2048 : r.number(o.blocks, `${path}.blocks`, 1, Number.MAX_SAFE_INTEGER),
-        blockSize,
-        attached: o.attached === undefined ? true : r.boolean(o.attached, `${path}.attached`),
-      };
+      const blocks = o.blocks === undefined ? 2048 : r.number(o.blocks, `${path}.blocks`, 1, Number.MAX_SAFE_INTEGER);
+      if (blocks * blockSize > MAX_NAMESPACE_BYTES) r.fail(`${path}.blocks`, `at most ${MAX_NAMESPACE_BYTES / blockSize} blocks of ${blockSize} bytes (a namespace holds at most 8 TiB, 2^43 bytes: the QEMU target backs it with a sparse file of that size)`, o.blocks);
+      return { nsid, blocks, blockSize, attached: o.attached === undefined ? true : r.boolean(o.attached, `${path}.attached`) };
     });
   }
   return { aerl, namespaces };
@@ -281,6 +293,7 @@ function parseCommand(r: Reader, v: Json, path: string, tags: Set<string>): Comm
       case 'sel': fields.sel = typeof value === 'string' ? r.oneOf(value, p, ['attach', 'detach']) : r.number(value, p, 0, 15); break;
       case 'controllers':
         if (!Array.isArray(value)) r.fail(p, 'an array of controller ids', value);
+        if (value.length > MAX_CONTROLLER_IDS) r.fail(p, `at most ${MAX_CONTROLLER_IDS} controller ids (a Controller List holds 2047, NVMe Base 2.0 §4.6.2), got ${value.length}`);
         fields.controllers = (value as Json[]).map((id, i) => r.number(id, `${p}[${i}]`, 0, 0xffff));
         break;
       case 'cid':
@@ -334,7 +347,7 @@ function parseFaultStep(r: Reader, v: Record<string, Json>, path: string, faultT
   const extra = kind === 'delay' ? ['ms'] : kind === 'customPayload' ? ['data'] : kind === 'update' ? [on === 'submission' ? 'command' : 'completion'] : [];
   const o = r.object(v, path, ['do', 'tag', 'active', 'on', 'behaviour', ...(on === 'enable' ? [] : ['match']), ...extra]);
   const tag = r.string(o.tag, `${path}.tag`, 'a tag (a non-empty string) naming this fault, for expectFault');
-  if (faultTags.has(tag)) r.fail(`${path}.tag`, `a fault tag not used before ("${tag}" already is)`);
+  if (faultTags.has(tag)) r.fail(`${path}.tag`, `a fault tag not used before ("${echo(tag)}" already is)`);
   const active = o.active === undefined ? {} : { active: r.boolean(o.active, `${path}.active`) };
   const ms = (): number => {
     if (o.ms === undefined) r.fail(`${path}.ms`, 'a delay in milliseconds 0..600000', o.ms);
@@ -420,7 +433,7 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
     case 'submit': {
       const o = r.object(v, path, ['do', 'tag', 'command']);
       const tag = tagOf(o, false);
-      if (tags.has(tag)) r.fail(`${path}.tag`, `a tag not used before ("${tag}" already is)`);
+      if (tags.has(tag)) r.fail(`${path}.tag`, `a tag not used before ("${echo(tag)}" already is)`);
       const command = parseCommand(r, o.command, `${path}.command`, tags);
       tags.add(tag);
       return { do: 'submit', tag, command };

@@ -48,7 +48,7 @@ describe('nvme-actors', () => {
     [['frobnicate'], /^nvme-actors: unknown command 'frobnicate'/],
     [['run', '--bogus', 'x'], /^nvme-actors: Unknown option '--bogus'/],
     [['run'], /^nvme-actors: run: expected at least one scenario FILE or DIR$/],
-    [['run', 'no-such-file.json'], /^nvme-actors: no-such-file.json: no such file or directory$/],
+    [['run', 'no-such-file.json'], /^nvme-actors: no-such-file.json: no such file or directory \(ENOENT\)$/],
     [['conformance', '--profile', 'nvmet'], /^nvme-actors: --profile nvmet: expected one of spec, qemu, openvmm$/],
     [['conformance', '--target', 'real'], /^nvme-actors: --target real: expected emulator or qemu$/],
     [['conformance', '--doc', 'x.md'], /^nvme-actors: --doc: needs --target qemu/],

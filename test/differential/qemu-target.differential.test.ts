@@ -1,14 +1,15 @@
 // The QEMU target through the command: a namespace change made with Namespace Attachment and named in the trace,
 // changes QEMU cannot make failing their scenario with a note (never a crash), a QEMU that fails to start reported
-// in one message, and no QEMU left running: after a normal end, a failed expectation, a timeout, or Ctrl-C.
+// in one message, and no QEMU left running: after a normal end, a failed expectation, a timeout, or Ctrl-C. Every
+// scenario file is written to a folder removed after its test (test/support/qemu-fakes.ts useTempDirs).
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../src/cli.ts';
 import { liveQemuProcesses } from '../../src/host/qemu-transport.ts';
 import { declareQemuGate, processes, qemuChildrenOf, qemuGate } from '../support/qemu.ts';
+import { useTempDirs } from '../support/qemu-fakes.ts';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -17,8 +18,10 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string[]; er
   return { code: await main(argv, io), out, err };
 }
 
+const dirs = useTempDirs('nvme-actors-qemu-cli-');
+
 async function scenarioFile(scenario: object): Promise<string> {
-  const file = join(await mkdtemp(join(tmpdir(), 'nvme-actors-qemu-cli-')), 'scenario.json');
+  const file = join(await dirs.make(), 'scenario.json');
   await writeFile(file, JSON.stringify(scenario));
   return file;
 }

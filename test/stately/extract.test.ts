@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { join } from 'node:path';
-import { checkFile, installExtractor, machineFiles, REPO_ROOT, runExtractor, type ExtractedFile } from './extractor.ts';
+import { checkFile, requireExtractor, machineFiles, REPO_ROOT, runExtractor, type ExtractedFile } from './extractor.ts';
 import { diffShapes, ROOT, shapeOfMachine, type StateShape, type TransitionShape } from './chart-shape.ts';
 import { controllerMachine } from '../../machines/controller.machine.ts';
 import { builtByFunctionMachine } from './fixtures/built-by-function.machine.ts';
@@ -15,9 +15,9 @@ const files = machineFiles();
 let extracted: Map<string, ExtractedFile>;
 
 beforeAll(() => {
-  installExtractor();
+  requireExtractor();
   extracted = runExtractor([...files, FIXTURE]);
-}, 180_000);
+});
 
 describe('Stately reads every machine in machines/', () => {
   it('finds the statechart files', () => {

@@ -1,6 +1,7 @@
 // Runs Stately's static extractor (tools/stately-extractor, xstate 4) in a child process, so its xstate never meets
 // ours, and compares what it read from each machine file with the machines that file exports at run time.
-// installExtractor() runs `npm ci` for the nested package when its pinned packages are missing (CI has the registry).
+// Its packages are installed by the root `npm ci` (tools/stately-extractor is a `file:` development dependency, so
+// its xstate 4 lands in tools/stately-extractor/node_modules); the suite installs nothing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -29,17 +30,10 @@ function extractorInstalled(): boolean {
   });
 }
 
-/** `npm ci` for tools/stately-extractor unless its pinned packages are already there. */
-export function installExtractor(): void {
-  if (extractorInstalled()) return;
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const run = spawnSync(npm, ['ci', '--prefix', EXTRACTOR_DIR, '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 170_000,
-  });
-  if (run.status !== 0) {
-    throw new Error(`npm ci --prefix tools/stately-extractor failed (status ${run.status}${run.error ? `, ${run.error.message}` : ''}):\n${run.stdout}\n${run.stderr}`);
+/** Fails with what to do when the root install did not install the extractor's pinned packages. */
+export function requireExtractor(): void {
+  if (!extractorInstalled()) {
+    throw new Error("tools/stately-extractor's packages are missing or not at their pinned versions: run 'npm ci' (or 'npm install') at the repository root");
   }
 }
 

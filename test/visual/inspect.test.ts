@@ -28,7 +28,7 @@ async function runInspected(...argv: string[]): Promise<Seen> {
     out: (l) => out.push(l),
     err: (l) => {
       err.push(l);
-      const m = /ws:\/\/127\.0\.0\.1:\d+/.exec(l);
+      const m = /ws:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(l);
       if (m && !url) {
         url = m[0];
         const ws = new WebSocket(url);
@@ -51,7 +51,7 @@ describe('run --inspect', () => {
     const r = await runInspected('run', 'examples/seed-namespace-change.json', '--inspect', '--port', '0');
     expect(r.code).toBe(0);
     expect(r.out.at(-1)).toBe('4 passed, 0 failed');
-    expect(r.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/);
     expect(r.closeCode).toBe(1000);
     const names = new Map<string, string>();
     for (const m of r.messages) if (m.type === '@xstate.actor') names.set(m.sessionId as string, m.name as string);
@@ -124,7 +124,7 @@ describe('run --inspect as a program', () => {
     const url = await new Promise<string>((resolve, reject) => {
       child.stderr.on('data', (d) => {
         stderr += d;
-        const m = /ws:\/\/127\.0\.0\.1:\d+/.exec(stderr);
+        const m = /ws:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(stderr);
         if (m) resolve(m[0]);
       });
       child.on('exit', () => reject(new Error(`exited before printing the address: ${stderr}`)));

@@ -1,0 +1,151 @@
+// The 'fast' engine against XState's own interpreter: the same random event sequences (fast-check, seeded) on every
+// machine — the controller with its admin queue and AEN latch, the admin queue alone, the AEN latch alone, the spec
+// chart — under every profile, compared after every event (test/engine/differential.ts). 10,000 sequences in the
+// default run; NVME_ACTORS_LONG=1 runs 20 times as many; NVME_ACTORS_SEED changes the seed.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
+import { adminQueueMachine } from '../../machines/admin-queue.machine.ts';
+import { controllerMachine } from '../../machines/controller.machine.ts';
+import { aenLogPageChart } from '../../machines/aen-log-page.chart.ts';
+import { latchPolicy } from '../../src/logic/aen-latch.ts';
+import { chartPolicy } from '../../src/logic/aen-chart.ts';
+import { PROFILE_NAMES, PROFILES, type Profile } from '../../src/profiles/profiles.ts';
+import { AdminOpcode, Status } from '../../src/spec/constants.ts';
+import { sqe } from '../../src/spec/sqe.codec.ts';
+import { activeLog, assertSameOnBothEngines, pending, recorders, type Step } from './differential.ts';
+
+const LONG = process.env.NVME_ACTORS_LONG === '1';
+const SEED = Number(process.env.NVME_ACTORS_SEED ?? 20261201);
+/** Sequences per machine and profile: 4 machines × 3 profiles × 834 ≈ 10,000. */
+const RUNS = LONG ? 834 * 20 : 834;
+
+const cid = fc.integer({ min: 0, max: 7 });
+const statusArb = fc.constantFrom(Status.SUCCESS, Status.INVALID_FIELD, Status.DATA_TRANSFER_ERROR);
+const changeArb = fc.record(
+  { nsid: fc.integer({ min: 1, max: 5 }), requestId: fc.integer({ min: 1, max: 9 }).map((n) => `r${n}`), until: fc.constantFrom('processed' as const, 'aen' as const) },
+  { requiredKeys: ['nsid'] },
+);
+const latchEvent: fc.Arbitrary<Step['event']> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ type: 'controller.enabled' }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'controller.reset' }) },
+  { weight: 6, arbitrary: cid.map((c) => ({ type: 'aer.received', cid: c })) },
+  { weight: 6, arbitrary: fc.tuple(changeArb, fc.boolean()).map(([c, fromCommand]) => ({ type: 'namespace.changed', ...c, ...(fromCommand ? { fromCommand } : {}) })) },
+  { weight: 2, arbitrary: fc.array(changeArb, { maxLength: 4 }).map((changes) => ({ type: 'namespaces.changed', changes })) },
+  { weight: 4, arbitrary: fc.record({ rae: fc.boolean(), numd: fc.integer({ min: 1, max: 1024 }), offset: fc.constantFrom(0, 4, 8) }).map((r) => ({ type: 'changedList.read', ...r })) },
+  { weight: 2, arbitrary: fc.constantFrom(0, 0x100, 0xffffffff, 0x1ff).map((value) => ({ type: 'aec.set', value })) },
+  { weight: 1, arbitrary: fc.constant({ type: 'aec.get' }) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(0, 1), cid).map(([sqid, c]) => ({ type: 'abort.requested', sqid, cid: c })) },
+  { weight: 3, arbitrary: fc.constantFrom(0, 1).map((info) => ({ type: 'doorbell.invalid', info })) },
+  { weight: 2, arbitrary: fc.record({ rae: fc.boolean(), numd: fc.integer({ min: 1, max: 16 }), offset: fc.constant(0) }).map((r) => ({ type: 'errorLog.read', ...r })) },
+);
+const command = fc.oneof(
+  cid.map((c) => sqe({ opcode: AdminOpcode.ASYNC_EVENT_REQUEST, cid: c })),
+  fc.tuple(cid, fc.constantFrom(1, 4, 2), fc.boolean()).map(([c, lid, rae]) => sqe({ opcode: AdminOpcode.GET_LOG_PAGE, cid: c, cdw10: lid | (rae ? 1 << 15 : 0) | (255 << 16) })),
+  fc.tuple(cid, fc.constantFrom(AdminOpcode.SET_FEATURES, AdminOpcode.GET_FEATURES), fc.constantFrom(0x0b, 0x07)).map(([c, opcode, fid]) => sqe({ opcode, cid: c, cdw10: fid, cdw11: 0x100 })),
+  fc.tuple(cid, cid).map(([c, target]) => sqe({ opcode: AdminOpcode.ABORT, cid: c, cdw10: target << 16 })),
+  fc.tuple(cid, fc.constantFrom(0, 1)).map(([c, sel]) => sqe({ opcode: AdminOpcode.NAMESPACE_ATTACHMENT, cid: c, nsid: 1, cdw10: sel })),
+  cid.map((c) => sqe({ opcode: AdminOpcode.IDENTIFY, cid: c, cdw10: 1 })),
+);
+const adminQueueEvent: fc.Arbitrary<Step['event']> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 9 }).map((value) => ({ type: 'sq.tail.written', value })) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .record({ sqe: command, prpStatus: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: statusArb }), fault: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) }, { weight: 1, arbitrary: fc.constant({ kind: 'delay' as const, ms: 5 }) }) })
+      .map((r) => ({ type: 'command.fetched', segments: [], ...r })),
+  },
+  { weight: 1, arbitrary: fc.constant({ type: 'command.unreadable' }) },
+  { weight: 2, arbitrary: fc.tuple(cid, statusArb).map(([c, status]) => ({ type: 'completion.requested', cid: c, status, dw0: 0 })) },
+  { weight: 3, arbitrary: fc.tuple(statusArb, fc.constantFrom(0, 1)).map(([status, dw0]) => ({ type: 'latch.replied', status, dw0 })) },
+  { weight: 2, arbitrary: fc.constant({ type: 'xstate.done.actor.faultDelay' }) },
+);
+const ccWritten: fc.Arbitrary<Step['event']> = fc
+  .record({
+    en: fc.boolean(),
+    shn: fc.constantFrom(0, 1, 2),
+    css: fc.constantFrom(0, 0, 0, 7),
+    previousEn: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, fc.constant(true)),
+    aqa: fc.constantFrom(0x001f001f, 0x001f001f, 0x001f001f, 0x00010001, 0, 0xffff0fff),
+    asq: fc.constantFrom(0x10000n, 0x10000n, 0x10000n, 0x10001n, 0n),
+    enableFault: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, fc.constant({ kind: 'delay' as const, ms: 5 }), fc.constant({ kind: 'neverReady' as const }), fc.constant({ kind: 'fatal' as const })),
+  })
+  .map((r) => ({
+    type: 'cc.written',
+    cc: (r.en ? 1 : 0) | (r.css << 4) | (6 << 16) | (4 << 20) | (r.shn << 14),
+    previous: r.previousEn ? 1 | (6 << 16) | (4 << 20) : 0,
+    aqa: r.aqa,
+    asq: r.asq,
+    acq: 0x20000n,
+    enableFault: r.enableFault,
+  }));
+const controllerStep: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 5, arbitrary: ccWritten.map((event) => ({ event })) },
+  { weight: 1, arbitrary: fc.constant({ event: { type: 'xstate.done.actor.faultDelay' } }) },
+  { weight: 4, arbitrary: adminQueueEvent.map((event) => ({ to: 'adminQueue', event })) },
+  { weight: 4, arbitrary: latchEvent.map((event) => ({ to: 'aenLatch', event })) },
+);
+const chartEvent: fc.Arbitrary<Step['event']> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({ type: 'aer.submit' }) },
+  { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.change', nsid })) },
+  { weight: 4, arbitrary: fc.boolean().map((rae) => ({ type: 'changedList.read', rae })) },
+  { weight: 1, arbitrary: fc.constant({ type: 'changedList.readShort' }) },
+  { weight: 2, arbitrary: fc.boolean().map((enabled) => ({ type: 'notices.set', enabled })) },
+  { weight: 2, arbitrary: fc.constant({ type: 'aer.abort' }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'controller.reset' }) },
+);
+
+const ADMIN_QUEUE_ACTIONS = ['fetchCommand', 'executeCommand', 'completeWithTransferError', 'applyNamespaceAttachment', 'completeLatchCommand', 'postCompletion', 'reportDroppedCommand', 'reportInvalidDoorbell'];
+const recordingAdminQueue = adminQueueMachine.provide({ actions: recorders(ADMIN_QUEUE_ACTIONS, activeLog), actors: { faultDelay: pending as never } });
+const recordingController = controllerMachine.provide({
+  actions: recorders(['openQueues', 'closeQueues', 'reportEnableFault'], activeLog),
+  actors: { adminQueue: recordingAdminQueue, faultDelay: pending as never },
+});
+
+const machines: Array<{ name: string; run: (profile: Profile) => fc.IPropertyWithHooks<[unknown]> | fc.IProperty<[unknown]> }> = [
+  {
+    name: 'controller (with its admin queue and AEN latch)',
+    run: (profile) =>
+      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), inspect: fc.boolean(), steps: fc.array(controllerStep, { maxLength: 24 }) }), (r) =>
+        assertSameOnBothEngines({ machine: recordingController, input: { profile, aerl: r.aerl }, emitters: ['aenLatch'], steps: r.steps, inspect: r.inspect }),
+      ) as fc.IProperty<[unknown]>,
+  },
+  {
+    name: 'admin queue',
+    run: (profile) =>
+      fc.property(fc.record({ sqSize: fc.integer({ min: 2, max: 8 }), inspect: fc.boolean(), steps: fc.array(adminQueueEvent.map((event) => ({ event })), { maxLength: 20 }) }), (r) =>
+        assertSameOnBothEngines({ machine: recordingAdminQueue, input: { profile, sqSize: r.sqSize }, stubs: ['aenLatch'], steps: r.steps, inspect: r.inspect }),
+      ) as fc.IProperty<[unknown]>,
+  },
+  {
+    name: 'AEN latch',
+    run: (profile) =>
+      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), inspect: fc.boolean(), steps: fc.array(latchEvent.map((event) => ({ event })), { maxLength: 24 }) }), (r) =>
+        assertSameOnBothEngines({ machine: aenLatchMachine, input: { aerl: r.aerl, policy: latchPolicy(profile) }, stubs: ['adminQueue'], steps: r.steps, inspect: r.inspect }),
+      ) as fc.IProperty<[unknown]>,
+  },
+  {
+    name: 'AEN / Changed Namespace List spec chart',
+    run: (profile) =>
+      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), inspect: fc.boolean(), steps: fc.array(chartEvent.map((event) => ({ event })), { maxLength: 24 }) }), (r) =>
+        assertSameOnBothEngines({ machine: aenLogPageChart, input: { aerl: r.aerl, policy: chartPolicy(profile) }, steps: r.steps, inspect: r.inspect }),
+      ) as fc.IProperty<[unknown]>,
+  },
+];
+
+describe.each(PROFILE_NAMES)('engine differential, profile %s', (name) => {
+  const profile = PROFILES[name];
+  it.each(machines.map((m, i) => [m.name, m, i] as const))(`${RUNS} random sequences on the %s: both engines agree after every event (seed ${SEED})`, (_, m, i) => {
+    fc.assert(m.run(profile), { numRuns: RUNS, seed: SEED + 7 * PROFILE_NAMES.indexOf(name) + i });
+  }, LONG ? 3_600_000 : 120_000);
+});
+
+describe('the differential can fail', () => {
+  it('a fast run that mis-steps (one guard answered the other way) is caught at the first step that shows it', () => {
+    const broken = aenLatchMachine.provide({ guards: { isAerLimitReached: () => false } });
+    const steps: Step[] = [{ event: { type: 'controller.enabled' } }, { event: { type: 'aer.received', cid: 1 } }, { event: { type: 'aer.received', cid: 2 } }];
+    const input = { aerl: 0, policy: latchPolicy(PROFILES.spec) };
+    expect(() => assertSameOnBothEngines({ machine: aenLatchMachine, input, stubs: ['adminQueue'], steps })).not.toThrow();
+    expect(() => assertSameOnBothEngines({ machine: aenLatchMachine, fastMachine: broken, input, stubs: ['adminQueue'], steps })).toThrow(/engines differ on machine 'aenLatch' after step 2 /);
+  });
+});
