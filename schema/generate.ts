@@ -6,7 +6,7 @@
 // earlier step, NSIDs declared once) is listed there and in docs/scenarios.md.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { OPCODE_NAMES, REGISTER_NAMES, STATUS_NAMES } from '../src/scenario/schema.ts';
+import { OPCODE_NAMES, REGISTER_NAMES, SCENARIO_TARGETS, STATUS_NAMES } from '../src/scenario/schema.ts';
 import { PROFILE_NAMES } from '../src/profiles/profiles.ts';
 import { AdminOpcode } from '../src/spec/constants.ts';
 
@@ -339,6 +339,7 @@ export function buildSchema(): Schema {
         name: nonEmpty('shown in the trace (default: the file name)'),
         description: nonEmpty('free text'),
         profile: { enum: [...PROFILE_NAMES], description: 'the policy profile (default spec)' },
+        targets: { type: 'array', items: { enum: [...SCENARIO_TARGETS] }, minItems: 1, uniqueItems: true, description: 'the targets the scenario holds on (default: every target); on another it is reported as not applicable' },
         controller: ref('controller'),
         steps: { type: 'array', items: ref('step'), minItems: 1 },
       },
