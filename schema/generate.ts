@@ -6,7 +6,7 @@
 // earlier step, NSIDs declared once) is listed there and in docs/scenarios.md.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { OPCODE_NAMES, REGISTER_NAMES, STATUS_NAMES } from '../src/scenario/schema.ts';
+import { OPCODE_NAMES, REGISTER_NAMES, SCENARIO_TARGETS, STATUS_NAMES } from '../src/scenario/schema.ts';
 import { PROFILE_NAMES } from '../src/profiles/profiles.ts';
 import { AdminOpcode } from '../src/spec/constants.ts';
 
@@ -139,8 +139,6 @@ const BEHAVIOURS = {
   completion: ['update', 'drop', 'delay', 'customPayload', 'verify'],
   enable: ['delay', 'neverReady', 'fatal'],
 } as const;
-/** `"targets"` names (the parser's SCENARIO_TARGETS on helper cli's branch; import it from there once merged). */
-const SCENARIO_TARGETS = ['emulator', 'qemu', 'tcp'] as const;
 const BLOCK_SIZES = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
 /** A namespace is at most 8 TiB (blocks × blockSize ≤ 2^43). */
 const MAX_NAMESPACE_BYTES = 2 ** 43;

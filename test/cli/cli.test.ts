@@ -1,13 +1,21 @@
 // The nvme-actors command: exit statuses (0 held, 1 failed, 2 bad input), one-line errors without stack traces,
 // the pack written by `paths` passing under `run`, and the examples passing.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../support/cli.ts';
 
 
-const tmp = () => mkdtemp(join(tmpdir(), 'nvme-actors-cli-'));
+const made: string[] = [];
+const tmp = async (): Promise<string> => {
+  const d = await mkdtemp(join(tmpdir(), 'nvme-actors-cli-'));
+  made.push(d);
+  return d;
+};
+afterAll(async () => {
+  for (const d of made) await rm(d, { recursive: true, force: true });
+});
 
 describe('nvme-actors', () => {
   it('runs the examples: every expectation holds', async () => {

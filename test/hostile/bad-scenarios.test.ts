@@ -2,7 +2,7 @@
 // one stderr line `nvme-actors: FILE: $.json.path: expected …` (the line in the table below), no stack trace and
 // nothing on stdout. Every fixture has a row, every row a fixture.
 import { readdirSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,8 +94,8 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ["unknown-opcode-name", "$.steps[1].command.opcode: expected an opcode name (identify, getLogPage, setFeatures, getFeatures, asyncEventRequest, abort, namespaceAttachment, keepAlive) or a number 0..255, got \"format\""],
   ["unknown-step-field", "$.steps[0].timeout: expected no field \"timeout\" here (this object takes do, queueSize)"],
   ["unknown-step", "$.steps[1].do: expected a step kind, one of \"enable\", \"disable\", \"shutdown\", \"submit\", \"namespaceChange\", \"expect\", \"expectPending\", \"expectRegister\", \"fault\", \"expectFault\", got \"reboot\""],
-  ["targets-unknown", "$.targets[1]: expected one of \"emulator\", \"qemu\", got \"spdk\""],
-  ["targets-empty", "$.targets: expected a non-empty array of targets (\"emulator\", \"qemu\"), got an empty array"],
+  ["targets-unknown", "$.targets[1]: expected one of \"emulator\", \"qemu\", \"tcp\", got \"spdk\""],
+  ["targets-empty", "$.targets: expected a non-empty array of targets (\"emulator\", \"qemu\", \"tcp\"), got an empty array"],
   ["schema-not-string", "$.$schema: expected the path or URL of the JSON Schema (a non-empty string), got 1"],
   ["unknown-top-level-field", "$.stepz: expected no field \"stepz\" here (this object takes name, profile, targets, controller, steps, description)"],
 ];
@@ -123,10 +123,14 @@ describe('bad scenario files', () => {
     const dir = await mkdtemp(join(tmpdir(), 'nvme-actors-bom-'));
     const file = join(dir, 'bom.json');
     await writeFile(file, '\uFEFF{ "steps": [ { "do": "enable" }, { "do": "expectRegister", "name": "CSTS", "mask": 1, "value": 1 } ] }\n');
-    const r = await cli('run', file);
-    expect(r.err).toEqual([]);
-    expect(r.out.at(-1)).toBe('1 passed, 0 failed');
-    expect(r.code).toBe(0);
+    try {
+      const r = await cli('run', file);
+      expect(r.err).toEqual([]);
+      expect(r.out.at(-1)).toBe('1 passed, 0 failed');
+      expect(r.code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a bad file among good ones: nothing runs, the bad one is named', async () => {

@@ -212,7 +212,7 @@ describe('fault steps on the emulator', () => {
 
   it('the fault-step examples in docs/scenarios.md validate and are carried out', async () => {
     const doc = readFileSync('docs/scenarios.md', 'utf8');
-    const block = /### Fault steps\n```json\n([\s\S]*?)```/.exec(doc);
+    const block = /##+ Fault steps\n[\s\S]*?```json\n([\s\S]*?)```/.exec(doc);
     expect(block).not.toBeNull();
     const steps = block![1]!.trim().split('\n').map((l) => JSON.parse(l) as { do: string });
     expect(steps.filter((st) => st.do === 'fault')).toHaveLength(8);

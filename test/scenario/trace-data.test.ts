@@ -18,8 +18,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+let files = 0;
 async function file(scenario: unknown): Promise<string> {
-  const f = join(dir, `s${Math.random().toString(36).slice(2)}.json`);
+  const f = join(dir, `s${files++}.json`);
   await writeFile(f, JSON.stringify(scenario));
   return f;
 }
