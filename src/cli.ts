@@ -10,7 +10,7 @@ import { describeErrno, FileError, loadScenarioFiles } from './scenario/files.ts
 import { clip as clipText, echo, escapeControl, oneLine } from './scenario/escape.ts';
 import { buildPack, runConformance, type ConformanceRow } from './model/conformance.ts';
 import { getProfile, PROFILE_NAMES, type ProfileName } from './profiles/profiles.ts';
-import { generatePaths } from './model/generate.ts';
+import { generatePaths, tourPaths } from './model/generate.ts';
 import { DIAGRAM_FORMATS, isDiagramFormat, renderDiagram } from './diagram/diagram.ts';
 import { machineNames } from './diagram/machines.ts';
 import { emulatorTarget, makeEmulatorTarget, runScenario, type ScenarioResult, type TargetFactory } from './scenario/runner.ts';
@@ -462,17 +462,17 @@ async function coverageCommand(args: string[], io: CliIo): Promise<number> {
   const totals = { states: 0, transitions: 0, guardOutcomes: 0 };
   for (const profile of PROFILE_NAMES) {
     const { paths, coverage } = generatePaths(getProfile(profile));
-    const tours = paths.filter((p) => p.kind === 'tour').length;
+    const tours = tourPaths(getProfile(profile)).length;
     for (const k of parts) {
       coverage[k].covered.forEach((x) => union[k].add(x));
       totals[k] = coverage[k].total.length;
     }
     const reach = (k: (typeof parts)[number]) => coverage[k].total.length - coverage[k].unreachable.length;
     if (values.json) {
-      io.out(JSON.stringify({ profile, paths: paths.length - tours, tours, ...Object.fromEntries(parts.map((k) => [k, { covered: coverage[k].covered, reachable: reach(k), total: coverage[k].total.length, unreachable: coverage[k].unreachable }])) }));
+      io.out(JSON.stringify({ profile, paths: paths.length, tours, ...Object.fromEntries(parts.map((k) => [k, { covered: coverage[k].covered, reachable: reach(k), total: coverage[k].total.length, unreachable: coverage[k].unreachable }])) }));
       continue;
     }
-    io.out(`${profile}: ${paths.length - tours} paths and ${tours} tour stretches; ${parts.map((k) => `${k === 'guardOutcomes' ? 'guard outcomes' : k} ${coverage[k].covered.length}/${reach(k)} reachable (${pct(coverage[k].covered.length, reach(k))}, ${coverage[k].total.length} in the chart)`).join('; ')}`);
+    io.out(`${profile}: ${paths.length} paths and ${tours} tour stretches; ${parts.map((k) => `${k === 'guardOutcomes' ? 'guard outcomes' : k} ${coverage[k].covered.length}/${reach(k)} reachable (${pct(coverage[k].covered.length, reach(k))}, ${coverage[k].total.length} in the chart)`).join('; ')}`);
     for (const k of parts) for (const u of coverage[k].unreachable) io.out(`    not reachable under ${profile}: ${u}`);
   }
   const line = `all profiles together: ${parts.map((k) => `${k === 'guardOutcomes' ? 'guard outcomes' : k} ${union[k].size}/${totals[k]} (${pct(union[k].size, totals[k])})`).join('; ')}`;

@@ -1,7 +1,7 @@
 // The conformance run: generate the chart's paths for a profile, turn each into a scenario, replay it against a
 // target and collect one row per path (its events, how many checks, pass/fail, the spec clause it exercises).
 import { generatePaths, packPaths, type Coverage } from './generate.ts';
-import { chartSteps, chartToScenario, describeEvent, EVENT_CLAUSE, PROBE, type ScenarioJson } from './to-scenario.ts';
+import { chartToScenario, chartToScenarioSteps, describeEvent, EVENT_CLAUSE, type ScenarioJson } from './to-scenario.ts';
 import type { HostEvent } from '../logic/aen-chart.ts';
 import type { StateValue } from 'xstate';
 import type { Profile } from '../profiles/profiles.ts';
@@ -60,19 +60,16 @@ export function buildPack(profileName: ProfileName): ConformancePack {
  * and the steps one chart event became are in the state it leads to. chartToScenario turns events into steps one
  * by one, so the steps of a prefix of the events are a prefix of the steps: the boundaries come from the prefixes. */
 export function chartStepsBySteps(profile: Profile, pathEvents: readonly HostEvent[]): { states: StateValue[]; transitions: (readonly string[])[] } {
-  const events = [...pathEvents, ...PROBE];
-  const records = chartSteps(profile, events, { probe: false });
-  const states: StateValue[] = [records[0]?.before.value ?? 'idle'];
+  const { records, ends } = chartToScenarioSteps(profile, pathEvents, { name: '' });
+  const states: StateValue[] = [records[0]!.before.value];
   const transitions: (readonly string[])[] = [[]];
-  for (let k = 1; k <= events.length; k++) {
-    const end = chartToScenario(profile, events.slice(0, k), { name: '', probe: false }).steps.length;
-    const r = records[k - 1]!;
+  records.forEach((r, k) => {
     const taken = r.microsteps.filter((m) => !m.event.startsWith('xstate.')).flatMap((m) => m.taken);
-    while (states.length < end) {
+    while (states.length < ends[k]!) {
       states.push(r.after.value);
       transitions.push(taken);
     }
-  }
+  });
   return { states, transitions };
 }
 

@@ -74,23 +74,56 @@ const itemsOf = (machine: AnyStateMachine, step: StepRecord): Items => ({
   outcomes: step.microsteps.filter((m) => !m.event.startsWith('xstate.')).flatMap((m) => m.outcomes),
 });
 
-/** Replay a path on the chart: the items it exercises. */
-export function pathItems(machine: SpecChart, events: readonly HostEvent[], aerl = 3): Items & { steps: StepRecord[] } {
-  let s = initialSnapshot(machine, aerl);
-  const out: Items & { steps: StepRecord[] } = { states: activeStateNames(machine, s), transitions: [], outcomes: [], steps: [] };
-  for (const e of events) {
+/** A step's items and the snapshot it leads to, by vertex and event: what a step exercises depends only on the
+ * vertex it starts from (the completions and AER numbers in context do not decide any guard). */
+const stepCache = new WeakMap<SpecChart, Map<string, { items: Items; after: ChartSnapshot }>>();
+
+function cachedStep(machine: SpecChart, s: ChartSnapshot, e: HostEvent): { items: Items; after: ChartSnapshot } {
+  let cache = stepCache.get(machine);
+  if (!cache) stepCache.set(machine, (cache = new Map()));
+  const k = `${serializeSnapshot(s)}|${key(e)}`;
+  let hit = cache.get(k);
+  if (!hit) {
     const step = takeStep(machine, s, e);
-    const it = itemsOf(machine, step);
-    out.states.push(...it.states);
-    out.transitions.push(...it.transitions);
-    out.outcomes.push(...it.outcomes);
-    out.steps.push(step);
-    s = step.after;
+    hit = { items: itemsOf(machine, step), after: step.after };
+    cache.set(k, hit);
+  }
+  return hit;
+}
+
+/** Replay a path on the chart: the items it exercises. */
+export function pathItems(machine: SpecChart, events: readonly HostEvent[], aerl = 3): Items {
+  let s = initialSnapshot(machine, aerl);
+  const out: Items = { states: activeStateNames(machine, s), transitions: [], outcomes: [] };
+  for (const e of events) {
+    const { items, after } = cachedStep(machine, s, e);
+    out.states.push(...items.states);
+    out.transitions.push(...items.transitions);
+    out.outcomes.push(...items.outcomes);
+    s = after;
   }
   return out;
 }
 
 const generated = new WeakMap<Profile, Map<number, { paths: ChartPath[]; coverage: Coverage }>>();
+const graphs = new WeakMap<ChartPath[], { graph: Map<string, Array<{ event: HostEvent; to: string }>>; start: string; machine: SpecChart; aerl: number }>();
+const tours = new WeakMap<ChartPath[], ChartPath[]>();
+
+/** The tour of a profile's vertex graph (every host event from every vertex), in stretches from the initial state:
+ * remembered with the profile's paths. */
+export function tourPaths(profile: Profile, options: { aerl?: number } = {}): ChartPath[] {
+  const { paths } = generatePaths(profile, options);
+  let out = tours.get(paths);
+  if (!out) {
+    const g = graphs.get(paths)!;
+    out = tour(g.graph, g.start).map((events) => ({ kind: 'tour' as const, events, transitions: pathItems(g.machine, events, g.aerl).transitions }));
+    tours.set(paths, out);
+  }
+  return out;
+}
+
+/** The whole generated suite: the coverage paths, then the tour stretches (the numbering the mutant table uses). */
+export const suitePaths = (profile: Profile): ChartPath[] => [...generatePaths(profile).paths, ...tourPaths(profile)];
 
 /** The paths and coverage of a profile (remembered per profile object and AERL for the profile's own chart). */
 export function generatePaths(profile: Profile, options: { aerl?: number; machine?: SpecChart } = {}): { paths: ChartPath[]; coverage: Coverage } {
@@ -145,9 +178,9 @@ function generate(profile: Profile, aerl: number, machine: SpecChart): { paths: 
     const out: Array<{ event: HostEvent; to: string }> = [];
     graph.set(serializeSnapshot(s), out);
     for (const e of chartEvents(profile, s)) {
-      const step = takeStep(machine, s, e);
+      const { items: it, after } = cachedStep(machine, s, e);
+      const step = { after };
       out.push({ event: e, to: serializeSnapshot(step.after) });
-      const it = itemsOf(machine, step);
       const path = [...events, e];
       let fresh = false;
       for (const [k, list] of [['states', it.states], ['transitions', it.transitions], ['outcomes', it.outcomes]] as const) {
@@ -164,7 +197,7 @@ function generate(profile: Profile, aerl: number, machine: SpecChart): { paths: 
       }
     }
   }
-  for (const events of tour(graph, serializeSnapshot(initial))) add(events, 'tour');
+  graphs.set(paths, { graph, start: serializeSnapshot(initial), machine, aerl });
   const of = (c: Set<string>, r: Set<string>, total: string[]): CoverageOf => ({
     covered: total.filter((x) => c.has(x)),
     total,
@@ -242,4 +275,4 @@ function tour(graph: ReadonlyMap<string, ReadonlyArray<{ event: HostEvent; to: s
 
 /** The paths of a profile's conformance pack: the coverage paths (tours run on the emulator, in the model tests and
  * against the chart's mutants, not in the packs replayed on peers). */
-export const packPaths = (profile: Profile): ChartPath[] => generatePaths(profile).paths.filter((p) => p.kind === 'coverage');
+export const packPaths = (profile: Profile): ChartPath[] => generatePaths(profile).paths;

@@ -8,7 +8,7 @@ import { CATALOGUE } from '../logic/aen-chart.ts';
 import { PROFILE_NAMES, PROFILES } from '../profiles/profiles.ts';
 import { REPO_ROOT } from '../diagram/docs.ts';
 import { providedImplementations } from './chart.ts';
-import { generatePaths, type Coverage, type CoverageOf } from './generate.ts';
+import { generatePaths, tourPaths, type Coverage, type CoverageOf } from './generate.ts';
 
 export const MODEL_DOC = 'docs/model-based-testing.md';
 export const WRITE_DOCS = process.env.NVME_ACTORS_WRITE_DOCS === '1';
@@ -56,8 +56,8 @@ export function renderCoverage(results: ReadonlyArray<{ name: string; coverage: 
 export function coverageResults(): Array<{ name: string; coverage: Coverage; coveragePaths: number; tours: number; tourEvents: number }> {
   return PROFILE_NAMES.map((name) => {
     const { paths, coverage } = generatePaths(PROFILES[name]);
-    const tours = paths.filter((p) => p.kind === 'tour');
-    return { name, coverage, coveragePaths: paths.length - tours.length, tours: tours.length, tourEvents: tours.reduce((n, p) => n + p.events.length, 0) };
+    const tours = tourPaths(PROFILES[name]);
+    return { name, coverage, coveragePaths: paths.length, tours: tours.length, tourEvents: tours.reduce((n, p) => n + p.events.length, 0) };
   });
 }
 

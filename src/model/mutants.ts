@@ -9,7 +9,7 @@ import { getProfile, PROFILE_NAMES, type ProfileName } from '../profiles/profile
 import { parseScenario } from '../scenario/schema.ts';
 import { makeEmulatorTarget, runScenario } from '../scenario/runner.ts';
 import { chartFor, transitionName, type SpecChart } from './chart.ts';
-import { generatePaths, pathItems } from './generate.ts';
+import { pathItems, suitePaths } from './generate.ts';
 import { ChartInconsistency, chartCarries, chartToScenario, describeEvent } from './to-scenario.ts';
 
 type Config = Record<string, unknown>;
@@ -110,7 +110,7 @@ export function chartMutants(): Mutant[] {
  * the first failed expectation, or undefined when the path passes. */
 export async function mutantFailure(mutant: Mutant, profileName: ProfileName, pathNumber: number): Promise<string | undefined> {
   const profile = getProfile(profileName);
-  const p = generatePaths(profile).paths[pathNumber - 1];
+  const p = suitePaths(profile)[pathNumber - 1];
   if (!p) return undefined;
   try {
     const scenario = parseScenario(chartToScenario(profile, p.events, { name: `${profileName} path ${pathNumber}`, machine: chartFor(profile, mutant.machine) }));
@@ -137,7 +137,7 @@ export async function runMutants(mutants: readonly Mutant[] = chartMutants(), pr
   const suites = profiles.map((name) => {
     const profile = getProfile(name);
     const chart = chartFor(profile);
-    const { paths } = generatePaths(profile);
+    const paths = suitePaths(profile);
     return {
       name,
       profile,

@@ -81,6 +81,12 @@ export function chartSteps(profile: Profile, pathEvents: readonly HostEvent[], o
 
 /** A generated path as a scenario file. */
 export function chartToScenario(profile: Profile, pathEvents: readonly HostEvent[], options: ScenarioOptions): ScenarioJson {
+  return chartToScenarioSteps(profile, pathEvents, options).scenario;
+}
+
+/** chartToScenario, with the chart's record of each event and how many scenario steps exist after each event. */
+export function chartToScenarioSteps(profile: Profile, pathEvents: readonly HostEvent[], options: ScenarioOptions): { scenario: ScenarioJson; records: StepRecord[]; ends: number[] } {
+  const ends: number[] = [];
   const aerl = options.aerl ?? 3;
   const records = chartSteps(profile, pathEvents, options);
   const steps: Array<Record<string, unknown>> = [{ do: 'enable' }];
@@ -137,14 +143,16 @@ export function chartToScenario(profile: Profile, pathEvents: readonly HostEvent
     steps.push({ do: 'expectRegister', name: 'CSTS', mask: '0x00000003', value: '0x00000001' });
     const parked = after.parked.map((a) => aerTag.get(a)!);
     for (const t of [...new Set([...parked, ...outstandingAers])]) steps.push({ do: 'expectPending', tag: t });
+    ends.push(steps.length);
   }
-  return {
+  const scenario: ScenarioJson = {
     name: options.name,
     ...(options.description ? { description: options.description } : {}),
     profile: profile.name,
     controller: { aerl, namespaces: CHART_NAMESPACES.map((nsid) => ({ nsid })) },
     steps,
   };
+  return { scenario, records, ends };
 }
 
 function expectationOf(c: Completion, aerTag: ReadonlyMap<number, string>, commandTag: string | undefined): Record<string, unknown> & { tag: string | undefined } {

@@ -34,7 +34,7 @@ describe('nvme-actors', () => {
     const total = JSON.parse(r.out.at(-1)!);
     expect(total).toMatchObject({ kind: 'total', failed: 0 });
     expect(total.passed).toBeGreaterThan(1000);
-  });
+  }, 120_000);
 
   it('conformance against the emulator: all paths pass, with coverage and wall time', async () => {
     const r = await cli('conformance', '--profile', 'spec');

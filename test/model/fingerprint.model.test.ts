@@ -19,7 +19,7 @@ describe('rules', () => {
   it.each(PROFILE_NAMES)("every check of the %s pack holds on the emulator under that profile", async (name) => {
     const run = await runPack(name, { name: 'emulator', factory: emulatorTarget });
     expect(run.results.filter((r) => !r.passed).map((r) => `${r.check.id}: ${r.firstFailure}`)).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe('fingerprint of the emulator under the qemu profile', () => {
@@ -33,7 +33,7 @@ describe('fingerprint of the emulator under the qemu profile', () => {
     expect(e.untestable).toEqual([]);
     expect(exhibited(e).map((d) => d.knob)).toEqual(differing('spec', 'qemu'));
     for (const d of exhibited(e)) expect(d.witness?.passed, d.knob).toBe(false);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe(CONFORMANCE_DOC, () => {

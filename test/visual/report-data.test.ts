@@ -100,7 +100,7 @@ describe('report data', () => {
     expect(ids[0]).toEqual(expect.arrayContaining(['aenLogPage.aerPool.none', 'aenLogPage.notice.clear']));
     expect(ids.flat()).toContain('aenLogPage.aerPool.parked');
     expect(ids.flat()).toContain('aenLogPage.notice.reported');
-  });
+  }, 120_000);
 
   it('the page is self-contained: inline SVG whose titles name every active state, no external resources', async () => {
     const result = await runScenario(SEED, undefined, { recordStates: true });
@@ -131,5 +131,5 @@ describe('report data', () => {
     expect(c.code).toBe(0);
     expect(c.err[0]).toMatch(/^wrote .*conformance\.html \(\d+ runs, \d+ timeline rows\)$/);
     expect([...(await readFile(conf, 'utf8')).matchAll(/<figure class="chart[^"]*" data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(['aen-log-page', 'controller', 'admin-queue', 'aen-latch']);
-  });
+  }, 120_000);
 });
