@@ -16,10 +16,6 @@ export type { Transport, Awaitable, CapsuleQueue, CapsuleResponse } from './host
 export { EmulatorTransport, emulatorTransport } from './host/emulator-transport.ts';
 export { TcpTransport, connectTcp, parseTcpTarget, type TcpTransportOptions, type TcpTargetAddress } from './host/tcp-transport.ts';
 export { QemuTransport, startQemu, qemuAvailable, QemuUnavailableError, QemuStartError, type QemuOptions, type QemuNamespaceOptions } from './host/qemu-transport.ts';
-export { TcpTransport, connectTcp, parseTcpTarget, type TcpTargetAddress, type TcpTransportOptions } from './host/tcp-transport.ts';
-
-// The emulated controller served over NVMe/TCP (`nvme-actors serve`), for a real host driver to meet.
-export { NvmeTcpTarget, DEFAULT_NQN, type TargetOptions as NvmeTcpTargetOptions, type TargetEvent as NvmeTcpTargetEvent } from './serve/target.ts';
 
 // Scenario files (docs/scenarios.md, schema/scenario.schema.json), their runner, targets and trace.
 export { parseScenario, parseScenarioFile, parseScenarioText, ScenarioError, OPCODE_NAMES, STATUS_NAMES, REGISTER_NAMES, type Scenario, type Step, type CommandDecl, type NamespaceDecl, type FaultSpec, type FaultStep, type StatusExpectation, type RegisterName } from './scenario/schema.ts';
