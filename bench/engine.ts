@@ -24,7 +24,8 @@ import { adminQueueGeometry } from '../src/logic/controller.ts';
 import { PROFILE_NAMES, PROFILES } from '../src/profiles/profiles.ts';
 import { aenLatchMachine } from '../machines/aen-latch.machine.ts';
 import { latchPolicy } from '../src/logic/aen-latch.ts';
-import type { ChartEvent } from '../src/logic/aen-chart.ts';
+import type { HostEvent } from '../src/logic/aen-chart.ts';
+import { OVERFLOW_BATCH } from '../src/model/generate.ts';
 import { chartToScenario } from '../src/model/to-scenario.ts';
 import { parseScenario } from '../src/scenario/schema.ts';
 import { runScenario } from '../src/scenario/runner.ts';
@@ -333,17 +334,17 @@ function shapeOnV6(n: number): Variant & { close(): void } {
 }
 
 /** test:long's workload: random chart sequences of 50–70 steps, replayed as scenarios through the host. */
-function chartEvents(overflow: boolean): fc.Arbitrary<ChartEvent[]> {
-  const events: Array<{ weight: number; arbitrary: fc.Arbitrary<ChartEvent> }> = [
+function chartEvents(overflow: boolean): fc.Arbitrary<HostEvent[]> {
+  const events: Array<{ weight: number; arbitrary: fc.Arbitrary<HostEvent> }> = [
     { weight: 6, arbitrary: fc.constant({ type: 'aer.submit' }) },
-    { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.change' as const, nsid })) },
-    { weight: 4, arbitrary: fc.boolean().map((rae) => ({ type: 'changedList.read' as const, rae })) },
-    { weight: 1, arbitrary: fc.constant({ type: 'changedList.readShort' }) },
-    { weight: 2, arbitrary: fc.boolean().map((enabled) => ({ type: 'notices.set' as const, enabled })) },
-    { weight: 2, arbitrary: fc.constant({ type: 'aer.abort' }) },
-    { weight: 1, arbitrary: fc.constant({ type: 'controller.reset' }) },
+    { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.changed' as const, nsid })) },
+    { weight: 4, arbitrary: fc.boolean().map((rae) => ({ type: 'log.read' as const, rae, numd: 1024 })) },
+    { weight: 1, arbitrary: fc.constant({ type: 'log.read' as const, rae: false, numd: 2 }) },
+    { weight: 2, arbitrary: fc.boolean().map((on) => ({ type: 'features.set' as const, aec: on ? 0x100 : 0 })) },
+    { weight: 2, arbitrary: fc.constant({ type: 'abort' as const }) },
+    { weight: 1, arbitrary: fc.constant({ type: 'reset' as const }) },
   ];
-  if (overflow) events.push({ weight: 1, arbitrary: fc.constant({ type: 'namespace.overflow' }) });
+  if (overflow) events.push({ weight: 1, arbitrary: fc.constant(OVERFLOW_BATCH) });
   return fc.array(fc.oneof(...events), { minLength: 50, maxLength: 70 });
 }
 function chartSequences(engine: EngineName, perProfile: number): Variant {

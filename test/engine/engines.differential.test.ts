@@ -7,9 +7,8 @@ import fc from 'fast-check';
 import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
 import { adminQueueMachine } from '../../machines/admin-queue.machine.ts';
 import { controllerMachine } from '../../machines/controller.machine.ts';
-import { aenLogPageChart } from '../../machines/aen-log-page.chart.ts';
 import { latchPolicy } from '../../src/logic/aen-latch.ts';
-import { chartPolicy } from '../../src/logic/aen-chart.ts';
+import { chartFor } from '../../src/model/chart.ts';
 import { PROFILE_NAMES, PROFILES, type Profile } from '../../src/profiles/profiles.ts';
 import { AdminOpcode, Status } from '../../src/spec/constants.ts';
 import { sqe, type Sqe } from '../../src/spec/sqe.codec.ts';
@@ -90,12 +89,12 @@ const controllerStep: fc.Arbitrary<Step> = fc.oneof(
 );
 const chartEvent: fc.Arbitrary<Step['event']> = fc.oneof(
   { weight: 6, arbitrary: fc.constant({ type: 'aer.submit' }) },
-  { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.change', nsid })) },
-  { weight: 4, arbitrary: fc.boolean().map((rae) => ({ type: 'changedList.read', rae })) },
-  { weight: 1, arbitrary: fc.constant({ type: 'changedList.readShort' }) },
-  { weight: 2, arbitrary: fc.boolean().map((enabled) => ({ type: 'notices.set', enabled })) },
-  { weight: 2, arbitrary: fc.constant({ type: 'aer.abort' }) },
-  { weight: 1, arbitrary: fc.constant({ type: 'controller.reset' }) },
+  { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.changed', nsid })) },
+  { weight: 1, arbitrary: fc.constant({ type: 'namespace.changed', nsid: 100, count: 1025 }) },
+  { weight: 4, arbitrary: fc.record({ rae: fc.boolean(), numd: fc.constantFrom(1024, 1) }).map(({ rae, numd }) => ({ type: 'log.read', rae, numd })) },
+  { weight: 2, arbitrary: fc.constantFrom(0, 0x100).map((aec) => ({ type: 'features.set', aec })) },
+  { weight: 2, arbitrary: fc.constant({ type: 'abort' }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'reset' }) },
 );
 
 /** A recording device port, shared by both runs of a case (it writes to the run in progress): its SQ holds
@@ -160,8 +159,8 @@ const machines: Array<{ name: string; run: (profile: Profile) => fc.IPropertyWit
   {
     name: 'AEN / Changed Namespace List spec chart',
     run: (profile) =>
-      fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), inspect: fc.boolean(), steps: fc.array(chartEvent.map((event) => ({ event })), { maxLength: 24 }) }), (r) =>
-        assertSameOnBothEngines({ machine: aenLogPageChart, input: { aerl: r.aerl, policy: chartPolicy(profile) }, steps: r.steps, inspect: r.inspect }),
+      fc.property(fc.record({ aerl: fc.integer({ min: 1, max: 3 }), inspect: fc.boolean(), steps: fc.array(chartEvent.map((event) => ({ event })), { maxLength: 24 }) }), (r) =>
+        assertSameOnBothEngines({ machine: chartFor(profile), input: { aerl: r.aerl }, steps: r.steps, inspect: r.inspect }),
       ) as fc.IProperty<[unknown]>,
   },
 ];
