@@ -77,7 +77,7 @@ export type Step =
   | { readonly do: 'expectRegister'; readonly name: RegisterName; readonly value: number; readonly mask: number };
 
 /** The targets a scenario can name in `"targets"`: the `--target` values (`tcp` for any `tcp://` target). */
-export const SCENARIO_TARGETS = ['emulator', 'qemu', 'tcp'] as const;
+export const SCENARIO_TARGETS = ['emulator', 'qemu', 'nvmet', 'tcp'] as const;
 export type ScenarioTarget = (typeof SCENARIO_TARGETS)[number];
 
 export interface Scenario {

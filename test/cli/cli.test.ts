@@ -66,7 +66,7 @@ describe('nvme-actors', () => {
     [['run'], /^nvme-actors: run: expected at least one scenario FILE or DIR$/],
     [['run', 'no-such-file.json'], /^nvme-actors: no-such-file.json: no such file or directory \(ENOENT\)$/],
     [['conformance', '--profile', 'nvmet'], /^nvme-actors: --profile nvmet: expected one of spec, qemu, openvmm, linux-nvmet$/],
-    [['conformance', '--target', 'real'], /^nvme-actors: --target real: expected emulator or qemu$/],
+    [['conformance', '--target', 'real'], /^nvme-actors: --target real: expected emulator, qemu, nvmet or tcp:\/\/HOST:PORT\/NQN$/],
     [['conformance', '--doc', 'x.md'], /^nvme-actors: --doc: needs --target qemu/],
     [['run', 'examples/', '--inspect', '--port', 'abc'], /^nvme-actors: --port abc: expected a port number 0\.\.65535 \(0 picks a free one\)$/],
     [['run', 'examples/', '--inspect', '--port', '65536'], /^nvme-actors: --port 65536: expected a port number/],

@@ -71,7 +71,7 @@ describe('one line, always', () => {
   });
 
   it('a newline in a flag value or command is escaped', async () => {
-    expect(oneLine(await cli('run', 'examples/', '--target', 'qemu\nfake'))).toBe('nvme-actors: --target qemu\\nfake: expected emulator or qemu');
+    expect(oneLine(await cli('run', 'examples/', '--target', 'qemu\nfake'))).toBe('nvme-actors: --target qemu\\nfake: expected emulator, qemu, nvmet or tcp://HOST:PORT/NQN');
     expect(oneLine(await cli('frob\nnicate'))).toMatch(/^nvme-actors: unknown command 'frob\\nnicate'/);
   });
 
