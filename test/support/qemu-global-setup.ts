@@ -8,12 +8,15 @@
 // ancestors.
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createOwnedTempDir, readOwner, reapStaleTempDirs, removeOwnedTempDir } from '../../src/host/supervised-process.ts';
 import { isOurQemu, leftoverQemu, processes } from './qemu.ts';
 
 export const RUN_DIR_PREFIX = 'nvme-actors-test-run-';
 const OURS = /^nvme-actors/;
+/** Leftovers that fail the run: QEMU's folders and the QEMU suites' own. The rest are reported only, until every
+ * suite removes its folders (then make this OURS). */
+const STRICT = /^nvme-actors-(qemu|supervise|teardown)/;
 
 async function entries(dir: string): Promise<string[]> {
   return (await readdir(dir).catch(() => [] as string[])).filter((n) => OURS.test(n));
@@ -63,7 +66,11 @@ export default async function setup(): Promise<() => Promise<void>> {
     // A watchdog removes the folder of a QEMU whose worker died a moment after it: give it that moment too.
     let dirs: string[] = [];
     await poll(async () => (dirs = await leftoverTempDirs(runDir, systemDir, beforeDirs)).length === 0, 30);
-    if (dirs.length > 0) problems.push(`temporary folders left behind by the test run (removed now): ${dirs.join(', ')}`);
+    // QEMU folders fail the run; other suites' folders are reported (and removed) until those suites clean up.
+    const failing = dirs.filter((d) => STRICT.test(basename(d)));
+    const reported = dirs.filter((d) => !STRICT.test(basename(d)));
+    if (failing.length > 0) problems.push(`temporary folders left behind by the test run (removed now): ${failing.join(', ')}`);
+    if (reported.length > 0) process.stderr.write(`\ntemporary folders left behind by other suites (removed now; not yet failing the run): ${reported.join(', ')}\n`);
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
     await removeOwnedTempDir(runDir);
     if (savedTmpdir === undefined) delete process.env.TMPDIR;
