@@ -13,6 +13,7 @@ import { chartPolicy } from '../../src/logic/aen-chart.ts';
 import { PROFILE_NAMES, PROFILES, type Profile } from '../../src/profiles/profiles.ts';
 import { AdminOpcode, Status } from '../../src/spec/constants.ts';
 import { sqe } from '../../src/spec/sqe.codec.ts';
+import { commandRoute } from '../../src/logic/admin-commands.ts';
 import { activeLog, assertSameOnBothEngines, pending, recorders, type Step } from './differential.ts';
 
 const LONG = process.env.NVME_ACTORS_LONG === '1';
@@ -48,12 +49,12 @@ const command = fc.oneof(
   cid.map((c) => sqe({ opcode: AdminOpcode.IDENTIFY, cid: c, cdw10: 1 })),
 );
 const adminQueueEvent: fc.Arbitrary<Step['event']> = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: 0, max: 9 }).map((value) => ({ type: 'sq.tail.written', value })) },
+  { weight: 4, arbitrary: fc.tuple(fc.constantFrom('sq', 'sq', 'cq'), fc.integer({ min: 0, max: 9 })).map(([queue, value]) => ({ type: 'doorbell.written', queue, value })) },
   {
     weight: 8,
     arbitrary: fc
       .record({ sqe: command, prpStatus: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: statusArb }), fault: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) }, { weight: 1, arbitrary: fc.constant({ kind: 'delay' as const, ms: 5 }) }) })
-      .map((r) => ({ type: 'command.fetched', segments: [], ...r })),
+      .map((r) => ({ type: 'command.fetched', segments: [], route: commandRoute(r.sqe, PROFILES.spec), ...r })),
   },
   { weight: 1, arbitrary: fc.constant({ type: 'command.unreadable' }) },
   { weight: 2, arbitrary: fc.tuple(cid, statusArb).map(([c, status]) => ({ type: 'completion.requested', cid: c, status, dw0: 0 })) },
@@ -95,7 +96,8 @@ const chartEvent: fc.Arbitrary<Step['event']> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ type: 'controller.reset' }) },
 );
 
-const ADMIN_QUEUE_ACTIONS = ['fetchCommand', 'executeCommand', 'completeWithTransferError', 'applyNamespaceAttachment', 'completeLatchCommand', 'postCompletion', 'reportDroppedCommand', 'reportInvalidDoorbell'];
+// The actions that reach the device port are recorded instead (the port is not needed then).
+const ADMIN_QUEUE_ACTIONS = ['fetchNextCommand', 'executeCommand', 'completeWithTransferError', 'applyNamespaceAttachment', 'completeLatchCommand', 'postCompletion', 'reportDroppedCommand', 'reportInvalidDoorbell', 'moveCqHead'];
 const recordingAdminQueue = adminQueueMachine.provide({ actions: recorders(ADMIN_QUEUE_ACTIONS, activeLog), actors: { faultDelay: pending as never } });
 const recordingController = controllerMachine.provide({
   actions: recorders(['openQueues', 'closeQueues', 'reportEnableFault'], activeLog),
@@ -107,14 +109,14 @@ const machines: Array<{ name: string; run: (profile: Profile) => fc.IPropertyWit
     name: 'controller (with its admin queue and AEN latch)',
     run: (profile) =>
       fc.property(fc.record({ aerl: fc.integer({ min: 0, max: 3 }), inspect: fc.boolean(), steps: fc.array(controllerStep, { maxLength: 24 }) }), (r) =>
-        assertSameOnBothEngines({ machine: recordingController, input: { profile, aerl: r.aerl }, emitters: ['aenLatch'], steps: r.steps, inspect: r.inspect }),
+        assertSameOnBothEngines({ machine: recordingController, input: { profile, aerl: r.aerl, device: { adminQueue: {} } }, emitters: ['aenLatch'], steps: r.steps, inspect: r.inspect }),
       ) as fc.IProperty<[unknown]>,
   },
   {
     name: 'admin queue',
     run: (profile) =>
       fc.property(fc.record({ sqSize: fc.integer({ min: 2, max: 8 }), inspect: fc.boolean(), steps: fc.array(adminQueueEvent.map((event) => ({ event })), { maxLength: 20 }) }), (r) =>
-        assertSameOnBothEngines({ machine: recordingAdminQueue, input: { profile, sqSize: r.sqSize }, stubs: ['aenLatch'], steps: r.steps, inspect: r.inspect }),
+        assertSameOnBothEngines({ machine: recordingAdminQueue, input: { profile, sqSize: r.sqSize, cqSize: r.sqSize, device: {} }, stubs: ['aenLatch'], steps: r.steps, inspect: r.inspect }),
       ) as fc.IProperty<[unknown]>,
   },
   {
