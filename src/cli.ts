@@ -719,10 +719,17 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
   return failed > 0 ? 1 : 0;
 }
 
-/** The version in package.json (the command's own, wherever it is installed). */
+/** The version in the package's package.json: one folder up from src/cli.ts, two from the compiled dist/src/cli.js. */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'nvme-actors' && pkg.version) return pkg.version;
+    } catch {
+      // not there: the other layout
+    }
+  }
+  return 'unknown';
 }
 
 /** A QEMU start failure on one line: what failed, then the last line QEMU wrote on stderr (its own reason). */
