@@ -52,7 +52,7 @@ if (declareQemuGate(gate, 'QEMU fingerprint')) {
       for (const r of run('spec').results) if (!r.passed) expect(blamed.has(r.check.id) || untestable.has(r.check.id), r.check.id).toBe(true);
       // QEMU's list cannot overflow: exactly the overflow checks are untestable.
       expect([...untestable].every((id) => run('spec').results.find((r) => r.check.id === id)!.check.label.includes('overflow') || id === 'rule list-overflow')).toBe(true);
-    });
+    }, 180_000);
 
     it('AEC bit 8 does not gate the notice, and an unknown log page gets 0/02h', () => {
       const e = explain(run('spec'), 'qemu');

@@ -42,5 +42,5 @@ describe.each(PROFILE_NAMES)('random host sequences against the chart, profile %
       }),
       { numRuns: RUNS, seed: SEED + PROFILE_NAMES.indexOf(name), endOnFailure: false },
     );
-  }, LONG ? 3_600_000 : 120_000);
+  }, LONG ? 3_600_000 : 600_000);
 });
