@@ -316,6 +316,7 @@ export class NvmeHost {
       cdw13: command.cdw13 ?? 0, cdw14: command.cdw14 ?? 0, cdw15: command.cdw15 ?? 0,
     };
     this.outstanding[cid] = { cid, slot: null, dataIn: command.dataIn ?? 0, dataAddress: 0n };
+    for (const l of this.submitListeners) l(entry);
     const sent = this.capsules!.send(encodeSqe(entry), command.dataOut, command.dataIn ?? 0);
     if (isPromise(sent)) yield sent;
     return cid;

@@ -105,7 +105,7 @@ describe('the TCP host transport against a misbehaving controller', () => {
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as net.AddressInfo).port;
-    await expect(connectTcp({ host: '127.0.0.1', port, nqn: 'nqn.test:mute' }, { timeoutMs: 50 })).rejects.toThrow(/timed out after 50 ms waiting for ICResp/);
+    await expect(connectTcp({ host: '127.0.0.1', port, nqn: 'nqn.test:mute' }, { timeoutMs: 500 })).rejects.toThrow(/timed out after 500 ms waiting for ICResp/);
     await waitUntil(() => sockets.every((s) => s.readableEnded || s.destroyed));
     expect(sockets.every((s) => s.readableEnded || s.destroyed)).toBe(true); // the host left nothing open
   });
