@@ -183,7 +183,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   });
   const mmio = createMmio({ registers, faults: faultSet, trace, controller: actor, enabled: () => device.enabled });
 
-  /** The namespace-change RPC (DESIGN.md §2 namespaceChange): one long-lived actor answers every request's promise
+  /** The namespace-change RPC (docs/semantics.md §2 namespaceChange): one long-lived actor answers every request's promise
    * from the latch's emitted facts (src/faults/namespace-change-rpc.ts). A root actor beside the controller, not its
    * child: the controller's chart is the NVMe lifecycle, and the RPC's events are not NVMe events. */
   const rpc = createActor(namespaceChangeLogic, { id: 'namespaceChange', input: { latch: actor.system.get('aenLatch'), noticePerNewNsid: profile.noticePerNewNsid }, inspect: options.inspect });

@@ -1,4 +1,4 @@
-// The namespace-change RPC actor (DESIGN.md §2 namespaceChange; OpenVMM's `NamespaceChange::ChangeNotification`,
+// The namespace-change RPC actor (docs/semantics.md §2 namespaceChange; OpenVMM's `NamespaceChange::ChangeNotification`,
 // with a reply per caller): one long-lived callback actor per controller serves every request. It tells the AEN
 // latch "namespace N changed" and answers each caller's promise from the latch's emitted facts alone: the
 // receipt once the change is processed, and with `until: 'aen'` once an AEN covering it reaches the completion

@@ -99,7 +99,7 @@ export interface LatchContext {
   readonly offlineChanges: OfflineChanges | null;
   /** `noticePerNewNsid` (QEMU): notice events queued and not yet reported. */
   readonly queuedNotices: number;
-  /** Regions with an event waiting for an AER, oldest first (DESIGN.md §4: reported oldest first). */
+  /** Regions with an event waiting for an AER, oldest first (docs/semantics.md §4: reported oldest first). */
   readonly waiting: readonly EventRegion[];
   /** The Error event to report next: its Asynchronous Event Information (00h or 01h), or null. */
   readonly pendingErrorInfo: number | null;

@@ -61,7 +61,7 @@ export function renderConformanceDoc(input: DocInput): string {
   out(`\`src/model/rules.ts\`, each with that profile's expectations) was replayed on ${peer}'s NVMe controller through`);
   out(`qtest and on this emulator, with the same host driver. On ${peer} a namespace change is made with Namespace`);
   out(`Attachment (detach an attached namespace, attach a detached one). Rules are the \`spec\` profile's reading of`);
-  out(`NVMe Base 2.0 (DESIGN.md §4); clauses use NVMe Base 2.0 numbering. Raw observations: \`docs/qemu-observations.md\`.`);
+  out(`NVMe Base 2.0 (docs/semantics.md §4); clauses use NVMe Base 2.0 numbering. Raw observations: \`docs/qemu-observations.md\`.`);
   out();
   out(`Pack digest: ${code(packDigest())}`);
   out();

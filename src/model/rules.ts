@@ -1,4 +1,4 @@
-// The spec rules this emulator holds to (../shared/DESIGN.md §4, plus the other profile knobs), each with the
+// The spec rules this emulator holds to (docs/semantics.md §4, plus the other profile knobs), each with the
 // profile knobs that decide it and a rule check: a scenario whose expectations are computed from a profile, so the
 // same rule gives the `spec`, `qemu` and `openvmm` packs their own expectations. Chart-shaped checks take their
 // expectations from the chart (chartToScenario); the others are written from the knobs directly. NVMe Base 2.0 numbering.

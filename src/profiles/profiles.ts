@@ -1,5 +1,5 @@
-// Policy knobs as data: where the NVMe spec leaves room or the peers differ (../shared/DESIGN.md §3–5,
-// shared/reference/nvme-aen-facts.md §2–4, openvmm-nvme-facts.md §2–3). The machines read these from context;
+// Policy knobs as data: where the NVMe spec leaves room or the peers differ (docs/semantics.md §4 is the spec
+// profile; docs/qemu-observations.md and docs/conformance.md what each peer did). The machines read these from context;
 // a profile never changes code paths outside the decisions named here.
 import { Status } from '../spec/constants.ts';
 
@@ -51,7 +51,7 @@ export const PROFILE_NAMES: readonly ProfileName[] = ['spec', 'qemu', 'openvmm',
 
 const spec: Profile = {
   name: 'spec',
-  description: 'NVMe Base 2.0 as DESIGN.md §4 reads it',
+  description: 'NVMe Base 2.0 as docs/semantics.md §4 reads it',
   aecDefault: 0x100,
   aecGatesNamespaceNotice: true,
   supportsAecFeature: true,
@@ -74,7 +74,7 @@ const spec: Profile = {
 const qemu: Profile = {
   ...spec,
   name: 'qemu',
-  description: 'QEMU 7.2 hw/nvme as observed over qtest (DESIGN.md §5)',
+  description: 'QEMU 7.2 hw/nvme as observed over qtest (docs/qemu-observations.md)',
   aecDefault: 0,
   aecGatesNamespaceNotice: false,
   resetRestoresAec: false,

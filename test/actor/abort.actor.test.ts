@@ -1,4 +1,4 @@
-// Abort (08h) of a parked AER in the spec profile (NVMe Base 2.0 §5.1; DESIGN.md §4): the AER completes with 0/07h
+// Abort (08h) of a parked AER in the spec profile (NVMe Base 2.0 §5.1; docs/semantics.md §4): the AER completes with 0/07h
 // before the Abort's own completion, whose DW0 bit 0 is 0; an Abort naming no outstanding command answers DW0 = 1.
 import { describe, expect, it } from 'vitest';
 import { completionOf, expectNoCompletion, identifyControllerOk, NS_ATTR_CHANGED_DW0, parkAers, pollSettled, statusOf, useRigs } from '../support/rig.ts';

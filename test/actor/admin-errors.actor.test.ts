@@ -1,4 +1,4 @@
-// Error completions keep the controller working (NVMe Base 2.0 §4.6.1.2; DESIGN.md §4, spec profile): an unknown
+// Error completions keep the controller working (NVMe Base 2.0 §4.6.1.2; docs/semantics.md §4, spec profile): an unknown
 // opcode gets 0/01h DNR, an unknown log page 1/09h DNR, a bad NSID 0/0Bh DNR, a data pointer outside guest memory
 // 0/04h. After each, Identify Controller still succeeds, a parked AER stays parked and no AEN is raised.
 import { describe, expect, it } from 'vitest';

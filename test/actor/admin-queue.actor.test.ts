@@ -1,4 +1,4 @@
-// The admin queue pair as the host sees it (NVMe Base 2.0 §3.3.1, §4.1, §4.2.1; DESIGN.md §2 adminQueue): commands
+// The admin queue pair as the host sees it (NVMe Base 2.0 §3.3.1, §4.1, §4.2.1; docs/semantics.md §2 adminQueue): commands
 // complete one at a time in submission order, every CQE reports SQ head and SQID 0, small rings wrap correctly, and an
 // AEN stays ahead of the command that raised it when the two fill the CQ. (A full CQ holding completions cannot be
 // provoked through NvmeHost, which frees CQ slots whenever it polls; test/unit/queues.test.ts covers it.)

@@ -1,4 +1,4 @@
-// Masking of the Namespace Attribute Changed notice (NVMe Base 2.0 §5.2, §5.16; DESIGN.md §4): once reported, the
+// Masking of the Namespace Attribute Changed notice (NVMe Base 2.0 §5.2, §5.16; docs/semantics.md §4): once reported, the
 // notice is masked until Get Log Page 04h with RAE=0; changes meanwhile join the list ('coalesced'), ascending and
 // without duplicates. RAE=1 returns (and empties) the list but keeps the mask.
 import { describe, expect, it } from 'vitest';

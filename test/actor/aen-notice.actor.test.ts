@@ -1,4 +1,4 @@
-// Namespace Attribute Changed notices end to end (NVMe Base 2.0 §5.2, §5.16.1.5; DESIGN.md §4): a namespace change
+// Namespace Attribute Changed notices end to end (NVMe Base 2.0 §5.2, §5.16.1.5; docs/semantics.md §4): a namespace change
 // completes a parked AER with DW0 0004_0002h, the receipt says how the change was handled, and the Changed Namespace
 // List read with RAE=0 returns the NSID. A change with no AER parked is reported by the next AER.
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // Asynchronous Event Request Limit and completion order (NVMe Base 2.0 §5.2, Identify Controller AERL byte 259;
-// DESIGN.md §4): AERL = 3, so four AERs park and a fifth gets 1/05h at once (no DNR in the spec profile); parked AERs
+// docs/semantics.md §4): AERL = 3, so four AERs park and a fifth gets 1/05h at once (no DNR in the spec profile); parked AERs
 // complete last-in first-out as events are reported.
 import { describe, expect, it } from 'vitest';
 import { completionOf, expectNoCompletion, NS_ATTR_CHANGED_DW0, parkAers, pollSettled, readChangedList, statusOf, useRigs } from '../support/rig.ts';

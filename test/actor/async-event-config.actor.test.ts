@@ -1,4 +1,4 @@
-// Asynchronous Event Configuration, feature 0Bh (NVMe Base 2.0 §5.27.1.9; DESIGN.md §4): bit 8 starts set in the
+// Asynchronous Event Configuration, feature 0Bh (NVMe Base 2.0 §5.27.1.9; docs/semantics.md §4): bit 8 starts set in the
 // spec profile; with it clear, changes are recorded in the list but no notice is sent; setting it again with changes
 // pending reports them at once. Get Features returns what Set Features stored.
 import { describe, expect, it } from 'vitest';

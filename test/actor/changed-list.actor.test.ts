@@ -1,4 +1,4 @@
-// The Changed Namespace List log page (LID 04h, NVMe Base 2.0 §5.16.1.5; DESIGN.md §4) as a host reads it: at most
+// The Changed Namespace List log page (LID 04h, NVMe Base 2.0 §5.16.1.5; docs/semantics.md §4) as a host reads it: at most
 // 1024 entries, FFFFFFFFh in entry 0 and zeros after when more changed; a read of NUMD dwords returns that many and
 // empties the whole list; LPOL offsets into the page; data lands through PRP1 (with an offset) and PRP2.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Controller lifecycle as the host sees it through CC and CSTS (NVMe Base 2.0 §3.5.1, §3.6, §3.7.2; DESIGN.md §4):
+// Controller lifecycle as the host sees it through CC and CSTS (NVMe Base 2.0 §3.5.1, §3.6, §3.7.2; docs/semantics.md §4):
 // a controller reset (CC.EN 1→0) drops parked AERs with no completion and rejects namespace-change callers waiting
 // for an AEN with a typed error; a change made while disabled is applied at the next enable; CC.SHN = 01b reports
 // shutdown complete with RDY still set.

@@ -1,4 +1,4 @@
-// The namespace-change fault as a test harness calls it (DESIGN.md §2 namespaceChange; src/faults/namespace-change.ts):
+// The namespace-change fault as a test harness calls it (docs/semantics.md §2 namespaceChange; src/faults/namespace-change.ts):
 // bad input is refused with a typed NamespaceChangeError, every concurrent caller gets its own receipt, and callers
 // still waiting when the controller is reset or stopped are rejected with a typed error: nothing hangs.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// One suite, three profiles (DESIGN.md §3 src/profiles, §4, §5; docs/qemu-observations.md): the behaviours every
+// One suite, three profiles (src/profiles, docs/semantics.md §4, docs/qemu-observations.md): the behaviours every
 // profile promises run with describe.each; where the profiles differ, each difference is asserted per profile
 // with the literal expected value (never read back from the profile object, so a wrong profile fails).
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Faults in the middle (DESIGN.md §2: "nothing hangs"): a controller reset while namespace-change RPCs wait for an
+// Faults in the middle (docs/semantics.md §2: "nothing hangs"): a controller reset while namespace-change RPCs wait for an
 // AEN, while a Get Log Page is held by a submission delay fault, while a delay fault holds the admin queue; a
 // shutdown with parked AERs; changes while the controller is disabled or fatal; a stop with callers waiting. Every
 // promise a test starts settles within the test (resolves, or rejects with a typed error: NamespaceChangeError or

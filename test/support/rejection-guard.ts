@@ -1,4 +1,4 @@
-// A guard against unhandled promise rejections for the actor suites (DESIGN.md §2: "nothing hangs", every caller
+// A guard against unhandled promise rejections for the actor suites (docs/semantics.md §2: "nothing hangs", every caller
 // of the namespace-change RPC gets its own answer). vitest.config.ts is not ours to change, so each test file calls
 // `guardUnhandledRejections()` at top level: it listens on `process` for the file's lifetime and fails the test in
 // which a rejection went unhandled (after letting pending promise jobs run).
