@@ -341,6 +341,8 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
         }
         tagToCid.set(step.tag, cid);
         cidToTag.set(cid, step.tag);
+        // A host whose transport does not report submissions (onSubmit): what was sent, from the step itself.
+        if (sent.get(cid)?.why !== undefined || !sent.has(cid)) sent.set(cid, { opcode: spec.opcode, cdw10: spec.cdw10 ?? 0, nsid: spec.nsid ?? 0 });
         add({ kind: 'submit', tag: step.tag, cid, opcode: step.command.opcode, command: opcodeName(step.command.opcode) });
         await host.poll();
         return;

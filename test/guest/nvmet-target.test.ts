@@ -19,7 +19,7 @@ if (declareGuestGate(gate, 'nvmet target')) {
       const result = await runScenario(scenario, makeNvmetTarget({ image: image! }));
       const completions = result.trace.flatMap((r) => (r.kind === 'completion' ? [`${r.tag} ${r.status.sct}/${r.status.sc} ${r.dw0}`] : []));
       expect(completions).toEqual(['aer1 0/0 0x00040002', 'log 0/0 0x00000000']);
-      expect(result.trace).toContainEqual({ kind: 'log', tag: 'log', nsids: [1] });
+      expect(result.trace).toContainEqual(expect.objectContaining({ kind: 'log', tag: 'log', lid: 4, nsids: [1] }));
       expect(result.trace).toContainEqual(expect.objectContaining({ kind: 'receipt', nsid: 1, via: 'configfs (disable)' }));
       const failed = result.trace.flatMap((r) => (r.kind === 'expect' && !r.ok ? [r.message] : []));
       expect(failed).toEqual([]);
