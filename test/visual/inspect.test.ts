@@ -50,7 +50,7 @@ describe('run --inspect', () => {
   it('streams the actors and their events to a WebSocket client on 127.0.0.1, then closes', async () => {
     const r = await runInspected('run', 'examples/seed-namespace-change.json', '--inspect', '--port', '0');
     expect(r.code).toBe(0);
-    expect(r.out.at(-1)).toBe('4 passed, 0 failed');
+    expect(r.out.at(-1)).toBe('3 passed, 0 failed');
     expect(r.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/);
     expect(r.closeCode).toBe(1000);
     const names = new Map<string, string>();
@@ -141,7 +141,7 @@ describe('run --inspect --step', () => {
     const code = await main(['run', 'examples/seed-namespace-change.json', '--inspect', '--step', '--port', '0'], io);
     await closed;
     expect(code).toBe(0);
-    expect(out.at(-1)).toBe('4 passed, 0 failed');
+    expect(out.at(-1)).toBe('3 passed, 0 failed');
     expect(err).toContainEqual(expect.stringMatching(/^inspect: step mode: the run waits before each step/));
     expect(paused.map((p) => `${p.step + 1}/${p.steps} ${p.do}`)).toEqual(['1/7 enable', '2/7 submit', '3/7 expectPending', '4/7 namespaceChange', '5/7 expect', '6/7 submit', '7/7 expect']);
   });
@@ -187,7 +187,7 @@ describe('run --inspect as a program', () => {
     const messages: string[] = [];
     ws.on('message', (d) => messages.push(d.toString()));
     expect(await exited).toBe(0);
-    expect(stdout.trim().split('\n').at(-1)).toBe('4 passed, 0 failed');
+    expect(stdout.trim().split('\n').at(-1)).toBe('3 passed, 0 failed');
     expect(stderr).toContain('inspect: run finished, inspector closed');
     expect(messages.length).toBeGreaterThan(10);
   });
