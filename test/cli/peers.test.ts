@@ -40,11 +40,11 @@ describe('the command, as its peers behave', () => {
   });
 
   it('run --grep TEXT runs the scenarios whose name contains it', async () => {
-    const r = await cli('run', packFile, '--grep', 'NAMESPACE.OVERFLOW');
+    const r = await cli('run', packFile, '--grep', 'NAMESPACE.CHANGED(100..1124)');
     const names = lines(r.out).filter((l) => l.startsWith('▶ '));
     expect(names.length).toBeGreaterThan(0);
     expect(names.length).toBeLessThan(buildPack('spec').scenarios.length);
-    for (const n of names) expect(n).toContain('namespace.overflow');
+    for (const n of names) expect(n).toContain('namespace.changed(100..1124)');
   });
 
   it('run --profile overrides the file\'s profile', async () => {
@@ -80,7 +80,7 @@ describe('the command, as its peers behave', () => {
     expect(rows).toHaveLength(pack.scenarios.length);
     expect(rows.some((p) => p.length > 64)).toBe(true);
     expect(rows[0]).toBe(pack.scenarios[0]!.name.replace(/^spec path 1: /, ''));
-    expect(out).toContainEqual(expect.stringMatching(/^coverage: states \d+\/\d+, transitions/));
+    expect(out).toContainEqual(expect.stringMatching(/^coverage: states \d+\/\d+ reachable under this profile .*, transitions .*, guard outcomes/));
     expect(out).toContainEqual(expect.stringMatching(/nvme-actors conformance --profile spec --html conformance\.html/));
     expect(out).toContainEqual(expect.stringMatching(/nvme-actors paths --profile spec --out pack\.json/));
     expect(out).toContainEqual(expect.stringMatching(/nvme-actors conformance --target qemu/));

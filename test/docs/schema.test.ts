@@ -159,7 +159,7 @@ describe('the schema and the parser agree', () => {
   // here; move these into `cases` (one verdict for both) once that branch is merged.
   const targets = (t: unknown): string => JSON.stringify({ targets: t, steps: [{ do: 'enable' }] });
   it.each([
-    [['emulator'], true], [['emulator', 'qemu', 'tcp'], true], [[], false], [['emulator', 'emulator'], false], [['nvmet'], false], ['emulator', false],
+    [['emulator'], true], [['emulator', 'qemu', 'tcp'], true], [[], false], [['emulator', 'emulator'], false], [['nvmet'], true], [['spdk'], false], ['emulator', false],
   ] as const)('targets %j: the schema says %s', (t, ok) => {
     expect(schemaAccepts(targets(t))).toBe(ok);
   });

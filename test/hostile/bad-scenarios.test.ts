@@ -94,8 +94,8 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ["unknown-opcode-name", "$.steps[1].command.opcode: expected an opcode name (identify, getLogPage, setFeatures, getFeatures, asyncEventRequest, abort, namespaceAttachment, keepAlive) or a number 0..255, got \"format\""],
   ["unknown-step-field", "$.steps[0].timeout: expected no field \"timeout\" here (this object takes do, queueSize)"],
   ["unknown-step", "$.steps[1].do: expected a step kind, one of \"enable\", \"disable\", \"shutdown\", \"submit\", \"namespaceChange\", \"expect\", \"expectPending\", \"expectRegister\", \"fault\", \"expectFault\", got \"reboot\""],
-  ["targets-unknown", "$.targets[1]: expected one of \"emulator\", \"qemu\", \"tcp\", got \"spdk\""],
-  ["targets-empty", "$.targets: expected a non-empty array of targets (\"emulator\", \"qemu\", \"tcp\"), got an empty array"],
+  ["targets-unknown", "$.targets[1]: expected one of \"emulator\", \"qemu\", \"nvmet\", \"tcp\", got \"spdk\""],
+  ["targets-empty", "$.targets: expected a non-empty array of targets (\"emulator\", \"qemu\", \"nvmet\", \"tcp\"), got an empty array"],
   ["schema-not-string", "$.$schema: expected the path or URL of the JSON Schema (a non-empty string), got 1"],
   ["unknown-top-level-field", "$.stepz: expected no field \"stepz\" here (this object takes name, profile, targets, controller, steps, description)"],
 ];
