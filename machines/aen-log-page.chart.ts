@@ -27,6 +27,7 @@ export const aenLogPageChart = setup({
     unreadChangesRetained: guards.unreadChangesRetained,
     resetEmptiesList: guards.resetEmptiesList,
     cannotAbortAer: guards.cannotAbortAer,
+    aecKeptOverReset: guards.aecKeptOverReset,
   },
   actions: {
     parkAer: assign(({ context }) => effects.parkAer(context)),
@@ -170,7 +171,10 @@ export const aenLogPageChart = setup({
               { guard: 'clearsAecBit8', actions: 'completeSetFeatures', description: 'Bit 8 stays clear.' },
               { target: 'on', actions: ['enableNotices', 'completeSetFeatures'], description: 'Bit 8 set (§5.27.1.9).' },
             ],
-            reset: { target: 'on', actions: 'enableNotices', description: 'A reset restores the default (§5.27.1).' },
+            reset: [
+              { guard: 'aecKeptOverReset', description: 'Bit 8 stays clear over the reset (a peer that keeps AEC per association).' },
+              { target: 'on', actions: 'enableNotices', description: 'A reset restores the default (§5.27.1).' },
+            ],
           },
         },
       },

@@ -106,6 +106,8 @@ export const guards = {
   resetEmptiesList: (_: Args): boolean => false,
   /** Abort cannot abort a parked AER: it answers DW0 bit 0 = 1 (spec: it can). */
   cannotAbortAer: (_: Args): boolean => false,
+  /** AEC keeps its value over a controller reset (spec: a reset restores the default). */
+  aecKeptOverReset: (_: Args): boolean => false,
 };
 
 export type ChartGuard = keyof typeof guards;
@@ -189,6 +191,7 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   unreadChangesRetained: { kind: 'guard', text: 'changes unread at the reset are reported to the next AER', clause: '§3.7.2, §5.2 (retained events)', profile: true },
   resetEmptiesList: { kind: 'guard', text: 'a reset empties the Changed Namespace List', clause: '§3.7.2, §5.16.1.5', profile: true },
   cannotAbortAer: { kind: 'guard', text: 'Abort does not abort an AER: DW0 bit 0 = 1', clause: '§5.1', profile: true },
+  aecKeptOverReset: { kind: 'guard', text: 'AEC keeps its value over a controller reset (a reset restores the default in the spec)', clause: '§5.27.1', profile: true },
   parkAer: { kind: 'action', text: 'the AER is parked, no completion yet', clause: '§5.2' },
   rejectAer: { kind: 'action', text: 'the AER completes at once with 1/05h (limit exceeded)', clause: '§5.2' },
   postAen: { kind: 'action', text: 'raise aen.posted: the notice is reported and masked', clause: '§5.2' },

@@ -38,8 +38,8 @@ export function providedImplementations(p: Profile): ProvidedImplementation[] {
   if (p.resetClearsChangedList) g('resetEmptiesList', 'always', 'resetClearsChangedList: true', 'a reset empties the Changed Namespace List');
   if (!p.retainUnreadChangesOverReset || p.resetClearsChangedList)
     g('unreadChangesRetained', 'never', p.resetClearsChangedList ? 'resetClearsChangedList: true' : 'retainUnreadChangesOverReset: false', p.resetClearsChangedList ? 'the reset emptied the list the event stood for' : 'the list survives a reset, its event does not');
-  // resetRestoresAec is not the chart's: AEC after a reset is observed only through notices, and the one peer that
-  // keeps AEC over a reset (QEMU) does not gate them; rule check aec-reset reads it with Get Features.
+  // AEC after a reset is seen only through notices: it matters where AEC gates them (Linux nvmet), not on QEMU.
+  if (!p.resetRestoresAec && p.aecGatesNamespaceNotice) g('aecKeptOverReset', 'always', 'resetRestoresAec: false', 'AEC bit 8 keeps its value over a controller reset');
   if (!p.abortAbortsAer) g('cannotAbortAer', 'always', 'abortAbortsAer: false', 'Abort answers DW0 = 1 and the AER stays parked');
   if (p.aerCompletionOrder === 'fifo') out.push({ kind: 'action', name: 'completeNewestParkedAer', implementation: 'completeOldestParkedAer', knob: "aerCompletionOrder: 'fifo'", why: 'parked AERs complete oldest first' });
   return out;

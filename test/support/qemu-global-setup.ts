@@ -14,9 +14,8 @@ import { isOurQemu, leftoverQemu, processes } from './qemu.ts';
 
 export const RUN_DIR_PREFIX = 'nvme-actors-test-run-';
 const OURS = /^nvme-actors/;
-/** Leftovers that fail the run: QEMU's folders and the QEMU suites' own. The rest are reported only, until every
- * suite removes its folders (then make this OURS). */
-const STRICT = /^nvme-actors-(qemu|supervise|teardown)/;
+/** Leftovers that fail the run: every nvme-actors folder (each suite removes what it makes). */
+const STRICT = OURS;
 
 async function entries(dir: string): Promise<string[]> {
   return (await readdir(dir).catch(() => [] as string[])).filter((n) => OURS.test(n));

@@ -1,7 +1,7 @@
 // The HTML report's data: the runner records the actors' states only when asked; each timeline row carries the
 // state node ids active after it (the ids the diagrams draw), AEN completions are told apart, conformance paths
 // carry the spec chart's state per step; and the page is one self-contained file.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { rm, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -120,16 +120,20 @@ describe('report data', () => {
 
   it('nvme-actors run --html writes the page; conformance --html adds the spec chart', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nvme-actors-report-'));
-    const file = join(dir, 'run.html');
-    const r = await cli('run', 'examples/seed-namespace-change.json', '--html', file);
-    expect(r.code).toBe(0);
-    expect(r.err).toEqual([`wrote ${file} (1 run, ${(await runScenario(parseScenario(JSON.parse(await readFile('examples/seed-namespace-change.json', 'utf8'))))).trace.length + 1} timeline rows)`]);
-    const html = await readFile(file, 'utf8');
-    expect([...html.matchAll(/<figure class="chart[^"]*" data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(['controller', 'admin-queue', 'aen-latch']);
-    const conf = join(dir, 'conformance.html');
-    const c = await cli('conformance', '--profile', 'openvmm', '--html', conf);
-    expect(c.code).toBe(0);
-    expect(c.err[0]).toMatch(/^wrote .*conformance\.html \(\d+ runs, \d+ timeline rows\)$/);
-    expect([...(await readFile(conf, 'utf8')).matchAll(/<figure class="chart[^"]*" data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(['aen-log-page', 'controller', 'admin-queue', 'aen-latch']);
+    try {
+      const file = join(dir, 'run.html');
+      const r = await cli('run', 'examples/seed-namespace-change.json', '--html', file);
+      expect(r.code).toBe(0);
+      expect(r.err).toEqual([`wrote ${file} (1 run, ${(await runScenario(parseScenario(JSON.parse(await readFile('examples/seed-namespace-change.json', 'utf8'))))).trace.length + 1} timeline rows)`]);
+      const html = await readFile(file, 'utf8');
+      expect([...html.matchAll(/<figure class="chart[^"]*" data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(['controller', 'admin-queue', 'aen-latch']);
+      const conf = join(dir, 'conformance.html');
+      const c = await cli('conformance', '--profile', 'openvmm', '--html', conf);
+      expect(c.code).toBe(0);
+      expect(c.err[0]).toMatch(/^wrote .*conformance\.html \(\d+ runs, \d+ timeline rows\)$/);
+      expect([...(await readFile(conf, 'utf8')).matchAll(/<figure class="chart[^"]*" data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(['aen-log-page', 'controller', 'admin-queue', 'aen-latch']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
