@@ -25,7 +25,7 @@ import { PROFILE_NAMES, PROFILES } from '../src/profiles/profiles.ts';
 import { aenLatchMachine } from '../machines/aen-latch.machine.ts';
 import { latchPolicy } from '../src/logic/aen-latch.ts';
 import type { HostEvent } from '../src/logic/aen-chart.ts';
-import { OVERFLOW_BATCH } from '../src/model/generate.ts';
+import { chartEventArbitrary } from '../test/support/chart-events.ts';
 import { chartToScenario } from '../src/model/to-scenario.ts';
 import { parseScenario } from '../src/scenario/schema.ts';
 import { runScenario } from '../src/scenario/runner.ts';
@@ -335,17 +335,7 @@ function shapeOnV6(n: number): Variant & { close(): void } {
 
 /** test:long's workload: random chart sequences of 50–70 steps, replayed as scenarios through the host. */
 function chartEvents(overflow: boolean): fc.Arbitrary<HostEvent[]> {
-  const events: Array<{ weight: number; arbitrary: fc.Arbitrary<HostEvent> }> = [
-    { weight: 6, arbitrary: fc.constant({ type: 'aer.submit' }) },
-    { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.changed' as const, nsid })) },
-    { weight: 4, arbitrary: fc.boolean().map((rae) => ({ type: 'log.read' as const, rae, numd: 1024 })) },
-    { weight: 1, arbitrary: fc.constant({ type: 'log.read' as const, rae: false, numd: 2 }) },
-    { weight: 2, arbitrary: fc.boolean().map((on) => ({ type: 'features.set' as const, aec: on ? 0x100 : 0 })) },
-    { weight: 2, arbitrary: fc.constant({ type: 'abort' as const }) },
-    { weight: 1, arbitrary: fc.constant({ type: 'reset' as const }) },
-  ];
-  if (overflow) events.push({ weight: 1, arbitrary: fc.constant(OVERFLOW_BATCH) });
-  return fc.array(fc.oneof(...events), { minLength: 50, maxLength: 70 });
+  return fc.array(chartEventArbitrary(overflow), { minLength: 50, maxLength: 70 });
 }
 function chartSequences(engine: EngineName, perProfile: number): Variant {
   const samples = PROFILE_NAMES.map((name, i) => ({ profile: PROFILES[name], sequences: fc.sample(chartEvents(!PROFILES[name].noticePerNewNsid), { numRuns: perProfile, seed: 20261127 + i }) }));

@@ -4,8 +4,7 @@
 // (npm run test:long) runs 10,000.
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
-import type { HostEvent } from '../../src/logic/aen-chart.ts';
-import { OVERFLOW_BATCH } from '../../src/model/generate.ts';
+import { chartEventArbitrary } from '../support/chart-events.ts';
 import { chartToScenario, describeEvent } from '../../src/model/to-scenario.ts';
 import { PROFILE_NAMES, PROFILES } from '../../src/profiles/profiles.ts';
 import { parseScenario } from '../../src/scenario/schema.ts';
@@ -16,26 +15,11 @@ const LONG = process.env.NVME_ACTORS_LONG === '1';
 const SEED = Number(process.env.NVME_ACTORS_SEED ?? 20261127);
 const RUNS = LONG ? 10_000 : 200;
 
-function eventArbitrary(overflow: boolean): fc.Arbitrary<HostEvent> {
-  const common: Array<{ weight: number; arbitrary: fc.Arbitrary<HostEvent> }> = [
-    { weight: 6, arbitrary: fc.constant({ type: 'aer.submit' }) },
-    { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.changed' as const, nsid })) },
-    { weight: 4, arbitrary: fc.boolean().map((rae) => ({ type: 'log.read' as const, rae, numd: 1024 })) },
-    { weight: 1, arbitrary: fc.constant({ type: 'log.read' as const, rae: false, numd: 2 }) },
-    { weight: 2, arbitrary: fc.boolean().map((on) => ({ type: 'features.set' as const, aec: on ? 0x100 : 0 })) },
-    { weight: 2, arbitrary: fc.constant({ type: 'abort' as const }) },
-    { weight: 1, arbitrary: fc.constant({ type: 'reset' as const }) },
-  ];
-  // Each overflow is 1025 namespace changes: rare, so a run stays quick.
-  if (overflow) common.push({ weight: 1, arbitrary: fc.constant(OVERFLOW_BATCH) });
-  return fc.oneof(...common);
-}
-
 describe.each(PROFILE_NAMES)('random host sequences against the chart, profile %s', (name) => {
   const profile = PROFILES[name];
   it(`${RUNS} sequences of 50+ steps agree with the chart (seed ${SEED})`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(eventArbitrary(!profile.noticePerNewNsid), { minLength: 50, maxLength: 70 }), async (events) => {
+      fc.asyncProperty(fc.array(chartEventArbitrary(!profile.noticePerNewNsid), { minLength: 50, maxLength: 70 }), async (events) => {
         const scenario = parseScenario(chartToScenario(profile, events, { name: `${name}: ${events.map(describeEvent).join(' → ')}` }));
         const result = await runScenario(scenario);
         if (result.failed > 0) throw new Error(`the emulator departed from the chart:\n${formatResult(result)}`);
