@@ -37,6 +37,7 @@ describe('chart coverage by generated paths', () => {
       'notice.reported: log.read [noticeQueued] → notice.clear',
       'changedList.listing: reset [resetEmptiesList] → changedList.empty', // OpenVMM empties the list on reset
       'changedList.overflowed: reset [resetEmptiesList] → changedList.empty',
+      'aecBit8.off: reset [aecKeptOverReset] → (stays)', // Linux nvmet keeps AEC over a reset
     ]);
   });
 });
