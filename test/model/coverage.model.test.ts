@@ -35,9 +35,9 @@ describe('chart coverage by generated paths', () => {
       'notice.pending: reset → notice.clear', // QEMU and OpenVMM forget the event on reset
       'notice.reported: notice.raised [noticePerNewNsid] → (stays)',
       'notice.reported: log.read [noticeQueued] → notice.clear',
+      'aecBit8.off: reset [aecKeptOverReset] → (stays)', // Linux nvmet keeps AEC over a reset
       'changedList.listing: reset [resetEmptiesList] → changedList.empty', // OpenVMM empties the list on reset
       'changedList.overflowed: reset [resetEmptiesList] → changedList.empty',
-      'aecBit8.off: reset [aecKeptOverReset] → (stays)', // Linux nvmet keeps AEC over a reset
     ]);
   });
 });
