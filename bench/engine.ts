@@ -198,7 +198,7 @@ function latchAlone(engine: EngineName, n: number): Variant & { close(): void } 
 
 // A machine of the latch's shape (two parallel regions of three states, eventless checks where the latch has them)
 // whose actions do the same kinds of work (assign, sendTo, emit) and hold no NVMe logic: what the interpreter costs.
-const shapeV5 = setup({
+export const latchShapeMachine = setup({
   types: { context: {} as { n: number; parked: number[] } },
   actions: {
     record: assign(({ context }) => ({ n: context.n + 1 })),
@@ -247,7 +247,7 @@ const shapeV5 = setup({
   },
 });
 function shapeOnV5(engine: EngineName, n: number): Variant & { close(): void } {
-  const root = setup({ actors: { shape: shapeV5, stub } }).createMachine({
+  const root = setup({ actors: { shape: latchShapeMachine, stub } }).createMachine({
     invoke: [
       { src: 'shape', id: 'shape', systemId: 'shape' },
       { src: 'stub', id: 'adminQueue', systemId: 'adminQueue' },

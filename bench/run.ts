@@ -27,7 +27,7 @@ import { buildPack } from '../src/model/conformance.ts';
 import { parseScenario, type Scenario } from '../src/scenario/schema.ts';
 import { makeEmulatorTarget, runScenario, type TargetFactory } from '../src/scenario/runner.ts';
 import { qemuTarget, qemuVersion } from '../src/host/qemu-target.ts';
-import { engineGroup } from './engine.ts';
+import { engineGroup, latchShapeMachine } from './engine.ts';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -220,54 +220,7 @@ async function aenCycle(): Promise<void> {
   // XState's floor for the same three steps: a machine of the latch's shape (two parallel regions of three states,
   // eventless checks in the same places) whose actions do the same kinds of work (assign, sendTo, emit) but hold no
   // NVMe logic. What the latch costs above this is ours; the rest is the interpreter.
-  const toy = setup({
-    types: { context: {} as { n: number; parked: number[] } },
-    actions: {
-      record: assign(({ context }) => ({ n: context.n + 1 })),
-      post: enqueueActions(({ context, enqueue }) => {
-        enqueue.assign({ parked: context.parked.slice(1) });
-        enqueue.sendTo(({ system: s }) => s.get('adminQueue'), { type: 'completion' });
-        enqueue.emit({ type: 'posted' });
-      }),
-      acknowledge: enqueueActions(({ enqueue }) => enqueue.emit({ type: 'acknowledged' })),
-      park: enqueueActions(({ context, enqueue }) => {
-        enqueue.assign({ parked: [...context.parked, 1] });
-        enqueue.emit({ type: 'parked' });
-      }),
-      reply: enqueueActions(({ enqueue }) => {
-        enqueue.assign({ n: 0 });
-        enqueue.sendTo(({ system: s }) => s.get('adminQueue'), { type: 'reply' });
-        enqueue.emit({ type: 'read' });
-      }),
-    },
-    guards: { hasParked: ({ context }) => context.parked.length > 0, never: () => false },
-  }).createMachine({
-    context: { n: 0, parked: [] as number[] },
-    initial: 'online',
-    states: {
-      online: {
-        type: 'parallel',
-        on: { 'aer.received': { actions: 'park' } },
-        states: {
-          notice: {
-            initial: 'clear',
-            states: {
-              clear: {
-                always: { guard: 'never', target: 'pending' },
-                on: {
-                  'namespace.changed': [{ guard: 'never', actions: 'acknowledge' }, { guard: 'hasParked', target: 'posted', actions: ['record', 'post', 'acknowledge'] }, { target: 'pending' }],
-                  'changedList.read': { actions: 'reply' },
-                },
-              },
-              pending: { always: { guard: 'never', target: 'posted' } },
-              posted: { on: { 'changedList.read': [{ guard: 'never', actions: 'reply' }, { target: 'clear', actions: 'reply' }] } },
-            },
-          },
-          errorEvent: { initial: 'clear', states: { clear: {}, pending: { always: { guard: 'never', target: 'posted' } }, posted: {} } },
-        },
-      },
-    },
-  });
+  const toy = latchShapeMachine;
   const toyRoot = setup({ actors: { toy, stub } }).createMachine({
     invoke: [
       { src: 'toy', id: 'toy', systemId: 'toy' },
