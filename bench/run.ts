@@ -27,23 +27,13 @@ import { buildPack } from '../src/model/conformance.ts';
 import { parseScenario, type Scenario } from '../src/scenario/schema.ts';
 import { makeEmulatorTarget, runScenario, type TargetFactory } from '../src/scenario/runner.ts';
 import { qemuTarget, qemuVersion } from '../src/host/qemu-target.ts';
-import { engineGroup, latchShapeMachine } from './engine.ts';
+import { engineGroup, latchShapeMachine, type EngineFigure } from './engine.ts';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const QUICK = process.env.BENCH_QUICK === '1';
 const size = (full: number, quick: number): number => (QUICK ? quick : full);
 
-interface Figure {
-  readonly group: string;
-  readonly name: string;
-  readonly unit: string;
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: readonly number[];
-  readonly target?: string;
-  readonly met?: boolean;
-  readonly note?: string;
+interface Figure extends EngineFigure {
   /** The first call in the process, before the warm-up (not among `runs`). */
   readonly cold?: number;
 }

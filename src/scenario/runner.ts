@@ -7,7 +7,7 @@ import { decodeNsidList, encodeControllerList } from '../spec/namespace-list.cod
 import { HostError, NvmeHost, type CommandSpec, type CompletionRecord } from '../host/nvme-host.ts';
 import { PeerError } from '../host/peer-error.ts';
 import { EmulatorTransport } from '../host/emulator-transport.ts';
-import { createController, type ControllerOptions } from '../emulator.ts';
+import { createController, type ControllerOptions, type EmulatedController } from '../emulator.ts';
 import type { StateValue } from 'xstate';
 import type { NamespaceChangeReceipt } from '../faults/namespace-change.ts';
 import { FaultConfigError, matchCommand, type CompletionBehaviour, type SubmissionBehaviour } from '../faults/admin-faults.ts';
@@ -110,21 +110,24 @@ export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachin
           ...(live(aenLatch) ? { aenLatch: aenLatch.value } : {}),
         };
       },
-      fault: (step) => {
-        const f = step.fault;
-        let handle: ScenarioFaultHandle | undefined;
-        if (f?.on === 'enable') handle = controller.faults.enable(f.behaviour);
-        else if (f?.on === 'submission') handle = controller.faults.admin.submission(matchCommand(f.match), f.behaviour as SubmissionBehaviour);
-        else if (f?.on === 'completion') handle = controller.faults.admin.completion(matchCommand(f.match), f.behaviour as CompletionBehaviour);
-        if (step.active !== undefined) controller.faults.active = step.active;
-        return handle;
-      },
+      fault: (step) => applyFaultStep(controller, step),
       close: () => host.close(),
     };
   };
 }
 
 export const emulatorTarget: TargetFactory = makeEmulatorTarget();
+
+/** A `fault` step on an emulated controller (docs/faults.md): arm the fault it names, set `faultActive` if given. */
+export function applyFaultStep(controller: Pick<EmulatedController, 'faults'>, step: FaultStep): ScenarioFaultHandle | undefined {
+  const f = step.fault;
+  let handle: ScenarioFaultHandle | undefined;
+  if (f?.on === 'enable') handle = controller.faults.enable(f.behaviour);
+  else if (f?.on === 'submission') handle = controller.faults.admin.submission(matchCommand(f.match), f.behaviour as SubmissionBehaviour);
+  else if (f?.on === 'completion') handle = controller.faults.admin.completion(matchCommand(f.match), f.behaviour as CompletionBehaviour);
+  if (step.active !== undefined) controller.faults.active = step.active;
+  return handle;
+}
 
 const opcodeHex = (op: number): string => `${op.toString(16).padStart(2, '0').toUpperCase()}h`;
 

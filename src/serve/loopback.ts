@@ -6,8 +6,7 @@ import { NvmeHost } from '../host/nvme-host.ts';
 import { connectTcp, type TcpTransport, type TcpTransportOptions } from '../host/tcp-transport.ts';
 import type { ControllerOptions } from '../emulator.ts';
 import { NvmeTcpTarget, type TargetConnection, type TargetTimers } from './target.ts';
-import { matchCommand, type CompletionBehaviour, type SubmissionBehaviour } from '../faults/admin-faults.ts';
-import type { ScenarioFaultHandle, TargetFactory } from '../scenario/runner.ts';
+import { applyFaultStep, type TargetFactory } from '../scenario/runner.ts';
 
 /** Wait (event-loop turns, bounded) until `connection` has processed every byte `transport` sent and the other way. */
 export async function settleLoopback(connection: () => TargetConnection | undefined, transport: TcpTransport, boundMs = 2000): Promise<void> {
@@ -61,15 +60,7 @@ export function makeTcpLoopbackTarget(options: Omit<LoopbackOptions, 'controller
       host,
       namespaceChange: async (nsid, until) => ({ receipt: await controller.faults.namespace.notifyChange(nsid, { until }) }),
       namespaceChanges: async (nsids, until) => ({ receipts: await controller.faults.namespace.notifyChanges(nsids, { until }) }),
-      fault: (step) => {
-        const f = step.fault;
-        let handle: ScenarioFaultHandle | undefined;
-        if (f?.on === 'enable') handle = controller.faults.enable(f.behaviour);
-        else if (f?.on === 'submission') handle = controller.faults.admin.submission(matchCommand(f.match), f.behaviour as SubmissionBehaviour);
-        else if (f?.on === 'completion') handle = controller.faults.admin.completion(matchCommand(f.match), f.behaviour as CompletionBehaviour);
-        if (step.active !== undefined) controller.faults.active = step.active;
-        return handle;
-      },
+      fault: (step) => applyFaultStep(controller, step),
       close: () => host.close(),
     };
   };
