@@ -12,6 +12,7 @@ import { encodeIdentify } from '../../src/spec/admin-fields.codec.ts';
 import { decodeNamespaceIdDescriptors, identifyNamespaceNguid, Nidt } from '../../src/spec/identify.codec.ts';
 import { encodeReadWrite } from '../../src/logic/io-commands.ts';
 import { RawPeer } from './raw-peer.ts';
+import type { ControllerOptions } from '../../src/emulator.ts';
 
 const running: { target: NvmeTcpTarget; host: NvmeHost }[] = [];
 afterEach(async () => {
@@ -20,7 +21,7 @@ afterEach(async () => {
     await r.target.close();
   }
 });
-async function served(controller: Parameters<typeof loopback>[0] extends infer O ? O extends { controller?: infer C } ? C : never : never = undefined): Promise<{ target: NvmeTcpTarget; host: NvmeHost }> {
+async function served(controller?: ControllerOptions): Promise<{ target: NvmeTcpTarget; host: NvmeHost }> {
   const r = await loopback({ controller, timeoutMs: 2000 });
   running.push(r);
   await r.host.enable();
