@@ -5,6 +5,7 @@
 import { createActor, fromPromise, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import { controllerMachine } from '../machines/controller.machine.ts';
 import { adminQueueMachine } from '../machines/admin-queue.machine.ts';
+import { ioQueueMachine } from '../machines/io-queue.machine.ts';
 import type { aenLatchMachine } from '../machines/aen-latch.machine.ts';
 import type { LatchEmitted } from '../machines/events.ts';
 import { GuestMemory } from './device/guest-memory.ts';
@@ -172,6 +173,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     }
   };
   const faultSet = new FaultSet();
+  const engine = options.engine === undefined ? defaultEngine() : checkEngine(options.engine);
   let stopped = false;
 
   const device = createControllerDevice({
@@ -184,16 +186,23 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     interrupt,
     failAdminQueue: () => actor.system.get('adminQueue')?.send({ type: 'completion.unwritable' }),
     isStopped: () => stopped,
+    blocks,
+    ioEnv,
+    startIoQueue: (input) => {
+      const q = createActor(logicFor(ioQueueMachine, engine), { input, inspect: options.inspect });
+      q.start();
+      return q;
+    },
+    raiseError: (info) => actor.system.get('aenLatch')?.send({ type: 'doorbell.invalid', info }),
   });
   const machine = options.latchMachine ? providedController.provide({ actors: { aenLatch: options.latchMachine } }) : providedController;
-  const engine = options.engine === undefined ? defaultEngine() : checkEngine(options.engine);
   const actor = createActor(logicFor(machine, engine), { input: { profile, aerl, device }, inspect: options.inspect });
   actor.start();
   const latch = actor.system.get('aenLatch') as { on(type: '*', h: (e: LatchEmitted) => void): { unsubscribe(): void } };
   latch.on('*', (e) => {
     if (listeners.size > 0) trace(e);
   });
-  const mmio = createMmio({ registers, faults: faultSet, trace, controller: actor, enabled: () => device.enabled });
+  const mmio = createMmio({ registers, faults: faultSet, trace, controller: actor, enabled: () => device.enabled, ioDoorbell: (qid, queue, value) => device.ioDoorbell(qid, queue, value) });
 
   /** The namespace-change RPC (docs/semantics.md §2 namespaceChange): one long-lived actor answers every request's promise
    * from the latch's emitted facts (src/faults/namespace-change-rpc.ts). A root actor beside the controller, not its

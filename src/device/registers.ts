@@ -8,8 +8,9 @@ export const CAP_MQES = 4095;
 export const CAP_VALUE = BigInt(CAP_MQES) | (1n << 16n) | (1n << 24n) | (1n << 37n);
 export const VS_VALUE = 0x00020000; // 2.0.0
 export const DOORBELL_STRIDE = 4;
-/** Number of queue pairs whose doorbells exist (the admin queue only). */
-export const DOORBELL_QUEUES = 1;
+/** Number of queue pairs whose doorbells exist: the admin queue and the 16 I/O queue pairs (a doorbell of an I/O
+ * queue not created is routed and found missing: Invalid Doorbell Register). */
+export const DOORBELL_QUEUES = 17;
 export const DOORBELL_END = Register.SQ0TDBL + 2 * DOORBELL_QUEUES * DOORBELL_STRIDE;
 
 export type RegisterEffect =
