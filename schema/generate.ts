@@ -279,7 +279,7 @@ export function buildSchema(): Schema {
     step: {
       type: 'object',
       description: 'one step: "do" names it',
-      properties: { do: { enum: ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault'] } },
+      properties: { do: { enum: ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'createIoQueues', 'write', 'read', 'flush'] } },
       required: ['do'],
       allOf: [
         when(doIs('enable'), ref('enableStep')),
@@ -292,8 +292,34 @@ export function buildSchema(): Schema {
         when(doIs('expectRegister'), ref('expectRegisterStep')),
         when(doIs('fault'), ref('faultStep')),
         when(doIs('expectFault'), ref('expectFaultStep')),
+        when(doIs('createIoQueues'), ref('createIoQueuesStep')),
+        when(doIs('write'), ref('writeStep')),
+        when(doIs('read'), ref('readStep')),
+        when(doIs('flush'), ref('flushStep')),
       ],
     },
+    createIoQueuesStep: step('createIoQueues', 'Set Features 07h, then create I/O queues (PCIe: Create I/O CQ and SQ; fabrics: Connect per queue)', {
+      count: num(1, 16, 'I/O queue pairs (default 1)'),
+      queueSize: num(2, 4096, 'entries per queue (default 16)'),
+    }),
+    writeStep: {
+      ...step('write', 'NVM Write on an I/O queue; its completion is recorded under tag', {
+        tag: nonEmpty('names this command (each tag once)'),
+        nsid: u32('the namespace (0 and FFFFFFFFh allowed: bad-NSID tests)'),
+        slba: num(0, MAX, 'the first block (default 0)'),
+        data: { ...ref('hexBytes'), description: 'the bytes to write: whole blocks' },
+        fill: num(0, 255, 'instead of data: every byte of the blocks'),
+        blocks: num(1, 65536, 'with fill: how many blocks (default 1)'),
+      }, ['tag', 'nsid']),
+      allOf: [when({ required: ['data'] }, forbid('fill', 'blocks')), when({ not: { required: ['data'] } }, { required: ['fill'] })],
+    },
+    readStep: step('read', 'NVM Read on an I/O queue; its completion and blocks are recorded under tag', {
+      tag: nonEmpty('names this command (each tag once)'),
+      nsid: u32('the namespace'),
+      slba: num(0, MAX, 'the first block (default 0)'),
+      blocks: num(1, 65536, 'how many blocks (default 1)'),
+    }, ['tag', 'nsid']),
+    flushStep: step('flush', 'NVM Flush on an I/O queue', { tag: nonEmpty('names this command (each tag once)'), nsid: u32('the namespace (FFFFFFFFh: all)') }, ['tag', 'nsid']),
     enableStep: step('enable', 'set AQA/ASQ/ACQ and CC.EN=1, wait for CSTS.RDY', { queueSize: num(2, 4096, 'admin queue entries (default 16)') }),
     disableStep: step('disable', 'CC.EN=0 (a controller reset), wait for CSTS.RDY=0', {}),
     shutdownStep: step('shutdown', 'CC.SHN=01b, wait for CSTS.SHST=10b', {}),
