@@ -18,7 +18,7 @@ import { getProfile, type Profile, type ProfileName } from './profiles/profiles.
 import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults } from './faults/namespace-change.ts';
 import { checkRequest, namespaceChangeLogic } from './faults/namespace-change-rpc.ts';
 import type { TraceEvent } from './trace.ts';
-import { FaultSet, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
+import { FaultConfigError, FaultSet, panicMessage, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
 import { checkEngine, defaultEngine, logicFor, type EngineName } from './engine/index.ts';
 
 export interface ControllerOptions {
@@ -75,6 +75,9 @@ export interface ControllerFaults {
   };
   /** The controller-enable fault (replaces any earlier one): applied on the next CC.EN 0→1 while active. */
   enable(behaviour: EnableBehaviour): FaultHandle;
+  /** Panic now (OpenVMM's `Panic` fault, not gated by `active`): the controller goes fatal (CSTS.CFS), outstanding
+   * commands never complete, and only a controller reset (CC.EN 1→0) recovers. */
+  panic(message?: string): void;
   readonly namespace: NamespaceFaults;
 }
 
@@ -171,6 +174,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     tracing: () => listeners.size > 0,
     interrupt,
     failAdminQueue: () => actor.system.get('adminQueue')?.send({ type: 'completion.unwritable' }),
+    panicAdminQueue: (message) => actor.system.get('adminQueue')?.send({ type: 'fault.panicked', message }),
     isStopped: () => stopped,
   });
   const machine = options.latchMachine ? providedController.provide({ actors: { aenLatch: options.latchMachine } }) : providedController;
@@ -209,6 +213,13 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       completion: (match, behaviour) => faultSet.addCompletion(match, behaviour),
     },
     enable: (behaviour) => faultSet.setEnable(behaviour),
+    panic(message) {
+      if (stopped) return;
+      if (message !== undefined && typeof message !== 'string') throw new FaultConfigError('a panic message must be a string');
+      const text = panicMessage(message);
+      device.panic(text);
+      actor.send({ type: 'fault.panicked', message: text });
+    },
     namespace: {
       notifyChange(nsid, opts) {
         return request([nsid], opts).then((receipts) => receipts[0]!);
