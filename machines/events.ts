@@ -14,6 +14,8 @@ export interface CcWritten {
   aqa: number;
   asq: bigint;
   acq: bigint;
+  /** CAP.MQES (0's based) of this controller: the largest queue AQA may describe (default 4095). */
+  mqes?: number;
   /** An injected enable fault in force for this write (only while faults are active). */
   enableFault?: { kind: 'delay'; ms: number } | { kind: 'neverReady' } | { kind: 'fatal' } | null;
 }

@@ -32,6 +32,12 @@ export interface ControllerOptions {
   serial?: string;
   /** Identify Controller NN (default: the larger of 1024 and the largest NSID). */
   nn?: number;
+  /** Maximum Queue Entries Supported, 1-based as OpenVMM's `PciFaultConfig::max_queue_size`: CAP.MQES reports it
+   * minus one, and an enable whose AQA describes a larger admin queue fails (CSTS.CFS). 2..65536, default 4096. */
+  maxQueueEntries?: number;
+  /** PCI IDs (OpenVMM's `HardwareConfigFaultConfig` vendor_id/device_id): PCI configuration space (`pciConfigRead32`)
+   * and Identify Controller VID (vendorId) and SSVID (subsystemVendorId). Each 0..FFFFh, default FFFFh. */
+  pci?: { vendorId?: number; deviceId?: number; subsystemVendorId?: number; subsystemId?: number };
   /** A replacement AEN latch (the real one with some implementations swapped through `.provide()`): how the
    * mutation tests break one rule on purpose to prove the generated suite notices. */
   latchMachine?: typeof aenLatchMachine;
@@ -47,6 +53,22 @@ export interface ControllerOptions {
   onListenerError?: (error: unknown, source: 'onTrace' | 'onInterrupt') => void;
   /** XState inspection hook (for @statelyai/inspect or tests). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+/** The PCI IDs a controller reports (ControllerOptions.pci, defaults filled in). */
+export interface PciIds {
+  readonly vendorId: number;
+  readonly deviceId: number;
+  readonly subsystemVendorId: number;
+  readonly subsystemId: number;
+}
+
+/** The PCI function around the controller, as far as it is emulated. */
+export interface PciConfigSpace {
+  readonly pci: PciIds;
+  /** A dword of the PCI configuration space header (type 0): 00h device/vendor ID, 08h class code 010802h (NVM
+   * Express), 2Ch subsystem/subsystem vendor ID; every other offset reads 0 (no capabilities are emulated). */
+  pciConfigRead32(offset: number): number;
 }
 
 export interface EmulatedController {
@@ -86,6 +108,16 @@ export const DEFAULT_MEMORY_SIZE = 64 * 1024 * 1024;
 function validateOptions(o: ControllerOptions): void {
   const aerl = o.aerl ?? 3;
   if (!Number.isInteger(aerl) || aerl < 0 || aerl > 255) throw new RangeError(`aerl must be an integer 0..255 (0's based), got ${aerl}`);
+  if (o.maxQueueEntries !== undefined && (typeof o.maxQueueEntries !== 'number' || !Number.isInteger(o.maxQueueEntries) || o.maxQueueEntries < 2 || o.maxQueueEntries > 65536)) {
+    throw new RangeError(`maxQueueEntries must be an integer 2..65536 (1-based: CAP.MQES reports it minus one), got ${String(o.maxQueueEntries).slice(0, 40)}`);
+  }
+  if (o.pci !== undefined) {
+    if (typeof o.pci !== 'object' || o.pci === null) throw new RangeError('pci must be an object of vendorId, deviceId, subsystemVendorId, subsystemId');
+    for (const [key, value] of Object.entries(o.pci)) {
+      if (!['vendorId', 'deviceId', 'subsystemVendorId', 'subsystemId'].includes(key)) throw new RangeError(`pci.${key.slice(0, 40)} is not a PCI ID (vendorId, deviceId, subsystemVendorId, subsystemId)`);
+      if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff)) throw new RangeError(`pci.${key} must be an integer 0..FFFFh, got ${String(value).slice(0, 40)}`);
+    }
+  }
   for (const ns of o.namespaces ?? []) {
     if (!Number.isInteger(ns.nsid) || ns.nsid < 1 || ns.nsid > 0xfffffffe) throw new RangeError(`namespace nsid must be 1..FFFFFFFEh, got ${ns.nsid}`);
     const bs = ns.blockSize ?? 512;
@@ -107,12 +139,18 @@ const providedController = controllerMachine.provide({
   actors: { adminQueue: adminQueueMachine.provide({ actors: { faultDelay: delayActor } }), faultDelay: delayActor },
 });
 
-export function createController(options: ControllerOptions = {}): EmulatedController {
+export function createController(options: ControllerOptions = {}): EmulatedController & PciConfigSpace {
   validateOptions(options);
   const profile = typeof options.profile === 'object' ? options.profile : getProfile(options.profile ?? 'spec');
   const aerl = options.aerl ?? 3;
   const memory = new GuestMemory(options.memorySize ?? DEFAULT_MEMORY_SIZE);
-  const registers = new RegisterFile();
+  const registers = new RegisterFile((options.maxQueueEntries ?? 4096) - 1);
+  const pci: PciIds = {
+    vendorId: options.pci?.vendorId ?? 0xffff,
+    deviceId: options.pci?.deviceId ?? 0xffff,
+    subsystemVendorId: options.pci?.subsystemVendorId ?? 0xffff,
+    subsystemId: options.pci?.subsystemId ?? 0xffff,
+  };
   const specs: NamespaceSpec[] = (options.namespaces ?? [{ nsid: 1 }]).map((n) => ({
     nsid: n.nsid, blocks: n.blocks ?? 2048, blockSize: n.blockSize ?? 512, attached: n.attached ?? true,
   }));
@@ -124,6 +162,8 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     firmware: '0.1.0',
     aerl,
     nn: options.nn ?? Math.max(1024, namespaces.maxNsid),
+    vid: pci.vendorId,
+    ssvid: pci.subsystemVendorId,
   };
   const env: CommandEnv = { profile, identity, namespaces };
   const listeners = new Set<(event: TraceEvent) => void>();
@@ -232,6 +272,15 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
 
   return {
     profile,
+    pci,
+    pciConfigRead32(offset) {
+      switch (offset) {
+        case 0x00: return ((pci.deviceId << 16) | pci.vendorId) >>> 0;
+        case 0x08: return 0x01080200; // class 01h mass storage, subclass 08h NVM, prog-if 02h NVM Express; revision 0
+        case 0x2c: return ((pci.subsystemId << 16) | pci.subsystemVendorId) >>> 0;
+        default: return 0;
+      }
+    },
     memory,
     namespaces,
     faults,
