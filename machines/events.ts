@@ -67,7 +67,9 @@ export interface ControllerReset { type: 'controller.reset' }
 export interface DoorbellInvalid { type: 'doorbell.invalid'; info: number }
 /** Get Log Page 01h Error Information: reading it with RAE=0 clears the Error event (§5.16.1.2). */
 export interface ErrorLogRead { type: 'errorLog.read'; rae: boolean; numd: number; offset: number }
-export type LatchEvent = AerReceived | ChangedListRead | AecSet | AecGet | AbortRequested | NamespaceChanged | NamespacesChanged | ControllerEnabled | ControllerReset | DoorbellInvalid | ErrorLogRead;
+/** A completion fault dropped the AEN the latch posted to AER `cid` (OpenVMM: the latch stays unset). */
+export interface AenDropped { type: 'aen.dropped'; cid: number; dw0: number }
+export type LatchEvent = AenDropped | AerReceived | ChangedListRead | AecSet | AecGet | AbortRequested | NamespaceChanged | NamespacesChanged | ControllerEnabled | ControllerReset | DoorbellInvalid | ErrorLogRead;
 
 /** The latch asks the admin queue to post a completion it owns (an AEN, an aborted AER, an AER over the limit). */
 export interface CompletionRequested { type: 'completion.requested'; cid: number; status: Status; dw0: number }
