@@ -16,7 +16,7 @@ import type { CommandEnv, ControllerIdentity } from './logic/admin-commands.ts';
 import { Status } from './spec/constants.ts';
 import { getProfile, type Profile, type ProfileName } from './profiles/profiles.ts';
 import { NamespaceChangeError, type NamespaceChangeReceipt, type NamespaceFaults } from './faults/namespace-change.ts';
-import { checkRequest, namespaceChangeLogic } from './faults/namespace-change-rpc.ts';
+import { checkRequest, namespaceChangeLogic, type AenCompletion } from './faults/namespace-change-rpc.ts';
 import type { TraceEvent } from './trace.ts';
 import { FaultConfigError, FaultSet, panicMessage, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
 import { checkEngine, defaultEngine, logicFor, type EngineName } from './engine/index.ts';
@@ -38,6 +38,13 @@ export interface ControllerOptions {
   /** PCI IDs (OpenVMM's `HardwareConfigFaultConfig` vendor_id/device_id): PCI configuration space (`pciConfigRead32`)
    * and Identify Controller VID (vendorId) and SSVID (subsystemVendorId). Each 0..FFFFh, default FFFFh. */
   pci?: { vendorId?: number; deviceId?: number; subsystemVendorId?: number; subsystemId?: number };
+  /** `openvmm-test` only, opt-in: nvme_test's single RPC reply slot (`AdminState::confirm_namespace_change_fault`,
+   * nvme_test/src/workers/admin.rs next_event): a new namespace change rejects the caller still waiting with
+   * `replaced`, and every change is answered by the next AEN posted. */
+  singleReplySlot?: boolean;
+  /** `openvmm-test` only, opt-in: reproduce nvme_test's panic on namespace removal while enabled (the notifier task
+   * removed twice, `AdminState::remove_namespace`): `faults.namespace.remove()` then panics the controller. */
+  removeNamespacePanics?: boolean;
   /** A replacement AEN latch (the real one with some implementations swapped through `.provide()`): how the
    * mutation tests break one rule on purpose to prove the generated suite notices. */
   latchMachine?: typeof aenLatchMachine;
@@ -117,6 +124,13 @@ function validateOptions(o: ControllerOptions): void {
       if (!['vendorId', 'deviceId', 'subsystemVendorId', 'subsystemId'].includes(key)) throw new RangeError(`pci.${key.slice(0, 40)} is not a PCI ID (vendorId, deviceId, subsystemVendorId, subsystemId)`);
       if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff)) throw new RangeError(`pci.${key} must be an integer 0..FFFFh, got ${String(value).slice(0, 40)}`);
     }
+  }
+  for (const key of ['singleReplySlot', 'removeNamespacePanics'] as const) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') throw new RangeError(`${key} must be true or false, got ${String(v).slice(0, 40)}`);
+    const name = typeof o.profile === 'object' ? o.profile.name : (o.profile ?? 'spec');
+    if (v && name !== 'openvmm-test') throw new RangeError(`${key} emulates OpenVMM's nvme_test: it needs profile 'openvmm-test', not '${String(name).slice(0, 40)}'`);
   }
   for (const ns of o.namespaces ?? []) {
     if (!Number.isInteger(ns.nsid) || ns.nsid < 1 || ns.nsid > 0xfffffffe) throw new RangeError(`namespace nsid must be 1..FFFFFFFEh, got ${ns.nsid}`);
@@ -204,6 +218,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   };
   const faultSet = new FaultSet();
   let stopped = false;
+  let rpcReady: { send(e: AenCompletion): void } | undefined;
 
   const device = createControllerDevice({
     memory,
@@ -215,6 +230,16 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     interrupt,
     failAdminQueue: () => actor.system.get('adminQueue')?.send({ type: 'completion.unwritable' }),
     panicAdminQueue: (message) => actor.system.get('adminQueue')?.send({ type: 'fault.panicked', message }),
+    // OpenVMM (aenDropUnlatches): the RPC hears whether each AEN was written, and a dropped one leaves the latch
+    // unset (the latch tries the next parked AER).
+    ...(profile.aenDropUnlatches
+      ? {
+          onAenCompletion: (cid: number, dw0: number, written: boolean) => {
+            rpcReady?.send({ type: 'aen.completion', cid, dw0, written });
+            if (!written) actor.system.get('aenLatch')?.send({ type: 'aen.dropped', cid, dw0 });
+          },
+        }
+      : {}),
     isStopped: () => stopped,
   });
   const machine = options.latchMachine ? providedController.provide({ actors: { aenLatch: options.latchMachine } }) : providedController;
@@ -230,15 +255,62 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   /** The namespace-change RPC (docs/semantics.md §2 namespaceChange): one long-lived actor answers every request's promise
    * from the latch's emitted facts (src/faults/namespace-change-rpc.ts). A root actor beside the controller, not its
    * child: the controller's chart is the NVMe lifecycle, and the RPC's events are not NVMe events. */
-  const rpc = createActor(namespaceChangeLogic, { id: 'namespaceChange', input: { latch: actor.system.get('aenLatch'), noticePerNewNsid: profile.noticePerNewNsid }, inspect: options.inspect });
+  const rpcStats = { waiting: 0 };
+  const rpc = createActor(namespaceChangeLogic, {
+    id: 'namespaceChange',
+    input: { latch: actor.system.get('aenLatch'), noticePerNewNsid: profile.noticePerNewNsid, confirmAenWrites: profile.aenDropUnlatches, singleReplySlot: options.singleReplySlot === true, stats: rpcStats },
+    inspect: options.inspect,
+  });
   rpc.start();
-  /** One request to the RPC actor for the whole batch: every NSID is checked first, and gets its own receipt. */
+  rpcReady = rpc;
+  /** One request to the RPC actor for the whole batch: every NSID is checked first, and gets its own receipt. A
+   * caller's signal or timeout cancels it in the RPC actor (nothing of it is kept), then rejects it. */
   const request = (rawNsids: unknown, opts: unknown): Promise<NamespaceChangeReceipt[]> => {
     if (stopped) return Promise.reject(new NamespaceChangeError('stopped', 'the controller has been stopped'));
     const checked = checkRequest(rawNsids, opts);
     if (checked instanceof NamespaceChangeError) return Promise.reject(checked);
-    const { nsids, until } = checked;
-    return new Promise<NamespaceChangeReceipt[]>((resolve, reject) => rpc.send({ type: 'namespace.change.requested', nsids, until, reply: { resolve, reject } }));
+    const { nsids, until, signal, timeoutMs } = checked;
+    if (signal?.aborted) return Promise.reject(new NamespaceChangeError('aborted', `namespace ${nsids[0]} change: the caller's signal had already aborted`));
+    return new Promise<NamespaceChangeReceipt[]>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const reply = {
+        resolve: (r: NamespaceChangeReceipt[]) => (done(), resolve(r)),
+        reject: (e: NamespaceChangeError) => (done(), reject(e)),
+      };
+      const cancel = (error: NamespaceChangeError): void => {
+        if (stopped) return;
+        rpc.send({ type: 'namespace.change.cancelled', reply, error });
+      };
+      const onAbort = (): void => cancel(new NamespaceChangeError('aborted', `namespace ${nsids[0]} change: the caller gave up (signal aborted)`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => cancel(new NamespaceChangeError('timeout', `namespace ${nsids[0]} change: no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer.unref?.();
+      }
+      rpc.send({ type: 'namespace.change.requested', nsids, until, reply });
+    });
+  };
+  /** Hot-remove (OpenVMM `NvmeFaultControllerClient::remove_namespace`): detach, then report the change; with
+   * `removeNamespacePanics` on an enabled controller, nvme_test's double `poll_namespace_change.remove(&nsid).unwrap()`
+   * in `AdminState::remove_namespace` (nvme_test/src/workers/admin.rs) is reproduced as a panic. */
+  const removeNamespace = (nsid: unknown, opts: unknown): Promise<NamespaceChangeReceipt> => {
+    if (stopped) return Promise.reject(new NamespaceChangeError('stopped', 'the controller has been stopped'));
+    const checked = checkRequest([nsid], opts);
+    if (checked instanceof NamespaceChangeError) return Promise.reject(checked);
+    const id = checked.nsids[0]!;
+    const ns = namespaces.get(id);
+    if (!ns || !ns.attached) return Promise.reject(new NamespaceChangeError('invalidNsid', `namespace ${id} cannot be removed: it is not ${ns ? 'attached' : 'declared'}`));
+    namespaces.setAttached(id, false);
+    trace({ type: 'namespace.attachment', nsid: id, attached: false });
+    if (options.removeNamespacePanics && device.enabled) {
+      faults.panic('remove_namespace: the namespace notifier task was removed twice (nvme_test AdminState::remove_namespace)');
+      return Promise.reject(new NamespaceChangeError('panicked', `namespace ${id} removal: the controller panicked (nvme_test's double notifier removal, reproduced on request)`));
+    }
+    return request([id], opts).then((receipts) => receipts[0]!);
   };
 
   const faults: ControllerFaults = {
@@ -266,6 +338,12 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       },
       notifyChanges(nsids, opts) {
         return request(nsids, opts);
+      },
+      remove(nsid, opts) {
+        return removeNamespace(nsid, opts);
+      },
+      get waiting() {
+        return rpcStats.waiting;
       },
     },
   };

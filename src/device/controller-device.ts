@@ -138,7 +138,7 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
     if (!o.onAenCompletion || c.dw0 === 0 || c.status.sct !== 0 || c.status.sc !== 0) return complete(c, command);
     const before = faults.active && command ? faults.findCompletion(command.bytes) : undefined;
     complete(c, command);
-    if (panicked !== null) return aenOutcome(c, false);
+    if (panicked !== null) return; // the controller goes fatal: the reset rejects whoever waits
     const kind = before?.behaviour.kind;
     if (kind === 'drop') return aenOutcome(c, false);
     if (kind !== 'delay') aenOutcome(c, true);
