@@ -54,7 +54,7 @@ export function createMmio(w: MmioWiring): Mmio {
           fault.fire();
           trace({ type: 'fault.fired', side: 'enable', kind: fault.behaviour.kind, cid: null });
         }
-        controller.send({ type: 'cc.written', cc: effect.value, previous: effect.previous, aqa: registers.aqa, asq: registers.asq, acq: registers.acq, enableFault: fault?.behaviour ?? null });
+        controller.send({ type: 'cc.written', cc: effect.value, previous: effect.previous, aqa: registers.aqa, asq: registers.asq, acq: registers.acq, mqes: registers.mqes, enableFault: fault?.behaviour ?? null });
         if ((effect.value & 1) === 0) registers.resetMask();
         return;
       }

@@ -55,7 +55,7 @@ const adminQueueEvent: fc.Arbitrary<Step['event']> = fc.oneof(
   {
     weight: 8,
     arbitrary: fc
-      .record({ sqe: command, prpStatus: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: statusArb }), fault: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) }, { weight: 1, arbitrary: fc.constant({ kind: 'delay' as const, ms: 5 }) }) })
+      .record({ sqe: command, prpStatus: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: statusArb }), fault: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) }, { weight: 1, arbitrary: fc.constant({ kind: 'delay' as const, ms: 5 }) }, { weight: 1, arbitrary: fc.constant({ kind: 'panic' as const, message: 'p' }) }), completionHold: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant(5) }) })
       .map((r) => ({ type: 'command.fetched', segments: [], ...r })),
   },
   { weight: 1, arbitrary: fc.constant({ type: 'command.unreadable' }) },
@@ -63,6 +63,7 @@ const adminQueueEvent: fc.Arbitrary<Step['event']> = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(cid, statusArb).map(([c, status]) => ({ type: 'completion.requested', cid: c, status, dw0: 0 })) },
   { weight: 3, arbitrary: fc.tuple(statusArb, fc.constantFrom(0, 1)).map(([status, dw0]) => ({ type: 'latch.replied', status, dw0 })) },
   { weight: 2, arbitrary: fc.constant({ type: 'xstate.done.actor.faultDelay' }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'fault.panicked', message: 'p' }) },
 );
 const ccWritten: fc.Arbitrary<Step['event']> = fc
   .record({
@@ -86,6 +87,7 @@ const ccWritten: fc.Arbitrary<Step['event']> = fc
 const controllerStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: ccWritten.map((event) => ({ event })) },
   { weight: 1, arbitrary: fc.constant({ event: { type: 'xstate.done.actor.faultDelay' } }) },
+  { weight: 1, arbitrary: fc.constant({ event: { type: 'fault.panicked', message: 'p' } }) },
   { weight: 4, arbitrary: adminQueueEvent.map((event) => ({ to: 'adminQueue', event })) },
   { weight: 4, arbitrary: latchEvent.map((event) => ({ to: 'aenLatch', event })) },
 );
@@ -120,6 +122,8 @@ function recordingPort(profile: Profile, ring: readonly Step['event'][]): Contro
     dropCommand: (command) => call('dropCommand', command.sqe.cid),
     moveCqHead: (head) => call('moveCqHead', head),
     reportInvalidDoorbell: (queue, value, size) => call('reportInvalidDoorbell', queue, value, size),
+    panic: (command) => call('panic', command.sqe.cid),
+    releaseHeldCompletion: () => call('releaseHeldCompletion'),
   };
   return {
     openQueues: (event) => call('openQueues', event.aqa),
