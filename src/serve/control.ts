@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { EmulatedController } from '../emulator.ts';
 import type { TraceEvent } from '../trace.ts';
-import { AdminOpcode, Register, SQE_SIZE } from '../spec/constants.ts';
+import { AdminOpcode, Cns, LogPage, PAGE_SIZE, Register, SQE_SIZE } from '../spec/constants.ts';
+import { decodeChangedNamespaceList, decodeNsidList } from '../spec/namespace-list.codec.ts';
 import { decodeSqe } from '../spec/sqe.codec.ts';
 import { decodeFeatures, decodeGetLogPage, decodeIdentify } from '../spec/admin-fields.codec.ts';
 import { opcodeName } from '../scenario/decode.ts';
@@ -37,7 +38,13 @@ export interface DecodedCommand {
 /** One line of the served controller's trace: an emulator trace event (a fetched command with its SQE decoded), a
  * target event (connect, disconnect, termination) or something the control channel did. */
 export type ServeRecord = { readonly seq: number; readonly ms: number } & (
-  | ({ readonly source: 'controller' } & TraceEvent & { readonly command?: DecodedCommand })
+  | ({ readonly source: 'controller' } & TraceEvent & {
+      readonly command?: DecodedCommand;
+      /** A successful Get Log Page 04h: the list as the host got it. */
+      readonly changedNamespaces?: { readonly overflow: boolean; readonly nsids: readonly number[] };
+      /** A successful Identify CNS 02h: the active namespace list as the host got it. */
+      readonly activeNamespaces?: readonly number[];
+    })
   | ({ readonly source: 'target' } & TargetEvent)
   | { readonly source: 'control'; readonly type: 'control.applied'; readonly do: string; readonly ok: boolean; readonly result?: unknown; readonly error?: string }
 );
@@ -83,8 +90,9 @@ export class ServeTrace {
   }
 }
 
-/** Decode the SQE of a fetched command from the controller's admin submission queue (ASQ + head × 64). */
-export function readFetchedCommand(controller: Pick<EmulatedController, 'mmioRead64' | 'memory'>, head: number): DecodedCommand | undefined {
+/** Decode the SQE of a fetched command from the controller's admin submission queue (ASQ + head × 64), with its
+ * data pointer (PRP1, PRP2) for reading what the command returned. */
+export function readFetchedCommand(controller: Pick<EmulatedController, 'mmioRead64' | 'memory'>, head: number): (DecodedCommand & { readonly prp1: bigint; readonly prp2: bigint }) | undefined {
   const asq = controller.mmioRead64(Register.ASQ);
   let bytes: Uint8Array;
   try {
@@ -93,7 +101,7 @@ export function readFetchedCommand(controller: Pick<EmulatedController, 'mmioRea
     return undefined;
   }
   const s = decodeSqe(bytes);
-  const base = { opcode: s.opcode, name: opcodeName(s.opcode), cid: s.cid, nsid: s.nsid, cdw10: s.cdw10, cdw11: s.cdw11 };
+  const base = { opcode: s.opcode, name: opcodeName(s.opcode), cid: s.cid, nsid: s.nsid, cdw10: s.cdw10, cdw11: s.cdw11, prp1: s.prp1, prp2: s.prp2 };
   if (s.opcode === AdminOpcode.GET_LOG_PAGE) {
     const l = decodeGetLogPage(s);
     return { ...base, lid: l.lid, rae: l.rae, numd: l.numd };
@@ -103,14 +111,57 @@ export function readFetchedCommand(controller: Pick<EmulatedController, 'mmioRea
   return base;
 }
 
-/** Record every trace event of `controller` (and of `target`, when given) into `trace`. Returns the unsubscribe. */
+/** Up to one page of a command's data, through PRP1 and PRP2 (NVMe Base 2.0 §4.1.1: PRP2 is the second page). */
+function readData(controller: Pick<EmulatedController, 'memory'>, prp1: bigint, prp2: bigint, length: number): Uint8Array | undefined {
+  try {
+    const first = Math.min(length, PAGE_SIZE - Number(prp1 % BigInt(PAGE_SIZE)));
+    const out = new Uint8Array(length);
+    out.set(controller.memory.read(prp1, first), 0);
+    if (first < length) out.set(controller.memory.read(prp2, length - first), first);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a successful command returned that a host acts on: the Changed Namespace List (log 04h) and the active
+ * namespace list (Identify CNS 02h), read from the command's data buffer as the host got it. */
+function returnedData(controller: Pick<EmulatedController, 'memory'>, c: DecodedCommand & { prp1: bigint; prp2: bigint }): Record<string, unknown> {
+  if (c.opcode === AdminOpcode.GET_LOG_PAGE && c.lid === LogPage.CHANGED_NAMESPACE_LIST) {
+    const data = readData(controller, c.prp1, c.prp2, Math.min(PAGE_SIZE, (c.numd ?? 0) * 4));
+    if (!data) return {};
+    const list = decodeChangedNamespaceList(data);
+    return { changedNamespaces: list.overflow ? { overflow: true, nsids: [] } : { overflow: false, nsids: list.nsids } };
+  }
+  if (c.opcode === AdminOpcode.IDENTIFY && c.cns === Cns.ACTIVE_NAMESPACE_LIST) {
+    const data = readData(controller, c.prp1, c.prp2, PAGE_SIZE);
+    return data ? { activeNamespaces: decodeNsidList(data) } : {};
+  }
+  return {};
+}
+
+/** Record every trace event of `controller` (and of `target`, when given) into `trace`: each fetched admin command
+ * with its SQE decoded, each completion of a Changed Namespace List or active namespace list with what it returned.
+ * Returns the unsubscribe. */
 export function tapController(controller: EmulatedController, trace: ServeTrace, target?: Pick<NvmeTcpTarget, 'onEvent'>): () => void {
+  const pending = new Map<number, DecodedCommand & { prp1: bigint; prp2: bigint }>();
   const offTrace = controller.onTrace((e) => {
     if (e.type === 'command.fetched') {
       // Admin queue only: the fetched entry is still in the ring (the host cannot reuse the slot before its head moves).
-      const command = (e as { sqid?: number }).sqid ? undefined : readFetchedCommand(controller, e.sqhd);
-      trace.add({ source: 'controller', ...jsonSafe(e), ...(command ? { command } : {}) } as never);
-    } else trace.add({ source: 'controller', ...jsonSafe(e) } as never);
+      const fetched = (e as { sqid?: number }).sqid ? undefined : readFetchedCommand(controller, e.sqhd);
+      if (!fetched) return void trace.add({ source: 'controller', ...jsonSafe(e) } as never);
+      pending.set(fetched.cid, fetched);
+      const { prp1: _p1, prp2: _p2, ...command } = fetched;
+      trace.add({ source: 'controller', ...jsonSafe(e), command } as never);
+    } else if (e.type === 'completion.posted' && !e.sqid) {
+      const c = pending.get(e.cid);
+      pending.delete(e.cid);
+      const data = c && e.status.sct === 0 && e.status.sc === 0 ? returnedData(controller, c) : {};
+      trace.add({ source: 'controller', ...jsonSafe(e), ...data } as never);
+    } else {
+      if (e.type === 'controller.reset') pending.clear();
+      trace.add({ source: 'controller', ...jsonSafe(e) } as never);
+    }
   });
   const offTarget = target?.onEvent((e) => trace.add({ source: 'target', ...e }));
   return () => {

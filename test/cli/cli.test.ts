@@ -111,7 +111,7 @@ describe('nvme-actors', () => {
     expect(svg.out.join('\n')).toMatch(/<svg[\s\S]*shutdownComplete[\s\S]*<\/svg>/);
     const bad = await cli('diagram', '--machine', 'nope');
     expect(bad.code).toBe(2);
-    expect(bad.err).toEqual(['nvme-actors: --machine nope: expected one of controller, admin-queue, aen-latch, aen-log-page']);
+    expect(bad.err).toEqual(['nvme-actors: --machine nope: expected one of controller, admin-queue, aen-latch, aen-log-page, host-behaviour']);
   });
 
   it.each([
