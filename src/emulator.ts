@@ -12,6 +12,8 @@ import { RegisterFile } from './device/registers.ts';
 import { NamespaceTable, type NamespaceSpec } from './device/namespaces.ts';
 import { createControllerDevice } from './device/controller-device.ts';
 import { createMmio } from './device/mmio.ts';
+import { BlockStores, type BlockSeed } from './device/block-store.ts';
+import type { IoEnv } from './logic/io-commands.ts';
 import type { CommandEnv, ControllerIdentity } from './logic/admin-commands.ts';
 import { Status } from './spec/constants.ts';
 import { getProfile, type Profile, type ProfileName } from './profiles/profiles.ts';
@@ -25,7 +27,7 @@ export interface ControllerOptions {
   profile?: ProfileName | Profile;
   /** AERL, 0's based (default 3: four AERs may be parked). */
   aerl?: number;
-  namespaces?: readonly { nsid: number; blocks?: number; blockSize?: number; attached?: boolean }[];
+  namespaces?: readonly { nsid: number; blocks?: number; blockSize?: number; attached?: boolean; /** What never-written blocks read as (default zeros). */ seed?: BlockSeed }[];
   /** Guest memory in bytes (default 64 MiB). */
   memorySize?: number;
   cntlid?: number;
@@ -63,6 +65,14 @@ export interface EmulatedController {
   /** The controller actor, for inspection and tests. */
   readonly actor: Actor<typeof controllerMachine>;
   stop(): void;
+}
+
+/** The emulator's media and I/O surface (what createController returns beside EmulatedController). */
+export interface ControllerIo {
+  /** The namespaces' data (sparse, in memory), which Read and Write reach on every queue and transport. */
+  readonly blocks: BlockStores;
+  /** What I/O commands are checked against: NN, the namespaces, the profile (src/logic/io-commands.ts). */
+  readonly ioEnv: IoEnv;
 }
 
 /** The fault handle (after OpenVMM's `FaultConfiguration`): see docs/faults.md. */
@@ -104,7 +114,7 @@ const providedController = controllerMachine.provide({
   actors: { adminQueue: adminQueueMachine.provide({ actors: { faultDelay: delayActor } }), faultDelay: delayActor },
 });
 
-export function createController(options: ControllerOptions = {}): EmulatedController {
+export function createController(options: ControllerOptions = {}): EmulatedController & ControllerIo {
   validateOptions(options);
   const profile = typeof options.profile === 'object' ? options.profile : getProfile(options.profile ?? 'spec');
   const aerl = options.aerl ?? 3;
@@ -114,6 +124,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     nsid: n.nsid, blocks: n.blocks ?? 2048, blockSize: n.blockSize ?? 512, attached: n.attached ?? true,
   }));
   const namespaces = new NamespaceTable(specs);
+  const blocks = new BlockStores((options.namespaces ?? [{ nsid: 1 }]).map((n) => ({ nsid: n.nsid, blocks: n.blocks ?? 2048, blockSize: n.blockSize ?? 512, seed: n.seed })));
   const identity: ControllerIdentity = {
     cntlid: options.cntlid ?? 1,
     serial: options.serial ?? 'NVMEACTORS0001',
@@ -123,6 +134,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     nn: options.nn ?? Math.max(1024, namespaces.maxNsid),
   };
   const env: CommandEnv = { profile, identity, namespaces };
+  const ioEnv: IoEnv = { profile, nn: identity.nn, namespaces };
   const listeners = new Set<(event: TraceEvent) => void>();
   /** A listener's exception is the caller's bug, not the controller's: it is isolated (the controller keeps
    * running: an exception inside an action would put the actor in status 'error' and XState would rethrow it from a
@@ -223,6 +235,8 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     profile,
     memory,
     namespaces,
+    blocks,
+    ioEnv,
     faults,
     actor,
     mmioRead32: mmio.read32,
