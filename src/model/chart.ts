@@ -4,6 +4,7 @@
 // profile is adding its knob values; a new kind of departure is a new entry here and, if the chart lacks the
 // decision, a named guard in the chart. `takeStep` sends one host event and records, per microstep (the event and
 // the events the chart raises in reaction), the transitions taken and every guard outcome tried.
+import { defaultEngine, logicFor, type EngineName } from '../engine/index.ts';
 import { assign, createActor, type AnyStateMachine, type AnyStateNode, type AnyTransitionDefinition, type SnapshotFrom } from 'xstate';
 import { aenLogPageChart } from '../../machines/aen-log-page.chart.ts';
 import { effects, guards, profileGuards, type ChartContext, type ChartEvent, type HostEvent } from '../logic/aen-chart.ts';
@@ -138,9 +139,21 @@ function outcomesOf(machine: AnyStateMachine, before: ChartSnapshot, eventType: 
   return out;
 }
 
+type RawMicrostep = { event: ChartEvent; snapshot: ChartSnapshot; transitions: AnyTransitionDefinition[] };
+
+function stepRecord(machine: SpecChart, before: ChartSnapshot, event: HostEvent, after: ChartSnapshot, raw: readonly RawMicrostep[]): StepRecord {
+  const microsteps: MicrostepRecord[] = [];
+  let prev = before;
+  for (const m of raw) {
+    microsteps.push({ event: m.event.type, taken: m.transitions.map(transitionName), outcomes: outcomesOf(machine, prev, m.event.type, m.transitions) });
+    prev = m.snapshot;
+  }
+  return { event, before, after, microsteps };
+}
+
 /** Send one host event to the chart in `before` and record what it did. */
 export function takeStep(machine: SpecChart, before: ChartSnapshot, event: HostEvent): StepRecord {
-  const raw: Array<{ event: ChartEvent; snapshot: ChartSnapshot; transitions: AnyTransitionDefinition[] }> = [];
+  const raw: RawMicrostep[] = [];
   const actor = createActor(machine, {
     input: { aerl: (before.context as ChartContext).aerLimit - 1 },
     snapshot: before,
@@ -152,14 +165,9 @@ export function takeStep(machine: SpecChart, before: ChartSnapshot, event: HostE
   raw.length = 0; // a restored actor reports no microsteps at start, but be sure
   actor.send(event);
   const after = actor.getSnapshot();
+  const taken = raw.slice(); // before stop(), whose own microstep (xstate.stop) is not the host event's
   actor.stop();
-  const microsteps: MicrostepRecord[] = [];
-  let prev = before;
-  for (const m of raw) {
-    microsteps.push({ event: m.event.type, taken: m.transitions.map(transitionName), outcomes: outcomesOf(machine, prev, m.event.type, m.transitions) });
-    prev = m.snapshot;
-  }
-  return { event, before, after, microsteps };
+  return stepRecord(machine, before, event, after, taken);
 }
 
 /** The chart's initial snapshot for a profile. */
@@ -171,15 +179,29 @@ export function initialSnapshot(machine: SpecChart, aerl = 3): ChartSnapshot {
   return s;
 }
 
-/** Replay host events from the initial snapshot, step by step. */
-export function replay(machine: SpecChart, events: readonly HostEvent[], aerl = 3): StepRecord[] {
-  let s = initialSnapshot(machine, aerl);
+/** Replay host events from the initial snapshot, step by step: what `takeStep` records for each, from one actor
+ * that lives for the whole sequence (a restored actor per event cost ~60% of a random sequence's replay), run by
+ * the engine the emulator uses (the engine differential, test/engine/, holds the two engines to the same steps on
+ * this chart). */
+export function replay(machine: SpecChart, events: readonly HostEvent[], aerl = 3, engine: EngineName = defaultEngine()): StepRecord[] {
+  const raw: RawMicrostep[] = [];
+  const actor = createActor(logicFor(machine, engine), {
+    input: { aerl },
+    inspect: (ev) => {
+      if (ev.type === '@xstate.microstep') raw.push({ event: ev.event as ChartEvent, snapshot: ev.snapshot as ChartSnapshot, transitions: ev._transitions });
+    },
+  });
+  actor.start();
   const out: StepRecord[] = [];
+  let before = actor.getSnapshot();
   for (const e of events) {
-    const step = takeStep(machine, s, e);
-    out.push(step);
-    s = step.after;
+    raw.length = 0;
+    actor.send(e);
+    const after = actor.getSnapshot();
+    out.push(stepRecord(machine, before, e, after, raw));
+    before = after;
   }
+  actor.stop();
   return out;
 }
 

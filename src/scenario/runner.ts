@@ -88,7 +88,7 @@ export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart
 
 /** The in-process emulator as a target; `options` overrides the scenario's controller (for mutation tests) or adds
  * an XState inspection hook (`nvme-actors run --inspect`). */
-export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachine' | 'profile' | 'inspect'> & { hostTimeoutMs?: number } = {}): TargetFactory {
+export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachine' | 'profile' | 'inspect' | 'engine'> & { hostTimeoutMs?: number } = {}): TargetFactory {
   const { hostTimeoutMs = 100, ...controllerOptions } = options;
   return async (scenario) => {
     const controller = createController({ profile: scenario.profile, aerl: scenario.controller.aerl, namespaces: scenario.controller.namespaces, ...controllerOptions });
