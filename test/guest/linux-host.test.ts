@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLinuxHost, type LinuxHostGuest } from '../../src/guest/linux-host.ts';
-import { factsOf, HOST_FAULT_CASES, renderHostsDoc, runHostFaultCase, type HostsRecord } from '../../src/guest/linux-host-faults.ts';
+import { checkedFacts, HOST_FAULT_CASES, renderHostsDoc, runHostFaultCase, type HostsRecord } from '../../src/guest/linux-host-faults.ts';
 import { declareGuestGate, guestGate } from '../support/guest.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -45,11 +45,14 @@ if (declareGuestGate(gate, 'Linux NVMe/TCP host')) {
       expect(o.kernel.some((l) => /rescanning namespaces/.test(l))).toBe(true);
     }, 120_000);
 
-    for (const c of HOST_FAULT_CASES.filter((x) => x.id !== 'baseline')) {
+    // On XState's own interpreter (the suite's second project) the baseline and two faults; every fault on the
+    // default engine. The host's reactions do not depend on the engine; the served controller's machines do.
+    const onXState = process.env.NVME_ACTORS_ENGINE === 'xstate';
+    for (const c of HOST_FAULT_CASES.filter((x) => x.id !== 'baseline' && (!onXState || ['aenError', 'logFails'].includes(x.id)))) {
       it(`(c) ${c.id}: ${c.fault}`, async () => {
         const o = await runHostFaultCase(linux, c);
         process.stderr.write(`[linux host] ${c.id}: connect ${o.ms.connect} ms, NSID 2 disk ${o.ms.disk ?? 'none'}, NSID 3 ${o.ms.next ?? 'none'}; ${o.kernel.slice(-2).join(' | ')}\n`);
-        expect(factsOf(o)).toEqual(recorded.cases[c.id]!.facts);
+        expect(checkedFacts(c, o)).toEqual(checkedFacts(c, recorded.cases[c.id]!.facts));
       }, 120_000);
     }
   });
