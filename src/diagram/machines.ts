@@ -6,6 +6,7 @@ import { adminQueueMachine } from '../../machines/admin-queue.machine.ts';
 import { ioQueueMachine } from '../../machines/io-queue.machine.ts';
 import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
 import { aenLogPageChart } from '../../machines/aen-log-page.chart.ts';
+import { hostBehaviourChart } from '../../machines/host-behaviour.chart.ts';
 import { CATALOGUE, INTERNAL_EVENTS } from '../logic/aen-chart.ts';
 import { setDiagramStyle } from './style.ts';
 
@@ -22,6 +23,7 @@ export const machineList: readonly MachineEntry[] = [
   { name: 'io-queue', file: 'machines/io-queue.machine.ts', machine: ioQueueMachine },
   { name: 'aen-latch', file: 'machines/aen-latch.machine.ts', machine: aenLatchMachine },
   { name: 'aen-log-page', file: 'machines/aen-log-page.chart.ts', machine: aenLogPageChart },
+  { name: 'host-behaviour', file: 'machines/host-behaviour.chart.ts', machine: hostBehaviourChart },
 ];
 
 /** name → machine. */
@@ -32,6 +34,9 @@ export const machineNames: readonly string[] = machineList.map((m) => m.name);
 // The spec chart is read to predict completions: its diagram shows actions, the events it raises itself, its
 // regions' descriptions and a legend of its guards and actions with their clauses; every transition has an SVG id
 // (the HTML report marks the one taken).
+// The host-behaviour chart's departures are its actions: show them.
+setDiagramStyle(hostBehaviourChart, { actions: true, regionDescriptions: true });
+
 setDiagramStyle(aenLogPageChart, {
   actions: true,
   internalEvents: INTERNAL_EVENTS,

@@ -29,7 +29,11 @@ export interface LinuxController {
 export interface LinuxHostGuest {
   readonly guest: Guest;
   /** Connect; resolves with the new controller's name (`nvme0`) and cntlid. Rejects with the kernel's complaint. */
-  connect(address: FabricsAddress, options?: { timeoutMs?: number }): Promise<{ name: string; cntlid: number }>;
+  connect(address: FabricsAddress, options?: { timeoutMs?: number; fabrics?: FabricsOptions }): Promise<{ name: string; cntlid: number }>;
+  /** Set an nvme-core module parameter (`admin_timeout`, seconds): it applies to controllers connected after. */
+  setCoreParameter(name: 'admin_timeout' | 'io_timeout' | 'max_retries', value: number): Promise<void>;
+  /** The kernel log lines about nvme since the last call (dmesg -c), without their timestamps. */
+  takeKernelLog(): Promise<string[]>;
   /** What /sys/class/nvme lists now. */
   controllers(): Promise<LinuxController[]>;
   /** /dev/nvme* now. */
@@ -48,6 +52,13 @@ export interface LinuxHostGuest {
   kernelLog(): Promise<string[]>;
   disconnect(name: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** nvme-fabrics connect options beyond the address (drivers/nvme/host/fabrics.c), in seconds. */
+export interface FabricsOptions {
+  readonly reconnect_delay?: number;
+  readonly ctrl_loss_tmo?: number;
+  readonly keep_alive_tmo?: number;
 }
 
 const NAME = /^[a-z0-9]+$/;
@@ -73,7 +84,11 @@ export async function linuxHostOn(guest: Guest, options: { withTarget?: boolean 
         throw new Error(`connect: bad address ${JSON.stringify(a)}`);
       }
       const timeoutMs = o.timeoutMs ?? 30_000;
-      const r = await guest.run(`exec 3<>/dev/nvme-fabrics\necho "transport=tcp,traddr=${a.traddr},trsvcid=${a.trsvcid},nqn=${a.nqn}" >&3 || exit 1\nhead -n 1 <&3`, { timeoutMs });
+      const extra = Object.entries(o.fabrics ?? {}).map(([k, v]) => {
+        if (!Number.isInteger(v) || v < -1 || v > 3600) throw new Error(`connect: bad fabrics option ${k}=${v}`);
+        return `,${k}=${v}`;
+      }).join('');
+      const r = await guest.run(`exec 3<>/dev/nvme-fabrics\necho "transport=tcp,traddr=${a.traddr},trsvcid=${a.trsvcid},nqn=${a.nqn}${extra}" >&3 || exit 1\nhead -n 1 <&3`, { timeoutMs });
       const m = /instance=(\d+),cntlid=(\d+)/.exec(r.output);
       if (r.status !== 0 || !m) {
         const kernel = (await self.kernelLog().catch(() => [])).slice(-2).join(' | ');
@@ -108,10 +123,10 @@ export async function linuxHostOn(guest: Guest, options: { withTarget?: boolean 
     },
     async waitForNamespace(nsid, present, timeoutMs) {
       if (!Number.isInteger(nsid) || nsid < 1) throw new Error(`waitForNamespace: bad NSID ${nsid}`);
-      const tries = Math.max(1, Math.ceil(timeoutMs / 200));
-      const find = 'found=; for d in /sys/block/nvme*; do [ -e "$d/nsid" ] && [ "$(cat $d/nsid)" = ' + nsid + ' ] && found=${d##*/}; done';
+      // Bounded by the guest's own clock (/proc/uptime, read without a fork: TCG makes every process slow).
+      const find = 'found=; for d in /sys/block/nvme*; do [ -e "$d/nsid" ] || continue; read n < "$d/nsid"; [ "$n" = ' + nsid + ' ] && found=${d##*/}; done';
       const r = await guest.run(
-        `i=0; while [ $i -lt ${tries} ]; do ${find}; ${present ? '[ -n "$found" ] && { echo "$found"; exit 0; }' : '[ -z "$found" ] && exit 0'}; usleep 200000; i=$((i+1)); done; exit 1`,
+        `read up rest < /proc/uptime; end=$(( \${up%.*} + ${Math.max(1, Math.ceil(timeoutMs / 1000))} ))\nwhile :; do ${find}; ${present ? '[ -n "$found" ] && { echo "$found"; exit 0; }' : '[ -z "$found" ] && exit 0'}; read up rest < /proc/uptime; [ \${up%.*} -ge $end ] && exit 1; usleep 100000; done`,
         { timeoutMs: timeoutMs + 10_000 },
       );
       if (r.status !== 0) return undefined;
@@ -123,6 +138,13 @@ export async function linuxHostOn(guest: Guest, options: { withTarget?: boolean 
       const bytes = Buffer.from(out.replace(/\s+/g, ''), 'base64');
       if (bytes.length !== blockSize) throw new Error(`readBlock: ${device} LBA ${lba}: ${bytes.length} bytes came back, expected ${blockSize}`);
       return new Uint8Array(bytes);
+    },
+    async setCoreParameter(name, value) {
+      if (!['admin_timeout', 'io_timeout', 'max_retries'].includes(name) || !Number.isInteger(value) || value < 0 || value > 3600) throw new Error(`setCoreParameter: bad ${name}=${value}`);
+      await guest.check(`echo ${value} > /sys/module/nvme_core/parameters/${name}`);
+    },
+    async takeKernelLog() {
+      return (await guest.check('dmesg -c | grep -i nvme || true')).split('\n').filter(Boolean).map((l) => l.replace(/^\[\s*\d+\.\d+\]\s*/, ''));
     },
     async kernelLog() {
       return (await guest.check('dmesg | grep -i nvme || true')).split('\n').filter(Boolean);

@@ -1,6 +1,7 @@
 // The progress line (`\r[37/92] paths…` on a terminal's stderr): drawn only through io.progress (set when stderr is
 // a TTY), only once the run has gone on for progressAfterMs (1 s by default; 0 here), never with --json, cleared
 // before any other line is printed and at the end.
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../src/cli.ts';
 
@@ -34,7 +35,9 @@ describe('progress line', () => {
   it('run over several files: [i/N] scenarios…', async () => {
     const { code, log } = await withProgress(['run', 'examples/'], 0);
     expect(code).toBe(0);
-    expect(log.filter((l) => l.startsWith('progress ['))).toEqual(['progress [1/4] scenarios…', 'progress [2/4] scenarios…', 'progress [3/4] scenarios…', 'progress [4/4] scenarios…']);
+    const files = readdirSync(new URL('../../examples/', import.meta.url)).filter((f) => f.endsWith('.json')).length;
+    expect(files).toBeGreaterThan(3);
+    expect(log.filter((l) => l.startsWith('progress ['))).toEqual(Array.from({ length: files }, (_, i) => `progress [${i + 1}/${files}] scenarios…`));
     expectClearedBeforeOutput(log);
   });
 
