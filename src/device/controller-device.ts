@@ -10,7 +10,7 @@ import { decideIoCommand, decideQueueCommand, ioDataLength, isQueueCommand, type
 import { MAX_IO_QUEUES, failure, type CommandAnswer } from '../logic/admin-commands.ts';
 import { executeIo, type BlockStores } from './block-store.ts';
 import { CAP_MQES } from './registers.ts';
-import { AsyncEventInfo, Status as StatusValues } from '../spec/constants.ts';
+import { AdminOpcode, AsyncEventInfo, FeatureId, Status as StatusValues } from '../spec/constants.ts';
 import { CompletionRing, SubmissionRing, type Completion } from './queues.ts';
 import type { GuestMemory } from './guest-memory.ts';
 import type { NamespaceTable } from './namespaces.ts';
@@ -176,6 +176,10 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
   };
   const queueLimits = { profile: env.profile, maxQueues: MAX_IO_QUEUES, maxEntries: CAP_MQES + 1, vectors: 1 };
   const INVALID_FIELD_DNR = failure(env.profile, StatusValues.INVALID_FIELD);
+  /** An I/O queue was created since the last reset: Set Features 07h is then a Command Sequence Error (NVMe Base
+   * 2.0 §5.27.1.5: set only before any I/O queue is created; QEMU 7.2's qs_created, OpenVMM the same). */
+  let queuesCreated = false;
+  const isSetNumberOfQueues = (sqe: { opcode: number; cdw10: number }): boolean => sqe.opcode === AdminOpcode.SET_FEATURES && (sqe.cdw10 & 0xff) === FeatureId.NUMBER_OF_QUEUES;
 
   const ioPort = (qid: number, sq: SubmissionRing, cq: CompletionRing): IoQueuePort => {
     const post = (cid: number, sqhd: number, status: Status, dw0: number): void => {
@@ -236,6 +240,7 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
         return d.answer;
       case 'createCq':
         ioCqs.set(d.qid, { ring: new CompletionRing(memory, Number(d.base), d.size, undefined, d.ien ? o.interrupt : undefined), sqs: new Set() });
+        queuesCreated = true;
         break;
       case 'createSq': {
         const cq = ioCqs.get(d.cqid)!;
@@ -292,7 +297,11 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
     },
     execute(command, sqhd) {
       const kept = take(command.sqe.cid);
-      const answer = isQueueCommand(command.sqe.opcode) ? manageQueues(command) : executeLocalCommand(command.sqe, env);
+      const answer = isQueueCommand(command.sqe.opcode)
+        ? manageQueues(command)
+        : queuesCreated && isSetNumberOfQueues(command.sqe)
+          ? failure(env.profile, StatusValues.COMMAND_SEQUENCE_ERROR)
+          : executeLocalCommand(command.sqe, env);
       if (answer.data && answer.status.sct === 0 && answer.status.sc === 0) writeSegments(memory, command.segments, answer.data);
       complete({ cid: command.sqe.cid, sqid: 0, sqhd, status: answer.status, dw0: answer.dw0 }, kept ?? { bytes: (command as Fetched).bytes, segments: command.segments });
     },
@@ -367,6 +376,7 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
     },
     closeQueues() {
       deleteAllIoQueues();
+      queuesCreated = false;
       rings = null;
       generation++;
       inFlight.clear();

@@ -532,7 +532,10 @@ export class NvmeHost {
     if (!Number.isInteger(count) || count < 1 || count > 0xfffe) throw new HostError(`I/O queue count ${count} is outside 1..65534`);
     if (!Number.isInteger(size) || size < 2 || size > 65536) throw new HostError(`I/O queue size ${size} is outside 2..65536`);
     await this.deleteIoQueues();
-    const nq = await this.setFeatures(FeatureId.NUMBER_OF_QUEUES, encodeNumberOfQueues({ nsqr: count - 1, ncqr: count - 1 }));
+    let nq = await this.setFeatures(FeatureId.NUMBER_OF_QUEUES, encodeNumberOfQueues({ nsqr: count - 1, ncqr: count - 1 }));
+    // Once I/O queues have been created (until a reset) the count can no longer be set: Command Sequence Error, as
+    // QEMU and OpenVMM answer. What was allocated then is what Get Features says.
+    if (nq.status.sct === 0 && nq.status.sc === Status.COMMAND_SEQUENCE_ERROR.sc) nq = await this.getFeatures(FeatureId.NUMBER_OF_QUEUES);
     if (!Status.equals(nq.status, Status.SUCCESS)) throw new HostError(`Set Features 07h (Number of Queues) failed: ${Status.format(nq.status)}`);
     const granted = decodeNumberOfQueues(nq.dw0);
     const n = Math.min(count, granted.nsqr + 1, granted.ncqr + 1);

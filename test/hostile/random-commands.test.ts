@@ -16,7 +16,12 @@ const COMMANDS = LONG ? 1_000_000 : 10_000;
 const PER_RUN = 100;
 
 /** Statuses a controller may answer an admin command with (NVMe Base 2.0 §4.6.1.2), as "SCT/SC". */
-const ALLOWED = new Set(['0/00', '0/01', '0/02', '0/04', '0/06', '0/07', '0/0b', '0/0c', '0/13', '1/05', '1/09', '1/0d', '1/18', '1/19', '1/1a', '1/1c']);
+const ALLOWED = new Set([
+  '0/00', '0/01', '0/02', '0/04', '0/06', '0/07', '0/0b', '0/0c', '0/13', '1/05', '1/09', '1/0d', '1/18', '1/19', '1/1a', '1/1c',
+  // Create/Delete I/O CQ/SQ (§5.4–§5.7): Completion Queue Invalid, Invalid Queue Identifier, Invalid Queue Size,
+  // Invalid Interrupt Vector, Invalid Queue Deletion.
+  '1/00', '1/01', '1/02', '1/08', '1/0c',
+]);
 const key = (s: Status) => `${s.sct}/${s.sc.toString(16).padStart(2, '0')}`;
 
 const u32 = fc.oneof(fc.constant(0), fc.constant(0xffffffff), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0x1000 }));

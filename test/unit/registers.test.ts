@@ -157,11 +157,13 @@ describe('doorbells (NVMe Base 2.0 §3.1.3.21–22, DSTRD 0)', () => {
     expect(r.read32(0x1004, 0)).toBe(0);
   });
 
-  it('a doorbell beyond the admin queue is an invalid doorbell write', () => {
+  it('the doorbells of QIDs 1..16 are routed with their QID (the device says whether the queue exists); beyond them, an invalid doorbell write', () => {
     const r = new RegisterFile();
-    expect(DOORBELL_END).toBe(0x1008);
-    expect(r.write32(0x1008, 1)).toEqual({ kind: 'invalidDoorbell', offset: 0x1008, value: 1 });
-    expect(r.write32(0x100c, 2)).toEqual({ kind: 'invalidDoorbell', offset: 0x100c, value: 2 });
+    expect(DOORBELL_END).toBe(0x1088);
+    expect(r.write32(0x1008, 1)).toEqual({ kind: 'sqTail', qid: 1, value: 1 });
+    expect(r.write32(0x100c, 2)).toEqual({ kind: 'cqHead', qid: 1, value: 2 });
+    expect(r.write32(0x1084, 3)).toEqual({ kind: 'cqHead', qid: 16, value: 3 });
+    expect(r.write32(0x1088, 1)).toEqual({ kind: 'invalidDoorbell', offset: 0x1088, value: 1 });
     expect(r.write32(0x1ffc, 0xffffffff)).toEqual({ kind: 'invalidDoorbell', offset: 0x1ffc, value: 0xffffffff });
   });
 
