@@ -5,6 +5,7 @@ import type { Status } from '../src/spec/constants.ts';
 import type { Sqe } from '../src/spec/sqe.codec.ts';
 import type { Segment } from '../src/device/prp.ts';
 import type { AttachmentDecision, Route } from '../src/logic/admin-commands.ts';
+import type { IoDecision } from '../src/logic/io-commands.ts';
 
 // ---- facade → controller ----
 export interface CcWritten {
@@ -123,4 +124,36 @@ export interface ControllerPort {
   closeQueues(): void;
   reportEnableFault(event: CcWritten): void;
   readonly adminQueue: AdminQueuePort;
+}
+
+// ---- I/O queues (machines/io-queue.machine.ts) ----
+/** An I/O command at SQ head, decoded: the command logic's decision (src/logic/io-commands.ts), and its data pointer
+ * resolved to guest memory (or the status that failed) when it moves data. */
+export interface IoCommandFetched {
+  type: 'command.fetched';
+  sqe: Sqe;
+  decision: IoDecision;
+  segments: readonly Segment[];
+  prpStatus: Status | null;
+}
+/** The I/O SQ tail doorbell of this queue. */
+export interface IoDoorbellWritten { type: 'doorbell.written'; queue: 'sq'; value: number }
+/** Delete I/O Submission Queue, or a controller reset: the queue is gone. */
+export interface IoQueueDeleted { type: 'queue.deleted' }
+export type IoQueueEvent = IoDoorbellWritten | IoCommandFetched | CommandUnreadable | IoQueueDeleted;
+
+/** An I/O submission queue's device: its ring, the block stores, its completion queue. */
+export interface IoQueuePort {
+  /** Read and decide the SQE at `head` (`command.unreadable` when the SQ lies outside guest memory). */
+  fetch(head: number): IoCommandFetched | CommandUnreadable;
+  /** Post a completion to this SQ's completion queue. */
+  post(cid: number, sqhd: number, status: Status, dw0: number): void;
+  /** Read: the blocks to the command's data pointer, then its completion. */
+  readBlocks(command: IoCommandFetched, sqhd: number): void;
+  /** Write: the data pointer's bytes to the blocks, then its completion. */
+  writeBlocks(command: IoCommandFetched, sqhd: number): void;
+  /** An SQ tail beyond the queue was ignored: trace, and an Error event (Invalid Doorbell Write Value). */
+  reportInvalidDoorbell(value: number, size: number): void;
+  /** The SQ could not be read: trace. */
+  reportUnreadable(): void;
 }

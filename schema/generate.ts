@@ -292,7 +292,7 @@ export function buildSchema(): Schema {
     step: {
       type: 'object',
       description: 'one step: "do" names it',
-      properties: { do: { enum: ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'panic', 'removeNamespace'] } },
+      properties: { do: { enum: ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'createIoQueues', 'write', 'read', 'flush', 'panic', 'removeNamespace'] } },
       required: ['do'],
       allOf: [
         when(doIs('enable'), ref('enableStep')),
@@ -305,10 +305,36 @@ export function buildSchema(): Schema {
         when(doIs('expectRegister'), ref('expectRegisterStep')),
         when(doIs('fault'), ref('faultStep')),
         when(doIs('expectFault'), ref('expectFaultStep')),
+        when(doIs('createIoQueues'), ref('createIoQueuesStep')),
+        when(doIs('write'), ref('writeStep')),
+        when(doIs('read'), ref('readStep')),
+        when(doIs('flush'), ref('flushStep')),
         when(doIs('panic'), ref('panicStep')),
         when(doIs('removeNamespace'), ref('removeNamespaceStep')),
       ],
     },
+    createIoQueuesStep: step('createIoQueues', 'Set Features 07h, then create I/O queues (PCIe: Create I/O CQ and SQ; fabrics: Connect per queue)', {
+      count: num(1, 16, 'I/O queue pairs (default 1)'),
+      queueSize: num(2, 4096, 'entries per queue (default 16)'),
+    }),
+    writeStep: {
+      ...step('write', 'NVM Write on an I/O queue; its completion is recorded under tag', {
+        tag: nonEmpty('names this command (each tag once)'),
+        nsid: u32('the namespace (0 and FFFFFFFFh allowed: bad-NSID tests)'),
+        slba: num(0, MAX, 'the first block (default 0)'),
+        data: { ...ref('hexBytes'), description: 'the bytes to write: whole blocks' },
+        fill: num(0, 255, 'instead of data: every byte of the blocks'),
+        blocks: num(1, 65536, 'with fill: how many blocks (default 1)'),
+      }, ['tag', 'nsid']),
+      allOf: [when({ required: ['data'] }, forbid('fill', 'blocks')), when({ not: { required: ['data'] } }, { required: ['fill'] })],
+    },
+    readStep: step('read', 'NVM Read on an I/O queue; its completion and blocks are recorded under tag', {
+      tag: nonEmpty('names this command (each tag once)'),
+      nsid: u32('the namespace'),
+      slba: num(0, MAX, 'the first block (default 0)'),
+      blocks: num(1, 65536, 'how many blocks (default 1)'),
+    }, ['tag', 'nsid']),
+    flushStep: step('flush', 'NVM Flush on an I/O queue', { tag: nonEmpty('names this command (each tag once)'), nsid: u32('the namespace (FFFFFFFFh: all)') }, ['tag', 'nsid']),
     panicStep: step('panic', 'the controller panics now (docs/faults.md): CSTS.CFS, nothing completes until CC.EN 1→0', { message: nonEmpty('the message it reports') }),
     removeNamespaceStep: step('removeNamespace', 'hot-remove an attached namespace: detached, and the change reported (docs/faults.md)', {
       nsid: ref('nsid'),

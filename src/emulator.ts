@@ -5,6 +5,7 @@
 import { createActor, fromPromise, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import { controllerMachine } from '../machines/controller.machine.ts';
 import { adminQueueMachine } from '../machines/admin-queue.machine.ts';
+import { ioQueueMachine } from '../machines/io-queue.machine.ts';
 import type { aenLatchMachine } from '../machines/aen-latch.machine.ts';
 import type { LatchEmitted } from '../machines/events.ts';
 import { GuestMemory } from './device/guest-memory.ts';
@@ -12,6 +13,8 @@ import { RegisterFile } from './device/registers.ts';
 import { NamespaceTable, type NamespaceSpec } from './device/namespaces.ts';
 import { createControllerDevice } from './device/controller-device.ts';
 import { createMmio } from './device/mmio.ts';
+import { BlockStores, type BlockSeed } from './device/block-store.ts';
+import type { IoEnv } from './logic/io-commands.ts';
 import type { CommandEnv, ControllerIdentity } from './logic/admin-commands.ts';
 import { Status } from './spec/constants.ts';
 import { getProfile, type Profile, type ProfileName } from './profiles/profiles.ts';
@@ -25,7 +28,7 @@ export interface ControllerOptions {
   profile?: ProfileName | Profile;
   /** AERL, 0's based (default 3: four AERs may be parked). */
   aerl?: number;
-  namespaces?: readonly { nsid: number; blocks?: number; blockSize?: number; attached?: boolean }[];
+  namespaces?: readonly { nsid: number; blocks?: number; blockSize?: number; attached?: boolean; /** What never-written blocks read as (default zeros). */ seed?: BlockSeed }[];
   /** Guest memory in bytes (default 64 MiB). */
   memorySize?: number;
   cntlid?: number;
@@ -94,6 +97,14 @@ export interface EmulatedController {
   stop(): void;
 }
 
+/** The emulator's media and I/O surface (what createController returns beside EmulatedController). */
+export interface ControllerIo {
+  /** The namespaces' data (sparse, in memory), which Read and Write reach on every queue and transport. */
+  readonly blocks: BlockStores;
+  /** What I/O commands are checked against: NN, the namespaces, the profile (src/logic/io-commands.ts). */
+  readonly ioEnv: IoEnv;
+}
+
 /** The fault handle (after OpenVMM's `FaultConfiguration`): see docs/faults.md. */
 export interface ControllerFaults {
   /** `faultActive`: admin and enable faults apply only while true (default false); the namespace fault always does. */
@@ -153,7 +164,7 @@ const providedController = controllerMachine.provide({
   actors: { adminQueue: adminQueueMachine.provide({ actors: { faultDelay: delayActor } }), faultDelay: delayActor },
 });
 
-export function createController(options: ControllerOptions = {}): EmulatedController & PciConfigSpace {
+export function createController(options: ControllerOptions = {}): EmulatedController & ControllerIo & PciConfigSpace {
   validateOptions(options);
   const profile = typeof options.profile === 'object' ? options.profile : getProfile(options.profile ?? 'spec');
   const aerl = options.aerl ?? 3;
@@ -169,6 +180,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     nsid: n.nsid, blocks: n.blocks ?? 2048, blockSize: n.blockSize ?? 512, attached: n.attached ?? true,
   }));
   const namespaces = new NamespaceTable(specs);
+  const blocks = new BlockStores((options.namespaces ?? [{ nsid: 1 }]).map((n) => ({ nsid: n.nsid, blocks: n.blocks ?? 2048, blockSize: n.blockSize ?? 512, seed: n.seed })));
   const identity: ControllerIdentity = {
     cntlid: options.cntlid ?? 1,
     serial: options.serial ?? 'NVMEACTORS0001',
@@ -180,6 +192,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     ssvid: pci.subsystemVendorId,
   };
   const env: CommandEnv = { profile, identity, namespaces };
+  const ioEnv: IoEnv = { profile, nn: identity.nn, namespaces };
   const listeners = new Set<(event: TraceEvent) => void>();
   /** A listener's exception is the caller's bug, not the controller's: it is isolated (the controller keeps
    * running: an exception inside an action would put the actor in status 'error' and XState would rethrow it from a
@@ -217,6 +230,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     }
   };
   const faultSet = new FaultSet();
+  const engine = options.engine === undefined ? defaultEngine() : checkEngine(options.engine);
   let stopped = false;
   let rpcReady: { send(e: AenCompletion): void } | undefined;
 
@@ -241,16 +255,23 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
         }
       : {}),
     isStopped: () => stopped,
+    blocks,
+    ioEnv,
+    startIoQueue: (input) => {
+      const q = createActor(logicFor(ioQueueMachine, engine), { input, inspect: options.inspect });
+      q.start();
+      return q;
+    },
+    raiseError: (info) => actor.system.get('aenLatch')?.send({ type: 'doorbell.invalid', info }),
   });
   const machine = options.latchMachine ? providedController.provide({ actors: { aenLatch: options.latchMachine } }) : providedController;
-  const engine = options.engine === undefined ? defaultEngine() : checkEngine(options.engine);
   const actor = createActor(logicFor(machine, engine), { input: { profile, aerl, device }, inspect: options.inspect });
   actor.start();
   const latch = actor.system.get('aenLatch') as { on(type: '*', h: (e: LatchEmitted) => void): { unsubscribe(): void } };
   latch.on('*', (e) => {
     if (listeners.size > 0) trace(e);
   });
-  const mmio = createMmio({ registers, faults: faultSet, trace, controller: actor, enabled: () => device.enabled });
+  const mmio = createMmio({ registers, faults: faultSet, trace, controller: actor, enabled: () => device.enabled, ioDoorbell: (qid, queue, value) => device.ioDoorbell(qid, queue, value) });
 
   /** The namespace-change RPC (docs/semantics.md §2 namespaceChange): one long-lived actor answers every request's promise
    * from the latch's emitted facts (src/faults/namespace-change-rpc.ts). A root actor beside the controller, not its
@@ -361,6 +382,8 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     },
     memory,
     namespaces,
+    blocks,
+    ioEnv,
     faults,
     actor,
     mmioRead32: mmio.read32,

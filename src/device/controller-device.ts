@@ -1,8 +1,16 @@
 // The controller's device, as the machines' ports see it (machines/events.ts ControllerPort, AdminQueuePort): the
 // admin rings in guest memory, fetching and routing SQEs (submission faults applied, PRPs resolved, NVMe Base 2.0
 // §4.1), answering local commands through the pure handlers, posting CQEs (completion faults applied), and the
-// Namespace Attachment data path. The machines decide; this module moves bytes and keeps the commands in flight.
-import type { AdminQueuePort, CommandFetched, CommandUnreadable, CompletionUnwritable, ControllerPort, FaultPanicked } from '../../machines/events.ts';
+// Namespace Attachment data path, and the I/O queues: Create/Delete I/O CQ/SQ (decided by src/logic/io-commands.ts),
+// one ioQueue actor per I/O SQ (machines/io-queue.machine.ts) with its ring, completion queue and the block stores.
+// The machines decide; this module moves bytes and keeps the commands in flight.
+import type { AdminQueuePort, CommandFetched, CommandUnreadable, CompletionUnwritable, ControllerPort, FaultPanicked, IoCommandFetched, IoQueueEvent, IoQueuePort } from '../../machines/events.ts';
+import type { IoQueueInput } from '../../machines/io-queue.machine.ts';
+import { decideIoCommand, decideQueueCommand, ioDataLength, isQueueCommand, type IoEnv } from '../logic/io-commands.ts';
+import { MAX_IO_QUEUES, failure, type CommandAnswer } from '../logic/admin-commands.ts';
+import { executeIo, type BlockStores } from './block-store.ts';
+import { CAP_MQES } from './registers.ts';
+import { AsyncEventInfo, Status as StatusValues } from '../spec/constants.ts';
 import { CompletionRing, SubmissionRing, type Completion } from './queues.ts';
 import type { GuestMemory } from './guest-memory.ts';
 import type { NamespaceTable } from './namespaces.ts';
@@ -35,11 +43,20 @@ export interface DeviceOptions {
    * under profiles where a dropped AEN leaves the RPC unanswered (OpenVMM). */
   readonly onAenCompletion?: (cid: number, dw0: number, written: boolean) => void;
   readonly isStopped: () => boolean;
+  /** The namespaces' data, and what I/O commands are checked against. */
+  readonly blocks: BlockStores;
+  readonly ioEnv: IoEnv;
+  /** Start the actor of a new I/O submission queue (the facade runs it on the controller's engine). */
+  readonly startIoQueue: (input: IoQueueInput) => { send(e: IoQueueEvent): void; stop(): void };
+  /** An Error event for the AEN latch (an I/O queue's invalid doorbell value, §5.2). */
+  readonly raiseError: (info: number) => void;
 }
 
 export interface ControllerDevice extends ControllerPort {
   /** Whether the admin rings exist (CC.EN = 1 and not failed to open). */
   readonly enabled: boolean;
+  /** A doorbell of I/O queue `qid` (SQ tail or CQ head); false when there is no such queue. */
+  ioDoorbell(qid: number, queue: 'sq' | 'cq', value: number): boolean;
   /** An immediate panic (`faults.panic()`): nothing is fetched or posted any more until a reset. */
   panic(message: string): void;
 }
@@ -149,6 +166,95 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
     return command;
   };
 
+  // ---- I/O queues ----
+  const ioCqs = new Map<number, { ring: CompletionRing; sqs: Set<number> }>();
+  const ioSqs = new Map<number, { ring: SubmissionRing; cqid: number; actor: { send(e: IoQueueEvent): void; stop(): void } }>();
+  const queueTable = {
+    hasCq: (qid: number) => ioCqs.has(qid),
+    hasSq: (qid: number) => ioSqs.has(qid),
+    cqInUse: (qid: number) => (ioCqs.get(qid)?.sqs.size ?? 0) > 0,
+  };
+  const queueLimits = { profile: env.profile, maxQueues: MAX_IO_QUEUES, maxEntries: CAP_MQES + 1, vectors: 1 };
+  const INVALID_FIELD_DNR = failure(env.profile, StatusValues.INVALID_FIELD);
+
+  const ioPort = (qid: number, sq: SubmissionRing, cq: CompletionRing): IoQueuePort => {
+    const post = (cid: number, sqhd: number, status: Status, dw0: number): void => {
+      const result = cq.post({ cid, sqid: qid, sqhd, status, dw0 });
+      if (!tracing()) return;
+      if (result === 'written' || result === 'held') trace({ type: 'completion.posted', cid, sqid: qid, sqhd, status, dw0 });
+      else trace({ type: 'completion.refused', cid, reason: result === 'refused' ? 'completion queue full and hold limit reached' : 'completion queue entry outside guest memory' });
+    };
+    return {
+      fetch(head): IoCommandFetched | CommandUnreadable {
+        const entry = sq.fetch(head);
+        if (!entry) return { type: 'command.unreadable' };
+        const sqe = decodeSqe(entry);
+        // SGLS is 0 on this PCIe controller: PSDT must be 00b (PRPs), NVMe Base 2.0 §4.1.2.
+        const decision = sqe.psdt !== 0 ? { kind: 'fail' as const, answer: INVALID_FIELD_DNR } : decideIoCommand(sqe, o.ioEnv);
+        const length = ioDataLength(decision);
+        const r = length > 0 ? resolvePrps(memory, sqe.prp1, sqe.prp2, length) : NO_DATA;
+        return { type: 'command.fetched', sqe, decision, segments: r.ok ? r.segments : [], prpStatus: r.ok ? null : r.status };
+      },
+      post,
+      readBlocks(command, sqhd) {
+        const answer = executeIo(command.decision, o.blocks);
+        if (answer.data) writeSegments(memory, command.segments, answer.data);
+        post(command.sqe.cid, sqhd, answer.status, answer.dw0);
+      },
+      writeBlocks(command, sqhd) {
+        const answer = executeIo(command.decision, o.blocks, readSegments(memory, command.segments, ioDataLength(command.decision)));
+        post(command.sqe.cid, sqhd, answer.status, answer.dw0);
+      },
+      reportInvalidDoorbell(value, size) {
+        trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL + 2 * qid * 4, value, reason: `SQ ${qid} tail ${value} is outside a queue of ${size}` });
+        o.raiseError(AsyncEventInfo.ERROR_INVALID_DOORBELL_VALUE);
+      },
+      reportUnreadable() {
+        trace({ type: 'completion.refused', cid: -1, reason: `I/O submission queue ${qid} lies outside guest memory` });
+      },
+    };
+  };
+
+  const deleteSq = (qid: number): void => {
+    const sq = ioSqs.get(qid);
+    if (!sq) return;
+    ioSqs.delete(qid);
+    ioCqs.get(sq.cqid)?.sqs.delete(qid);
+    sq.actor.send({ type: 'queue.deleted' });
+    sq.actor.stop();
+  };
+  const deleteAllIoQueues = (): void => {
+    for (const qid of [...ioSqs.keys()]) deleteSq(qid);
+    ioCqs.clear();
+  };
+
+  /** Create/Delete I/O CQ/SQ: decided by the pure logic, applied to the queue table. */
+  const manageQueues = (command: CommandFetched): CommandAnswer => {
+    const d = decideQueueCommand(command.sqe, queueTable, queueLimits);
+    switch (d.kind) {
+      case 'fail':
+        return d.answer;
+      case 'createCq':
+        ioCqs.set(d.qid, { ring: new CompletionRing(memory, Number(d.base), d.size, undefined, d.ien ? o.interrupt : undefined), sqs: new Set() });
+        break;
+      case 'createSq': {
+        const cq = ioCqs.get(d.cqid)!;
+        const ring = new SubmissionRing(memory, Number(d.base), d.size);
+        const actor = o.startIoQueue({ qid: d.qid, sqSize: d.size, device: ioPort(d.qid, ring, cq.ring) });
+        ioSqs.set(d.qid, { ring, cqid: d.cqid, actor });
+        cq.sqs.add(d.qid);
+        break;
+      }
+      case 'deleteSq':
+        deleteSq(d.qid);
+        break;
+      case 'deleteCq':
+        ioCqs.delete(d.qid);
+        break;
+    }
+    return { status: StatusValues.SUCCESS, dw0: 0 };
+  };
+
   const adminQueue: AdminQueuePort = {
     fetch(head): CommandFetched | CommandUnreadable | CompletionUnwritable | FaultPanicked {
       if (panicked !== null) return { type: 'fault.panicked', message: panicked };
@@ -186,7 +292,7 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
     },
     execute(command, sqhd) {
       const kept = take(command.sqe.cid);
-      const answer = executeLocalCommand(command.sqe, env);
+      const answer = isQueueCommand(command.sqe.opcode) ? manageQueues(command) : executeLocalCommand(command.sqe, env);
       if (answer.data && answer.status.sct === 0 && answer.status.sc === 0) writeSegments(memory, command.segments, answer.data);
       complete({ cid: command.sqe.cid, sqid: 0, sqhd, status: answer.status, dw0: answer.dw0 }, kept ?? { bytes: (command as Fetched).bytes, segments: command.segments });
     },
@@ -231,6 +337,23 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
     get enabled() {
       return rings !== null;
     },
+    ioDoorbell(qid, queue, value) {
+      if (queue === 'sq') {
+        const sq = ioSqs.get(qid);
+        if (!sq) return false;
+        sq.actor.send({ type: 'doorbell.written', queue: 'sq', value });
+        return true;
+      }
+      const cq = ioCqs.get(qid);
+      if (!cq) return false;
+      if (value >= cq.ring.size) {
+        trace({ type: 'doorbell.invalid', offset: Register.SQ0TDBL + (2 * qid + 1) * 4, value, reason: `CQ ${qid} head ${value} is outside a queue of ${cq.ring.size}` });
+        o.raiseError(AsyncEventInfo.ERROR_INVALID_DOORBELL_VALUE);
+        return true;
+      }
+      cq.ring.setHead(value);
+      return true;
+    },
     panic(message) {
       panicNow(message, 'controller', null);
     },
@@ -243,6 +366,7 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
       trace({ type: 'controller.enabled', sqSize: g.sqSize, cqSize: g.cqSize });
     },
     closeQueues() {
+      deleteAllIoQueues();
       rings = null;
       generation++;
       inFlight.clear();

@@ -10,8 +10,9 @@ export const capValue = (mqes: number): bigint => BigInt(mqes) | (1n << 16n) | (
 export const CAP_VALUE = capValue(CAP_MQES);
 export const VS_VALUE = 0x00020000; // 2.0.0
 export const DOORBELL_STRIDE = 4;
-/** Number of queue pairs whose doorbells exist (the admin queue only). */
-export const DOORBELL_QUEUES = 1;
+/** Number of queue pairs whose doorbells exist: the admin queue and the 16 I/O queue pairs (a doorbell of an I/O
+ * queue not created is routed and found missing: Invalid Doorbell Register). */
+export const DOORBELL_QUEUES = 17;
 export const DOORBELL_END = Register.SQ0TDBL + 2 * DOORBELL_QUEUES * DOORBELL_STRIDE;
 
 export type RegisterEffect =

@@ -1,7 +1,7 @@
 // Scenario files (docs/scenarios.md, schema/scenario.schema.json): the types and a validator that names the JSON path of the first bad
 // field and what was expected there. Numbers may be JSON numbers or hex strings ("0x1f"). Extensions beyond the
 // contract (documented in docs/scenarios.md): `namespaceChange.count` and `.outcome`, `expect.timeoutMs`, the
-// `fault` and `expectFault` steps.
+// `fault` and `expectFault` steps, and the I/O steps `createIoQueues`, `write`, `read`, `flush`.
 import { AdminOpcode, Status } from '../spec/constants.ts';
 import { PROFILE_NAMES, type ProfileName } from '../profiles/profiles.ts';
 import { echo } from './escape.ts';
@@ -80,7 +80,17 @@ export type Step =
       readonly timeoutMs?: number;
     }
   | { readonly do: 'expectPending'; readonly tag: string }
-  | { readonly do: 'expectRegister'; readonly name: RegisterName; readonly value: number; readonly mask: number };
+  | { readonly do: 'expectRegister'; readonly name: RegisterName; readonly value: number; readonly mask: number }
+  | IoStep;
+
+/** The I/O steps: create I/O queues, then Read/Write/Flush on them, each completion recorded under `tag` (an
+ * `expect` step checks it: `status`, `dnr`, `data` as a prefix of the blocks read). */
+export type IoStep =
+  | { readonly do: 'createIoQueues'; readonly count: number; readonly queueSize: number }
+  /** `data`: the bytes (whole blocks); or `fill` × `blocks` blocks of one byte value. */
+  | { readonly do: 'write'; readonly tag: string; readonly nsid: number; readonly slba: number; readonly data?: Uint8Array; readonly fill?: number; readonly blocks?: number }
+  | { readonly do: 'read'; readonly tag: string; readonly nsid: number; readonly slba: number; readonly blocks: number }
+  | { readonly do: 'flush'; readonly tag: string; readonly nsid: number };
 
 /** The targets a scenario can name in `"targets"`: the `--target` values (`tcp` for any `tcp://` target). */
 export const SCENARIO_TARGETS = ['emulator', 'qemu', 'nvmet', 'tcp'] as const;
@@ -451,7 +461,7 @@ function parseFaultStep(r: Reader, v: Record<string, Json>, path: string, faultT
 
 function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespaces: readonly NamespaceDecl[], faultTags: Set<string> = new Set()): Step {
   if (!isObject(v)) r.fail(path, 'a step object with "do"', v);
-  const kinds = ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'panic', 'removeNamespace'] as const;
+  const kinds = ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'createIoQueues', 'write', 'read', 'flush', 'panic', 'removeNamespace'] as const;
   const kind = r.oneOf((v as Record<string, Json>).do, `${path}.do`, kinds, 'a step kind');
   const tagOf = (o: Record<string, Json>, known: boolean): string => {
     const tag = r.string(o.tag, `${path}.tag`, known ? 'the tag of an earlier submit step' : 'a tag (a non-empty string) naming this submission');
@@ -535,6 +545,36 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
     case 'expectPending': {
       const o = r.object(v, path, ['do', 'tag']);
       return { do: 'expectPending', tag: tagOf(o, true) };
+    }
+    case 'createIoQueues': {
+      const o = r.object(v, path, ['do', 'count', 'queueSize']);
+      return {
+        do: 'createIoQueues',
+        count: o.count === undefined ? 1 : r.number(o.count, `${path}.count`, 1, 16),
+        queueSize: o.queueSize === undefined ? 16 : r.number(o.queueSize, `${path}.queueSize`, 2, 4096),
+      };
+    }
+    case 'write':
+    case 'read':
+    case 'flush': {
+      const fields = kind === 'write' ? ['data', 'fill', 'blocks'] : kind === 'read' ? ['blocks'] : [];
+      const o = r.object(v, path, ['do', 'tag', 'nsid', ...(kind === 'flush' ? [] : ['slba']), ...fields]);
+      const tag = tagOf(o, false);
+      if (tags.has(tag)) r.fail(`${path}.tag`, `a tag not used before ("${echo(tag)}" already is)`);
+      if (o.nsid === undefined) r.fail(`${path}.nsid`, 'an NSID 0..0xFFFFFFFF', o.nsid);
+      const nsid = r.number(o.nsid, `${path}.nsid`, 0, 0xffffffff);
+      tags.add(tag);
+      if (kind === 'flush') return { do: 'flush', tag, nsid };
+      const slba = o.slba === undefined ? 0 : r.number(o.slba, `${path}.slba`, 0, Number.MAX_SAFE_INTEGER);
+      if (kind === 'read') return { do: 'read', tag, nsid, slba, blocks: o.blocks === undefined ? 1 : r.number(o.blocks, `${path}.blocks`, 1, 65536) };
+      if (o.data !== undefined) {
+        if (o.fill !== undefined || o.blocks !== undefined) r.fail(`${path}.${o.fill !== undefined ? 'fill' : 'blocks'}`, 'no "fill" or "blocks" beside "data" (the data says how many blocks)');
+        const data = parseHexBytes(r, o.data, `${path}.data`);
+        if (data.length === 0) r.fail(`${path}.data`, 'at least one block of bytes', o.data);
+        return { do: 'write', tag, nsid, slba, data };
+      }
+      if (o.fill === undefined) r.fail(`${path}.data`, 'the bytes to write ("data"), or "fill" and "blocks"', o.data);
+      return { do: 'write', tag, nsid, slba, fill: r.number(o.fill, `${path}.fill`, 0, 255), blocks: o.blocks === undefined ? 1 : r.number(o.blocks, `${path}.blocks`, 1, 65536) };
     }
     case 'expectRegister': {
       const o = r.object(v, path, ['do', 'name', 'value', 'mask']);

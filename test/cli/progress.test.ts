@@ -34,7 +34,7 @@ describe('progress line', () => {
   it('run over several files: [i/N] scenarios…', async () => {
     const { code, log } = await withProgress(['run', 'examples/'], 0);
     expect(code).toBe(0);
-    expect(log.filter((l) => l.startsWith('progress ['))).toEqual(Array.from({ length: 14 }, (_, i) => `progress [${i + 1}/14] scenarios…`));
+    expect(log.filter((l) => l.startsWith('progress ['))).toEqual(Array.from({ length: 15 }, (_, i) => `progress [${i + 1}/15] scenarios…`));
     expectClearedBeforeOutput(log);
   });
 
