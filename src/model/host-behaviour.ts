@@ -12,7 +12,7 @@ import { createController, type EmulatedController } from '../emulator.ts';
 import { EmulatorTransport } from '../host/emulator-transport.ts';
 import { NvmeHost } from '../host/nvme-host.ts';
 import { ServeTrace, tapController } from '../serve/control.ts';
-import { applyFaultStep, type TargetFactory } from '../scenario/runner.ts';
+import { makeEmulatorTarget, type TargetFactory } from '../scenario/runner.ts';
 
 export { HOST_RULES, type Departure, type HostEvent, type HostRule } from '../logic/host-behaviour.ts';
 
@@ -77,21 +77,13 @@ export const checkRecords = (records: readonly ServeRecord[]): Departure[] => ch
 /** runScenario's emulator target with the controller tapped: after the run, `trace` holds what the host did. */
 export function tappedEmulatorTarget(onController?: (controller: EmulatedController, trace: ServeTrace) => void): { factory: TargetFactory; traces: ServeTrace[] } {
   const traces: ServeTrace[] = [];
-  const factory: TargetFactory = async (scenario) => {
-    const controller = createController({ profile: scenario.profile, aerl: scenario.controller.aerl, namespaces: scenario.controller.namespaces });
-    const trace = new ServeTrace();
-    tapController(controller, trace);
-    traces.push(trace);
-    onController?.(controller, trace);
-    const host = new NvmeHost(new EmulatorTransport(controller), { timeoutMs: 100 });
-    return {
-      name: 'emulator',
-      host,
-      namespaceChange: async (nsid, until) => ({ receipt: await controller.faults.namespace.notifyChange(nsid, { until }) }),
-      namespaceChanges: async (nsids, until) => ({ receipts: await controller.faults.namespace.notifyChanges(nsids, { until }) }),
-      fault: (step) => applyFaultStep(controller, step),
-      close: () => host.close(),
-    };
-  };
+  const factory = makeEmulatorTarget({
+    onController: (controller) => {
+      const trace = new ServeTrace();
+      tapController(controller, trace);
+      traces.push(trace);
+      onController?.(controller, trace);
+    },
+  });
   return { factory, traces };
 }

@@ -92,14 +92,28 @@ export class UnsupportedStepError extends Error {
 }
 export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
+/** The emulator options a scenario's `controller` block (and profile) asks for. */
+export function scenarioControllerOptions(scenario: Scenario): ControllerOptions {
+  const { maxQueueEntries, pci, singleReplySlot, removeNamespacePanics } = scenario.controller;
+  return {
+    profile: scenario.profile,
+    aerl: scenario.controller.aerl,
+    namespaces: scenario.controller.namespaces,
+    ...(maxQueueEntries !== undefined ? { maxQueueEntries } : {}),
+    ...(pci ? { pci } : {}),
+    ...(singleReplySlot !== undefined ? { singleReplySlot } : {}),
+    ...(removeNamespacePanics !== undefined ? { removeNamespacePanics } : {}),
+  };
+}
+
 /** The in-process emulator as a target; `options` overrides the scenario's controller (for mutation tests) or adds
- * an XState inspection hook (`nvme-actors run --inspect`). */
-export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachine' | 'profile' | 'inspect' | 'engine'> & { hostTimeoutMs?: number } = {}): TargetFactory {
-  const { hostTimeoutMs = 100, ...controllerOptions } = options;
+ * an XState inspection hook (`nvme-actors run --inspect`); `onController` sees each controller made (to tap its
+ * trace). */
+export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachine' | 'profile' | 'inspect' | 'engine'> & { hostTimeoutMs?: number; onController?: (controller: EmulatedController) => void } = {}): TargetFactory {
+  const { hostTimeoutMs = 100, onController, ...controllerOptions } = options;
   return async (scenario) => {
-    const { maxQueueEntries, pci, singleReplySlot, removeNamespacePanics } = scenario.controller;
-    const hardware = { ...(maxQueueEntries !== undefined ? { maxQueueEntries } : {}), ...(pci ? { pci } : {}), ...(singleReplySlot !== undefined ? { singleReplySlot } : {}), ...(removeNamespacePanics !== undefined ? { removeNamespacePanics } : {}) };
-    const controller = createController({ profile: scenario.profile, aerl: scenario.controller.aerl, namespaces: scenario.controller.namespaces, ...hardware, ...controllerOptions });
+    const controller = createController({ ...scenarioControllerOptions(scenario), ...controllerOptions });
+    onController?.(controller);
     // In-process, a completion that is due is already in the CQ: a short wait is enough to call it missing.
     const host = new NvmeHost(new EmulatorTransport(controller), { timeoutMs: hostTimeoutMs });
     return {

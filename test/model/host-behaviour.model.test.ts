@@ -136,10 +136,24 @@ describe('the checker on the controller\'s trace of NvmeHost', () => {
       expect(result.failed, name).toBe(0);
       found[name] = checkRecords(traces[0]!.since(0)).map((d) => `${d.rule}: ${d.detail}`);
     }
+    // The examples script a controller test, not a whole host: each departs where its script stops short of what
+    // a host owes after an AEN; the fault examples that raise no AEN owe nothing.
     expect(found).toEqual({
-      'attach-raises-notice.json': ['aerNotRearmed: the last AER (CID 1) completed with an event and no AER was submitted after it', 'notRescanned: NSID 2 not identified after the list named it'],
-      'latch-three-changes.json': ['notRescanned: NSID 1, 2, 3 not identified after the list named them'],
-      'seed-namespace-change.json': ['aerNotRearmed: the last AER (CID 1) completed with an event and no AER was submitted after it', 'notRescanned: NSID 1 not identified after the list named it'],
+      'attach-raises-notice.json': ["aerNotRearmed: the last AER (CID 1) completed with an event and no AER was submitted after it", "notRescanned: NSID 2 not identified after the list named it"],
+      'fault-aen-drop-openvmm.json': ["notRescanned: NSID 1 not identified after the list named it"],
+      'fault-aen-drop-spec.json': ["notRescanned: NSID 1, 2 not identified after the list named them"],
+      'fault-completion-delay-blocking.json': [],
+      'fault-completion-delay.json': [],
+      'fault-max-queue-entries.json': [],
+      'fault-panic-now.json': [],
+      'fault-panic-on-command.json': [],
+      'fault-pci-ids.json': [],
+      'latch-three-changes.json': ["notRescanned: NSID 1, 2, 3 not identified after the list named them"],
+      'openvmm-test-no-aec-feature.json': ["aerNotRearmed: the last AER (CID 3) completed with an event and no AER was submitted after it", "logNotRead: log page 04h (AEN DW0 00040002h) never read successfully"],
+      'openvmm-test-remove-namespace-panic.json': [],
+      'openvmm-test-single-reply-slot.json': ["aerNotRearmed: the last AER (CID 1) completed with an event and no AER was submitted after it", "logNotRead: log page 04h (AEN DW0 00040002h) never read successfully"],
+      'seed-namespace-change.json': ["aerNotRearmed: the last AER (CID 1) completed with an event and no AER was submitted after it", "notRescanned: NSID 1 not identified after the list named it"],
+      'write-then-read.json': [],
     });
   });
 });
