@@ -20,6 +20,7 @@ import { checkRequest, namespaceChangeLogic } from './faults/namespace-change-rp
 import type { TraceEvent } from './trace.ts';
 import { FaultSet, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
 import { checkEngine, defaultEngine, logicFor, type EngineName } from './engine/index.ts';
+import { createHealthFaults, type HealthFaults } from './faults/health-faults.ts';
 
 export interface ControllerOptions {
   profile?: ProfileName | Profile;
@@ -76,6 +77,8 @@ export interface ControllerFaults {
   /** The controller-enable fault (replaces any earlier one): applied on the next CC.EN 0→1 while active. */
   enable(behaviour: EnableBehaviour): FaultHandle;
   readonly namespace: NamespaceFaults;
+  /** SMART / Health, firmware activation and Error event faults (src/faults/health-faults.ts). */
+  readonly health: HealthFaults;
 }
 
 export const DEFAULT_MEMORY_SIZE = 64 * 1024 * 1024;
@@ -171,6 +174,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     tracing: () => listeners.size > 0,
     interrupt,
     failAdminQueue: () => actor.system.get('adminQueue')?.send({ type: 'completion.unwritable' }),
+    recordError: (record) => actor.system.get('aenLatch')?.send({ type: 'command.failed', record }),
     isStopped: () => stopped,
   });
   const machine = options.latchMachine ? providedController.provide({ actors: { aenLatch: options.latchMachine } }) : providedController;
@@ -178,10 +182,11 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   const actor = createActor(logicFor(machine, engine), { input: { profile, aerl, device }, inspect: options.inspect });
   actor.start();
   const latch = actor.system.get('aenLatch') as { on(type: '*', h: (e: LatchEmitted) => void): { unsubscribe(): void } };
+  const mmio = createMmio({ registers, faults: faultSet, trace, controller: actor, enabled: () => device.enabled });
   latch.on('*', (e) => {
+    if (e.type === 'firmware.activated') mmio.resumeProcessing();
     if (listeners.size > 0) trace(e);
   });
-  const mmio = createMmio({ registers, faults: faultSet, trace, controller: actor, enabled: () => device.enabled });
 
   /** The namespace-change RPC (docs/semantics.md §2 namespaceChange): one long-lived actor answers every request's promise
    * from the latch's emitted facts (src/faults/namespace-change-rpc.ts). A root actor beside the controller, not its
@@ -209,6 +214,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       completion: (match, behaviour) => faultSet.addCompletion(match, behaviour),
     },
     enable: (behaviour) => faultSet.setEnable(behaviour),
+    health: createHealthFaults({ latch: () => actor.system.get('aenLatch') as never, isStopped: () => stopped }),
     namespace: {
       notifyChange(nsid, opts) {
         return request([nsid], opts).then((receipts) => receipts[0]!);

@@ -14,6 +14,7 @@ import { decodeControllerList } from '../spec/namespace-list.codec.ts';
 import { decodeSqe, encodeSqe } from '../spec/sqe.codec.ts';
 import type { FaultSet } from '../faults/admin-faults.ts';
 import type { TraceEvent } from '../trace.ts';
+import { parameterErrorLocationOf, type ErrorRecord } from '../logic/health.ts';
 
 export interface DeviceOptions {
   readonly memory: GuestMemory;
@@ -29,6 +30,8 @@ export interface DeviceOptions {
    * admin queue is told `completion.unwritable`. */
   readonly failAdminQueue: () => void;
   readonly isStopped: () => boolean;
+  /** A command completed with an error status: its Error Information log entry (NVMe Base 2.0 §5.16.1.2). */
+  readonly recordError?: (record: ErrorRecord) => void;
 }
 
 export interface ControllerDevice extends ControllerPort {
@@ -71,6 +74,10 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
   };
   /** Post a completion, through any completion fault matching the command it answers. */
   const complete = (c: Completion, command: InFlight | undefined): void => {
+    if ((c.status.sct !== 0 || c.status.sc !== 0) && o.recordError && command) {
+      const sqe = decodeSqe(command.bytes);
+      o.recordError({ sqid: c.sqid, cid: c.cid, status: c.status, parameterErrorLocation: parameterErrorLocationOf(sqe.opcode, c.status), lba: 0n, nsid: sqe.nsid });
+    }
     const fault = command ? faults.findCompletion(command.bytes) : undefined;
     if (!fault) return write(c);
     fault.fire();

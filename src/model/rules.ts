@@ -10,7 +10,11 @@ import { chartToScenario, CHART_NAMESPACES, type ScenarioJson } from './to-scena
 
 /** The knobs the fingerprint compares. `retainErrorEvents` is left out: no scenario step writes a bad doorbell, so
  * no rule check can observe it yet (test/actor/aen-error.actor.test.ts covers it per profile). */
-export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents'>;
+export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents' | HealthKnob>;
+/** The SMART / firmware / error-log knobs (issue 18): no rule check observes them yet beyond `temperatureThreshold`
+ * rule below, so the fingerprint does not compare them (test/actor/health-events.actor.test.ts covers them per
+ * profile). */
+type HealthKnob = 'temperatureThreshold' | 'smartHealthEvents' | 'smartEventsQueueWhileMasked' | 'firmwareActivation' | 'errorLogEntries' | 'errorLogKeepsEntries';
 
 /** Every policy knob, in the order divergences are listed. */
 export const KNOBS: readonly Knob[] = [
