@@ -279,7 +279,7 @@ export function buildSchema(): Schema {
     step: {
       type: 'object',
       description: 'one step: "do" names it',
-      properties: { do: { enum: ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault'] } },
+      properties: { do: { enum: ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'health', 'firmwareActivation', 'errorEvent'] } },
       required: ['do'],
       allOf: [
         when(doIs('enable'), ref('enableStep')),
@@ -292,8 +292,27 @@ export function buildSchema(): Schema {
         when(doIs('expectRegister'), ref('expectRegisterStep')),
         when(doIs('fault'), ref('faultStep')),
         when(doIs('expectFault'), ref('expectFaultStep')),
+        when(doIs('health'), ref('healthStep')),
+        when(doIs('firmwareActivation'), ref('firmwareActivationStep')),
+        when(doIs('errorEvent'), ref('errorEventStep')),
       ],
     },
+    healthStep: {
+      ...step('health', 'the health fault: Critical Warning bits and/or the composite temperature (a SMART / Health event per AEC bits 5:0)', {
+        criticalWarning: num(0, 0x3f, 'Critical Warning bits 5:0 (bit 1 follows the temperature thresholds)'),
+        temperature: num(0, 0xffff, 'the composite temperature, Kelvin'),
+        outcome: { enum: ['posted', 'deferred', 'masked', 'none'], description: 'an expectation on what became of the SMART / Health event' },
+      }),
+      anyOf: [{ required: ['criticalWarning'] }, { required: ['temperature'] }],
+    },
+    firmwareActivationStep: step('firmwareActivation', 'the firmware fault: an activation pauses processing (CSTS.PP) for ms, with a Firmware Activation Starting notice', {
+      ms: num(0, 60000, 'how long processing is paused (default 0)'),
+      outcome: { enum: ['posted', 'deferred', 'masked', 'none'], description: "an expectation on the notice's outcome" },
+    }),
+    errorEventStep: step('errorEvent', 'the error fault: an Error event of info (3: Persistent Internal Error)', {
+      info: num(0, 5, 'Asynchronous Event Information 00h..05h'),
+      outcome: { enum: ['posted', 'deferred', 'masked', 'none'], description: "an expectation on the event's outcome" },
+    }, ['info']),
     enableStep: step('enable', 'set AQA/ASQ/ACQ and CC.EN=1, wait for CSTS.RDY', { queueSize: num(2, 4096, 'admin queue entries (default 16)') }),
     disableStep: step('disable', 'CC.EN=0 (a controller reset), wait for CSTS.RDY=0', {}),
     shutdownStep: step('shutdown', 'CC.SHN=01b, wait for CSTS.SHST=10b', {}),

@@ -98,10 +98,22 @@ export function smartLogOf(h: Health, errorCount: number, modelled: boolean): Ui
   });
 }
 
+/** Scratch for reads longer than a page (up to MDTS, 128 KiB): zeroed and refilled per read rather than allocated,
+ * as a fresh zeroed 128 KiB buffer per command was most of the cost of a full queue of such reads (issue 13 item 16).
+ * Answers are copied out to guest memory in the step that produced them, never kept. */
+let scratch = new Uint8Array(0);
+
 /** Bytes `offset`.. of a page, `numd` dwords, zero beyond its end. */
 export function pageSlice(page: Uint8Array, numd: number, offset: number): Uint8Array {
-  const out = new Uint8Array(numd * 4);
-  if (offset < page.length) out.set(page.subarray(offset, Math.min(page.length, offset + out.length)));
+  const length = numd * 4;
+  let out: Uint8Array;
+  if (length <= 4096) out = new Uint8Array(length);
+  else {
+    if (scratch.length < length) scratch = new Uint8Array(length);
+    out = scratch.subarray(0, length);
+    out.fill(0);
+  }
+  if (offset < page.length) out.set(page.subarray(offset, Math.min(page.length, offset + length)));
   return out;
 }
 
