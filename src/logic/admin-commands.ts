@@ -189,7 +189,7 @@ export function identifyController(env: CommandEnv): IdentifyController {
     // Slot 1 read-only, 2 slots, activation without reset (the fault's) where the profile has it (§5.17.2.1 FRMW).
     frmw: profile.firmwareActivation ? 0x15 : 0x03,
     wctemp: profile.temperatureThreshold === 'modelled' ? DEFAULT_OVER_THRESHOLD : 0,
-    cctemp: profile.temperatureThreshold === 'modelled' ? DEFAULT_OVER_THRESHOLD + 20 : 0,
+    cctemp: profile.temperatureThreshold === 'modelled' ? DEFAULT_OVER_THRESHOLD + 30 : 0, // 343 K / 373 K, as QEMU 7.2
     mtfa: profile.firmwareActivation ? MTFA : 0,
     sqes: 0x66, cqes: 0x44, nn: identity.nn,
     subnqn: `nqn.2026-11.io.nvme-actors:ctrl-${identity.serial}`,

@@ -118,8 +118,10 @@ const qemu: Profile = {
   smartEventsQueueWhileMasked: true,
   // No firmware activation: OAES has bit 8 only, Firmware Commit is not implemented.
   firmwareActivation: false,
-  // nvme_error_info returns one zeroed entry (ELPE is reported as 3 by nvme_init_ctrl).
-  errorLogEntries: 4,
+  // nvme_error_info returns one zeroed entry; QEMU 7.2 reports ELPE 0 and answers an offset of 64 with 0/02h DNR
+  // (probed 2026-12-01). Also probed, not modelled: a SMART read with NSID 0 is 0/0Bh DNR, Available Spare reads 0,
+  // Set Features 04h with TMPSEL 1h succeeds (ignored), FRMW 03h and FRS1 '1.0'.
+  errorLogEntries: 1,
   errorLogKeepsEntries: false,
 };
 

@@ -16,7 +16,7 @@ import { IDENTIFY_SIZE } from '../../src/spec/constants.ts';
 const ctrl: IdentifyController = {
   vid: 0x1b36, ssvid: 0x1af4, sn: 'SN-0001', mn: 'nvme-actors model', fr: '1.0', mdts: 5,
   cntlid: 0x1234, ver: 0x00020000, oaes: 0x00000100, oacs: 0x0008, acl: 3, aerl: 3, lpa: 0x04, elpe: 0x3f,
-  frmw: 0x15, wctemp: 343, cctemp: 363, mtfa: 10, sqes: 0x66, cqes: 0x44, nn: 0x01020304, subnqn: 'nqn.2026-11.io.nvme-actors:ctrl-SN-0001',
+  frmw: 0x15, wctemp: 343, cctemp: 373, mtfa: 10, sqes: 0x66, cqes: 0x44, nn: 0x01020304, subnqn: 'nqn.2026-11.io.nvme-actors:ctrl-SN-0001',
 };
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.length);
 const ascii = (b: Uint8Array, at: number, len: number) => String.fromCharCode(...b.subarray(at, at + len));
@@ -84,7 +84,7 @@ describe('Identify Controller (NVMe Base 2.0 §5.17.2.1)', () => {
     expect(bytes[261]).toBe(0x04);
     expect(bytes[262]).toBe(0x3f);
     expect(v.getUint16(266, true)).toBe(343);
-    expect(v.getUint16(268, true)).toBe(363);
+    expect(v.getUint16(268, true)).toBe(373);
     expect(v.getUint16(270, true)).toBe(10);
   });
 
