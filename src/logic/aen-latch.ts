@@ -4,7 +4,7 @@
 // Error regions), what the AEN's DW0 is. The latch machine receives these via setup().
 import { AsyncEventConfig, AsyncEventInfo, AsyncEventType, LogPage, type Status } from '../spec/constants.ts';
 import { encodeAenDw0 } from '../spec/admin-fields.codec.ts';
-import { addChange, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
+import { addChanges, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
 import type { Profile } from '../profiles/profiles.ts';
 import { decodeThreshold, EMPTY_ERROR_LOG, initialFirmware, INITIAL_HEALTH, isThresholdValid, smartEventsOf, withChange, withThreshold, type ErrorLog, type Firmware, type Health } from './health.ts';
 
@@ -26,6 +26,7 @@ export type LatchPolicy = Pick<
   | 'firmwareActivation'
   | 'errorLogEntries'
   | 'errorLogKeepsEntries'
+  | 'aenDropUnlatches'
 >;
 
 /** The latch's knobs of a profile. */
@@ -47,6 +48,7 @@ export function latchPolicy(p: Profile): LatchPolicy {
     firmwareActivation: p.firmwareActivation,
     errorLogEntries: p.errorLogEntries,
     errorLogKeepsEntries: p.errorLogKeepsEntries,
+    aenDropUnlatches: p.aenDropUnlatches,
   };
 }
 
@@ -67,14 +69,8 @@ export function changesOf(e: { type: string; nsid?: number; requestId?: string; 
 /** Record changes in the Changed Namespace List, in order: the list and (QEMU) one more queued notice for each
  * NSID new to the list. */
 export function recordChanges(c: LatchContext, changes: { readonly list: readonly PendingChange[]; readonly from: number }): Pick<LatchContext, 'changed' | 'queuedNotices'> {
-  let changed = c.changed;
-  let queuedNotices = c.queuedNotices;
-  for (let i = changes.from; i < changes.list.length; i++) {
-    const next = addChange(changed, changes.list[i]!.nsid);
-    if (c.policy.noticePerNewNsid && next !== changed) queuedNotices++;
-    changed = next;
-  }
-  return { changed, queuedNotices };
+  const { list, added } = addChanges(c.changed, changes.list.map((change) => change.nsid), changes.from);
+  return { changed: list, queuedNotices: c.policy.noticePerNewNsid ? c.queuedNotices + added : c.queuedNotices };
 }
 
 /** Changes that arrived while the controller was offline, newest batch first: appending one is O(1) (a new head),

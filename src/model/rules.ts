@@ -9,8 +9,9 @@ import { AdminOpcode, Status } from '../spec/constants.ts';
 import { chartToScenario, CHART_NAMESPACES, type ScenarioJson } from './to-scenario.ts';
 
 /** The knobs the fingerprint compares. `retainErrorEvents` is left out: no scenario step writes a bad doorbell, so
- * no rule check can observe it yet (test/actor/aen-error.actor.test.ts covers it per profile). */
-export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents' | HealthKnob>;
+ * no rule check can observe it yet (test/actor/aen-error.actor.test.ts covers it per profile). `aenDropUnlatches`
+ * is how a fault behaves, which a peer without fault injection cannot show (test/actor/aen-drop.actor.test.ts). */
+export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents' | 'aenDropUnlatches' | HealthKnob>;
 /** The firmware and error-log knobs (issue 18): no peer can be made to activate firmware, and the error log's
  * entries are not compared yet, so the fingerprint leaves them out (test/actor/health-events.actor.test.ts covers
  * them per profile). The SMART knobs are compared (rules smart-threshold, smart-masking). */
