@@ -1,8 +1,10 @@
 // The AEN latch: parks Asynchronous Event Requests, owns the Changed Namespace List and Asynchronous Event
 // Configuration, and decides when an event is reported and when it is masked (NVMe Base 2.0 §5.2, §5.16.1.5,
-// §5.27.1.9). Two parallel regions: the Notice type (Namespace Attribute Changed, log 04h) and the Error type
-// (invalid doorbell writes, log 01h); events waiting for an AER are reported oldest first across them. SMART
-// events are not generated. Completions are posted by the admin queue, asked through systemId.
+// §5.27.1.9). Parallel regions, one per mask key: Namespace Attribute Changed (Notice, log 04h), the Error type
+// (invalid doorbells, injected errors, log 01h), SMART / Health (log 02h) and Firmware Activation Starting (Notice
+// info 01h, log 03h); events waiting for an AER are reported oldest first across them. Beside them the health
+// (composite temperature, thresholds, Critical Warning) and the firmware activation (CSTS.PP while it runs, its end
+// told by the facade's timer). Completions are posted by the admin queue, asked through systemId.
 import { assign, emit, enqueueActions, sendTo, setup } from 'xstate';
 import type { LatchEmitted, LatchEvent, ReceiptOutcome } from './events.ts';
 import { Status } from '../src/spec/constants.ts';
@@ -12,7 +14,6 @@ import {
   afterReset,
   recordChanges,
   changesOf,
-  ERROR_LOG_ENTRY_SIZE,
   errorEventDw0,
   initialLatchContext,
   isNextToReport,
@@ -26,7 +27,15 @@ import {
   withoutCid,
   withoutWaiting,
   withWaiting,
+  ACTIVATED_REVISION,
+  FIRMWARE_NOTICE_DW0,
+  firmwareNoticesEnabled,
+  healthAfter,
+  smartEventDw0,
+  smartEventsRaised,
 } from '../src/logic/aen-latch.ts';
+import { activated, criticalWarningOf, decodeThreshold, errorLogPage, eventRecord, firmwareLogOf, pageSlice, smartLogOf, thresholdDw0, withError } from '../src/logic/health.ts';
+import type { HealthOutcome } from './events.ts';
 
 export const aenLatchMachine = setup({
   types: {
@@ -45,7 +54,20 @@ export const aenLatchMachine = setup({
     /** Evaluated before the change is recorded: a change that is not stale always brings its own notice. */
     canReportChange: ({ context }) => context.parked.length > 0 && noticesEnabled(context),
     hasRetainedChanges: ({ context }) => context.policy.retainUnreadChangesOverReset && !isEmpty(context.changed),
-    isRaeSet: ({ event }) => (event.type === 'changedList.read' || event.type === 'errorLog.read') && event.rae,
+    isRaeSet: ({ event }) => (event.type === 'changedList.read' || event.type === 'errorLog.read' || event.type === 'smartLog.read' || event.type === 'firmwareLog.read') && event.rae,
+    /** The change sets a Critical Warning bit that AEC 5:0 enables (or sets a threshold the temperature is beyond). */
+    raisesSmartEvent: ({ context, event }) => smartEventsRaised(context, event).length > 0,
+    canReportRaisedSmart: ({ context, event }) => smartEventsRaised(context, event).length > 0 && context.parked.length > 0 && isNextToReport(context, 'smart'),
+    canReportSmart: ({ context }) => context.parked.length > 0 && isNextToReport(context, 'smart'),
+    /** QEMU 7.2: an event raised behind the mask is queued, not coalesced. */
+    queuesMaskedSmart: ({ context, event }) => context.policy.smartEventsQueueWhileMasked && smartEventsRaised(context, event).length > 0,
+    hasQueuedSmart: ({ context }) => context.queuedSmart.length > 0,
+    canReportQueuedSmart: ({ context }) => context.queuedSmart.length > 0 && context.parked.length > 0,
+    /** The composite temperature is beyond a threshold, or a Critical Warning bit is set, after this event. */
+    leadsToWarning: ({ context, event }) => criticalWarningOf(healthAfter(context, event)) !== 0,
+    isFirmwareActivationUnsupported: ({ context }) => !context.policy.firmwareActivation,
+    firmwareNoticeDisabled: ({ context }) => !firmwareNoticesEnabled(context),
+    canReportFirmware: ({ context }) => context.parked.length > 0 && isNextToReport(context, 'firmware'),
     hasQueuedNotices: ({ context }) => context.policy.noticePerNewNsid && context.queuedNotices > 0,
     canReportQueuedNotice: ({ context }) => context.policy.noticePerNewNsid && context.queuedNotices > 0 && context.parked.length > 0 && noticesEnabled(context),
     isStaleChange: ({ context, event }) => context.policy.noticePerNewNsid && event.type === 'namespace.changed' && addChange(context.changed, event.nsid) === context.changed,
@@ -129,9 +151,77 @@ export const aenLatchMachine = setup({
     unqueueNoticeReport: assign({ waiting: ({ context }) => withoutWaiting(context.waiting, 'notice') }),
     queueErrorReport: assign({ waiting: ({ context }) => withWaiting(context.waiting, 'error') }),
     unqueueErrorReport: assign({ waiting: ({ context }) => withoutWaiting(context.waiting, 'error') }),
-    recordError: assign({ errors: ({ context }) => context.errors + 1 }),
+    /** Counted for the event, and an entry not specific to a command in the Error Information log (§5.16.1.2). */
+    recordError: assign(({ context }) => ({ errors: context.errors + 1, errorLog: withError(context.errorLog, eventRecord(), context.policy.errorLogEntries) })),
     /** The oldest unreported error is the one the event reports. */
-    retainError: assign({ pendingErrorInfo: ({ context, event }) => context.pendingErrorInfo ?? (event.type === 'doorbell.invalid' ? event.info : null) }),
+    retainError: assign({ pendingErrorInfo: ({ context, event }) => context.pendingErrorInfo ?? (event.type === 'doorbell.invalid' || event.type === 'error.injected' ? event.info : null) }),
+    acknowledgeError: emit(({ event }, params: { outcome: HealthOutcome }) => ({ type: 'error.processed' as const, info: event.type === 'error.injected' ? event.info : 0, outcome: params.outcome })),
+    /** A failed command's entry in the Error Information log: no event (§5.16.1.2). */
+    logFailedCommand: assign({ errorLog: ({ context, event }) => (event.type === 'command.failed' ? withError(context.errorLog, event.record, context.policy.errorLogEntries) : context.errorLog) }),
+    // ---- SMART / Health ----
+    /** The first raised event is the one reported; QEMU queues the others. */
+    retainSmartEvents: assign(({ context, event }) => {
+      const raised = smartEventsRaised(context, event);
+      const first = context.pendingSmartInfo ?? raised[0] ?? null;
+      const rest = context.pendingSmartInfo === null ? raised.slice(1) : raised;
+      return { pendingSmartInfo: first, queuedSmart: context.policy.smartEventsQueueWhileMasked ? [...context.queuedSmart, ...rest] : context.queuedSmart };
+    }),
+    queueMaskedSmart: assign({ queuedSmart: ({ context, event }) => [...context.queuedSmart, ...smartEventsRaised(context, event)] }),
+    takeQueuedSmart: assign(({ context }) => ({ pendingSmartInfo: context.queuedSmart[0] ?? null, queuedSmart: context.queuedSmart.slice(1) })),
+    postSmartEvent: enqueueActions(({ context, enqueue }) => {
+      const { cid, parked } = takeAer(context);
+      const dw0 = smartEventDw0(context.pendingSmartInfo ?? 0);
+      enqueue.assign({ parked, pendingSmartInfo: null });
+      enqueue.sendTo(({ system }) => system.get('adminQueue'), completionRequested(cid, Status.SUCCESS, dw0));
+      enqueue.emit({ type: 'aen.posted', cid, dw0 });
+    }),
+    postQueuedSmart: enqueueActions(({ context, enqueue }) => {
+      const { cid, parked } = takeAer(context);
+      const dw0 = smartEventDw0(context.queuedSmart[0] ?? 0);
+      enqueue.assign({ parked, queuedSmart: context.queuedSmart.slice(1) });
+      enqueue.sendTo(({ system }) => system.get('adminQueue'), completionRequested(cid, Status.SUCCESS, dw0));
+      enqueue.emit({ type: 'aen.posted', cid, dw0 });
+    }),
+    acknowledgeHealth: emit(({ context, event }, params: { outcome: HealthOutcome }) => {
+      const h = healthAfter(context, event);
+      return { type: 'health.processed' as const, outcome: params.outcome, criticalWarning: criticalWarningOf(h), temperature: h.temperature };
+    }),
+    replySmartLog: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'smartLog.read') return;
+      const errorCount = context.policy.errorLogKeepsEntries ? context.errorLog.count : 0;
+      const data = pageSlice(smartLogOf(context.health, errorCount, context.policy.smartHealthEvents), event.numd, event.offset);
+      if (!event.rae) enqueue.assign({ pendingSmartInfo: null });
+      enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, 0, data));
+      enqueue.emit({ type: 'smartLog.read', criticalWarning: context.policy.smartHealthEvents ? criticalWarningOf(context.health) : 0, rae: event.rae, unmasked: !event.rae });
+    }),
+    storeHealth: assign({ health: ({ context, event }) => healthAfter(context, event) }),
+    replyThresholdSet: sendTo(({ system }) => system.get('adminQueue'), () => latchReplied(Status.SUCCESS)),
+    replyThreshold: sendTo(({ system }) => system.get('adminQueue'), ({ context, event }) => latchReplied(Status.SUCCESS, event.type === 'threshold.get' ? thresholdDw0(context.health, decodeThreshold(event.cdw11)) : 0)),
+    // ---- firmware activation ----
+    /** Slot 2's image becomes the running firmware; CSTS.PP is set while `activating` (its tag). */
+    startActivation: enqueueActions(({ context, event, enqueue }) => {
+      enqueue.assign({ firmware: activated(context.firmware, event.type === 'firmware.activate' ? event.revision : ACTIVATED_REVISION) });
+      enqueue.raise({ type: 'firmware.activationStarted' });
+    }),
+    refuseActivation: emit(({ context }) => ({ type: 'firmware.refused' as const, reason: context.policy.firmwareActivation ? 'a firmware activation is already in progress' : 'this profile has no firmware activation (OAES bit 9 clear)' })),
+    finishActivation: emit(({ context }) => ({ type: 'firmware.activated' as const, activeSlot: context.firmware.activeSlot })),
+    acknowledgeActivation: emit((_, params: { outcome: HealthOutcome }) => ({ type: 'firmware.activating' as const, outcome: params.outcome })),
+    postFirmwareNotice: enqueueActions(({ context, enqueue }) => {
+      const { cid, parked } = takeAer(context);
+      enqueue.assign({ parked });
+      enqueue.sendTo(({ system }) => system.get('adminQueue'), completionRequested(cid, Status.SUCCESS, FIRMWARE_NOTICE_DW0));
+      enqueue.emit({ type: 'aen.posted', cid, dw0: FIRMWARE_NOTICE_DW0 });
+    }),
+    replyFirmwareLog: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'firmwareLog.read') return;
+      const page = context.policy.firmwareActivation ? firmwareLogOf(context.firmware) : new Uint8Array(512);
+      enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, 0, pageSlice(page, event.numd, event.offset)));
+      enqueue.emit({ type: 'firmwareLog.read', activeSlot: context.firmware.activeSlot, rae: event.rae, unmasked: !event.rae });
+    }),
+    queueSmartReport: assign({ waiting: ({ context }) => withWaiting(context.waiting, 'smart') }),
+    unqueueSmartReport: assign({ waiting: ({ context }) => withoutWaiting(context.waiting, 'smart') }),
+    queueFirmwareReport: assign({ waiting: ({ context }) => withWaiting(context.waiting, 'firmware') }),
+    unqueueFirmwareReport: assign({ waiting: ({ context }) => withoutWaiting(context.waiting, 'firmware') }),
     postErrorEvent: enqueueActions(({ context, enqueue }) => {
       const { cid, parked } = takeAer(context);
       const dw0 = errorEventDw0(context.pendingErrorInfo ?? 0);
@@ -141,8 +231,8 @@ export const aenLatchMachine = setup({
     }),
     replyErrorLog: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'errorLog.read') return;
-      // No entries are kept: the page reads as zeros (64 bytes an entry, §5.16.1.2). A RAE=0 read consumes it.
-      const data = new Uint8Array(event.numd * 4);
+      // Newest entry first, 64 bytes each (§5.16.1.2); QEMU and OpenVMM keep none (zeros). RAE=0 clears the event.
+      const data = errorLogPage(context.errorLog, context.policy.errorLogEntries, context.policy.errorLogKeepsEntries, event.numd, event.offset);
       if (!event.rae) enqueue.assign({ errors: 0, pendingErrorInfo: null });
       enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, 0, data));
       enqueue.emit({ type: 'errorLog.read', errors: context.errors, rae: event.rae, unmasked: !event.rae });
@@ -185,6 +275,7 @@ export const aenLatchMachine = setup({
           { guard: 'isParkedAer', actions: 'abortParkedAer', description: 'A parked AER is aborted: 0/07h, then the Abort completes with DW0 bit 0 = 0 (§5.1).' },
           { actions: 'replyNotAborted' },
         ],
+        'command.failed': { actions: 'logFailedCommand', description: 'A command completed with an error: an Error Information log entry (SQID, CID, status, parameter error location, NSID; §5.16.1.2), no event.' },
       },
       type: 'parallel',
       states: {
@@ -257,6 +348,11 @@ export const aenLatchMachine = setup({
                   { guard: 'canReportError', target: 'posted', actions: ['recordError', 'retainError', 'postErrorEvent'], description: 'An AER is parked: the Error event is reported at once (DW0 = 0 | info << 8 | 01h << 16).' },
                   { target: 'pending', actions: ['recordError', 'retainError'], description: 'No AER is parked: the event is retained until one arrives (§5.2).' },
                 ],
+                'error.injected': [
+                  { guard: 'isErrorDiscarded', actions: { type: 'acknowledgeError', params: { outcome: 'none' } }, description: 'QEMU 7.2: with no AER outstanding the error is not kept.' },
+                  { guard: 'canReportError', target: 'posted', actions: ['recordError', 'retainError', 'postErrorEvent', { type: 'acknowledgeError', params: { outcome: 'posted' } }], description: 'An injected error (Persistent Internal Error, …) is reported at once to a parked AER.' },
+                  { target: 'pending', actions: ['recordError', 'retainError', { type: 'acknowledgeError', params: { outcome: 'deferred' } }], description: 'No AER is parked: the event is retained (§5.2).' },
+                ],
                 'errorLog.read': { actions: 'replyErrorLog' },
               },
             },
@@ -267,6 +363,7 @@ export const aenLatchMachine = setup({
               always: { guard: 'canReportError', target: 'posted', actions: 'postErrorEvent' },
               on: {
                 'doorbell.invalid': { actions: ['recordError', 'retainError'], description: 'The first retained error is the one reported.' },
+                'error.injected': { actions: ['recordError', 'retainError', { type: 'acknowledgeError', params: { outcome: 'deferred' } }], description: 'The first retained error is the one reported.' },
                 'errorLog.read': [
                   { guard: 'isRaeSet', actions: 'replyErrorLog', description: 'RAE=1: the log is returned; the event is retained.' },
                   { target: 'clear', actions: 'replyErrorLog', description: 'RAE=0: reading the log clears the event before it was reported.' },
@@ -277,9 +374,170 @@ export const aenLatchMachine = setup({
               description: 'Error event reported; further Error events are masked until Get Log Page 01h with RAE=0 (NVMe Base 2.0 §5.2, §5.16).',
               on: {
                 'doorbell.invalid': { actions: 'recordError', description: 'Masked: recorded in the log, not reported.' },
+                'error.injected': { actions: ['recordError', { type: 'acknowledgeError', params: { outcome: 'masked' } }], description: 'Masked: recorded in the log, not reported.' },
                 'errorLog.read': [
                   { guard: 'isRaeSet', actions: 'replyErrorLog', description: 'RAE=1: the log is returned; the event stays masked.' },
                   { target: 'clear', actions: 'replyErrorLog', description: 'RAE=0: the event is cleared and the mask lifted.' },
+                ],
+              },
+            },
+          },
+        },
+        smart: {
+          description: 'The SMART / Health event type (log 02h): a Critical Warning bit newly set, or a Temperature Threshold the composite temperature is beyond, that AEC bits 5:0 enable (NVMe Base 2.0 §5.2, §5.16.1.3, §5.27.1.9).',
+          initial: 'clear',
+          states: {
+            clear: {
+              description: 'No SMART / Health event outstanding.',
+              on: {
+                'threshold.set': [
+                  { guard: 'canReportRaisedSmart', target: 'posted', actions: ['retainSmartEvents', 'postSmartEvent', { type: 'acknowledgeHealth', params: { outcome: 'posted' } }], description: 'The temperature is beyond the new threshold and AEC bit 1 is set: a parked AER completes (DW0 00020101h) before Set Features does.' },
+                  { guard: 'raisesSmartEvent', target: 'pending', actions: ['retainSmartEvents', { type: 'acknowledgeHealth', params: { outcome: 'deferred' } }], description: 'No AER is parked: the event is retained (§5.2).' },
+                  { actions: { type: 'acknowledgeHealth', params: { outcome: 'none' } }, description: 'Within limits, or AEC bit 1 clear: no event.' },
+                ],
+                'health.changed': [
+                  { guard: 'canReportRaisedSmart', target: 'posted', actions: ['retainSmartEvents', 'postSmartEvent', { type: 'acknowledgeHealth', params: { outcome: 'posted' } }], description: 'A Critical Warning bit AEC enables is set: a parked AER completes at once.' },
+                  { guard: 'raisesSmartEvent', target: 'pending', actions: ['retainSmartEvents', { type: 'acknowledgeHealth', params: { outcome: 'deferred' } }], description: 'No AER is parked: the event is retained (§5.2).' },
+                  { actions: { type: 'acknowledgeHealth', params: { outcome: 'none' } }, description: 'No enabled warning newly set: no event.' },
+                ],
+                'smartLog.read': { actions: 'replySmartLog' },
+              },
+            },
+            pending: {
+              description: 'A SMART / Health event waits for an AER; events waiting in several regions are reported oldest first.',
+              entry: 'queueSmartReport',
+              exit: 'unqueueSmartReport',
+              always: { guard: 'canReportSmart', target: 'posted', actions: 'postSmartEvent' },
+              on: {
+                'threshold.set': [
+                  { guard: 'raisesSmartEvent', actions: ['retainSmartEvents', { type: 'acknowledgeHealth', params: { outcome: 'deferred' } }], description: 'The first retained event is the one reported.' },
+                  { actions: { type: 'acknowledgeHealth', params: { outcome: 'none' } } },
+                ],
+                'health.changed': [
+                  { guard: 'raisesSmartEvent', actions: ['retainSmartEvents', { type: 'acknowledgeHealth', params: { outcome: 'deferred' } }], description: 'The first retained event is the one reported.' },
+                  { actions: { type: 'acknowledgeHealth', params: { outcome: 'none' } } },
+                ],
+                'smartLog.read': [
+                  { guard: 'isRaeSet', actions: 'replySmartLog', description: 'RAE=1: the log is returned; the event is retained.' },
+                  { target: 'clear', actions: 'replySmartLog', description: 'RAE=0: reading the log clears the event before it was reported.' },
+                ],
+              },
+            },
+            posted: {
+              description: 'SMART / Health event reported; further SMART / Health events are masked until Get Log Page 02h with RAE=0 (NVMe Base 2.0 §5.2, §5.16).',
+              on: {
+                'threshold.set': [
+                  { guard: 'queuesMaskedSmart', actions: ['queueMaskedSmart', { type: 'acknowledgeHealth', params: { outcome: 'masked' } }], description: 'QEMU 7.2: the event is queued behind the mask.' },
+                  { guard: 'raisesSmartEvent', actions: { type: 'acknowledgeHealth', params: { outcome: 'masked' } }, description: 'Masked: the warning is in the log the posted AEN asks the host to read.' },
+                  { actions: { type: 'acknowledgeHealth', params: { outcome: 'none' } } },
+                ],
+                'health.changed': [
+                  { guard: 'queuesMaskedSmart', actions: ['queueMaskedSmart', { type: 'acknowledgeHealth', params: { outcome: 'masked' } }], description: 'QEMU 7.2: the event is queued behind the mask.' },
+                  { guard: 'raisesSmartEvent', actions: { type: 'acknowledgeHealth', params: { outcome: 'masked' } }, description: 'Masked: the warning is in the log the posted AEN asks the host to read.' },
+                  { actions: { type: 'acknowledgeHealth', params: { outcome: 'none' } } },
+                ],
+                'smartLog.read': [
+                  { guard: 'isRaeSet', actions: 'replySmartLog', description: 'RAE=1: the log is returned; the event stays masked.' },
+                  { guard: 'canReportQueuedSmart', actions: ['postQueuedSmart', 'replySmartLog'], description: 'QEMU 7.2: the read unmasks and the next queued event goes at once to a parked AER, before the read completes.' },
+                  { guard: 'hasQueuedSmart', target: 'pending', actions: ['takeQueuedSmart', 'replySmartLog'], description: 'QEMU 7.2: a queued event waits for an AER once unmasked.' },
+                  { target: 'clear', actions: 'replySmartLog', description: 'RAE=0: the event is cleared and the mask lifted.' },
+                ],
+              },
+            },
+          },
+        },
+        health: {
+          description: 'The composite temperature, its over and under thresholds (feature 04h, NVMe Base 2.0 §5.27.1.3) and the Critical Warning bits of log 02h (§5.16.1.3).',
+          initial: 'withinLimits',
+          states: {
+            withinLimits: {
+              description: 'Critical Warning is 0: the temperature is between the thresholds and no warning is raised.',
+              on: {
+                'threshold.set': [
+                  { guard: 'leadsToWarning', target: 'warning', actions: ['storeHealth', 'replyThresholdSet'], description: 'The temperature is now beyond a threshold: Critical Warning bit 1.' },
+                  { actions: ['storeHealth', 'replyThresholdSet'], description: 'The threshold is stored; Set Features completes.' },
+                ],
+                'threshold.get': { actions: 'replyThreshold', description: 'Get Features 04h: the threshold THSEL selects.' },
+                'health.changed': [
+                  { guard: 'leadsToWarning', target: 'warning', actions: 'storeHealth', description: 'A warning is now set (the fault, or the temperature moved beyond a threshold).' },
+                  { actions: 'storeHealth' },
+                ],
+              },
+            },
+            warning: {
+              description: 'Critical Warning is not 0: the temperature is beyond a threshold, or the fault set warning bits.',
+              on: {
+                'threshold.set': [
+                  { guard: 'leadsToWarning', actions: ['storeHealth', 'replyThresholdSet'], description: 'Still beyond a threshold (or another warning is set).' },
+                  { target: 'withinLimits', actions: ['storeHealth', 'replyThresholdSet'], description: 'The temperature is within the new thresholds: Critical Warning clears.' },
+                ],
+                'threshold.get': { actions: 'replyThreshold', description: 'Get Features 04h: the threshold THSEL selects.' },
+                'health.changed': [
+                  { guard: 'leadsToWarning', actions: 'storeHealth' },
+                  { target: 'withinLimits', actions: 'storeHealth', description: 'Every warning cleared.' },
+                ],
+              },
+            },
+          },
+        },
+        firmware: {
+          description: 'Firmware activation without reset (NVMe Base 2.0 §5.11, §3.1.3.6): while it runs, CSTS.PP = 1 and commands are not processed; the facade\'s timer ends it.',
+          initial: 'idle',
+          states: {
+            idle: {
+              description: 'The firmware in the active slot runs.',
+              on: {
+                'firmware.activate': [
+                  { guard: 'isFirmwareActivationUnsupported', actions: 'refuseActivation', description: 'A profile whose controller has no firmware activation: refused.' },
+                  { target: 'activating', actions: 'startActivation', description: 'The fault starts an activation: slot 2 becomes active, CSTS.PP is set, the notice occurs.' },
+                ],
+              },
+            },
+            activating: {
+              tags: ['csts.pp'],
+              description: 'CSTS.PP = 1: processing is paused for the activation; MTFA bounds it (Identify Controller).',
+              on: {
+                'firmware.activate': { actions: 'refuseActivation', description: 'One activation at a time.' },
+                'firmware.activated': { target: 'idle', actions: 'finishActivation', description: 'The activation is done: CSTS.PP = 0, processing resumes.' },
+              },
+            },
+          },
+        },
+        firmwareNotice: {
+          description: 'Firmware Activation Starting (Notice, info 01h, log 03h; AEC bit 9; NVMe Base 2.0 §5.2, §5.16.1.4): masked once reported until log 03h is read with RAE=0.',
+          initial: 'clear',
+          states: {
+            clear: {
+              description: 'No Firmware Activation Starting notice outstanding.',
+              on: {
+                'firmware.activationStarted': [
+                  { guard: 'firmwareNoticeDisabled', actions: { type: 'acknowledgeActivation', params: { outcome: 'none' } }, description: 'AEC bit 9 clear: no notice (§5.27.1.9).' },
+                  { guard: 'canReportFirmware', target: 'posted', actions: ['postFirmwareNotice', { type: 'acknowledgeActivation', params: { outcome: 'posted' } }], description: 'A parked AER completes with DW0 00030102h.' },
+                  { target: 'pending', actions: { type: 'acknowledgeActivation', params: { outcome: 'deferred' } }, description: 'No AER is parked: the notice is retained (§5.2).' },
+                ],
+                'firmwareLog.read': { actions: 'replyFirmwareLog' },
+              },
+            },
+            pending: {
+              description: 'The notice waits for an AER; events waiting in several regions are reported oldest first.',
+              entry: 'queueFirmwareReport',
+              exit: 'unqueueFirmwareReport',
+              always: { guard: 'canReportFirmware', target: 'posted', actions: 'postFirmwareNotice' },
+              on: {
+                'firmware.activationStarted': { actions: { type: 'acknowledgeActivation', params: { outcome: 'deferred' } }, description: 'Coalesced into the retained notice.' },
+                'firmwareLog.read': [
+                  { guard: 'isRaeSet', actions: 'replyFirmwareLog', description: 'RAE=1: the log is returned; the notice is retained.' },
+                  { target: 'clear', actions: 'replyFirmwareLog', description: 'RAE=0: reading the log clears the notice before it was reported.' },
+                ],
+              },
+            },
+            posted: {
+              description: 'Notice reported; further Firmware Activation Starting notices are masked until Get Log Page 03h with RAE=0.',
+              on: {
+                'firmware.activationStarted': { actions: { type: 'acknowledgeActivation', params: { outcome: 'masked' } }, description: 'Masked.' },
+                'firmwareLog.read': [
+                  { guard: 'isRaeSet', actions: 'replyFirmwareLog', description: 'RAE=1: the log is returned; the notice stays masked.' },
+                  { target: 'clear', actions: 'replyFirmwareLog', description: 'RAE=0: the notice is cleared and the mask lifted.' },
                 ],
               },
             },

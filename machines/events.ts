@@ -5,6 +5,7 @@ import type { Status } from '../src/spec/constants.ts';
 import type { Sqe } from '../src/spec/sqe.codec.ts';
 import type { Segment } from '../src/device/prp.ts';
 import type { AttachmentDecision, Route } from '../src/logic/admin-commands.ts';
+import type { ErrorRecord } from '../src/logic/health.ts';
 import type { IoDecision } from '../src/logic/io-commands.ts';
 
 // ---- facade → controller ----
@@ -70,7 +71,27 @@ export interface DoorbellInvalid { type: 'doorbell.invalid'; info: number }
 export interface ErrorLogRead { type: 'errorLog.read'; rae: boolean; numd: number; offset: number }
 /** A completion fault dropped the AEN the latch posted to AER `cid` (OpenVMM: the latch stays unset). */
 export interface AenDropped { type: 'aen.dropped'; cid: number; dw0: number }
-export type LatchEvent = AenDropped | AerReceived | ChangedListRead | AecSet | AecGet | AbortRequested | NamespaceChanged | NamespacesChanged | ControllerEnabled | ControllerReset | DoorbellInvalid | ErrorLogRead;
+/** Get Log Page 02h SMART / Health Information: RAE=0 clears the SMART / Health event (§5.16.1.3). */
+export interface SmartLogRead { type: 'smartLog.read'; rae: boolean; numd: number; offset: number }
+/** Get Log Page 03h Firmware Slot Information: RAE=0 clears the Firmware Activation Starting notice (§5.16.1.4). */
+export interface FirmwareLogRead { type: 'firmwareLog.read'; rae: boolean; numd: number; offset: number }
+/** Set Features 04h Temperature Threshold (CDW11 as written, §5.27.1.3). */
+export interface ThresholdSet { type: 'threshold.set'; cdw11: number }
+export interface ThresholdGet { type: 'threshold.get'; cdw11: number }
+/** The health fault: a new composite temperature (Kelvin) and/or the Critical Warning bits (§5.16.1.3). */
+export interface HealthChanged { type: 'health.changed'; temperature?: number; criticalWarning?: number }
+/** The firmware fault: an activation of `revision` starts (CSTS.PP set, Notice info 01h, §5.2). */
+export interface FirmwareActivate { type: 'firmware.activate'; revision: string }
+/** The activation's time is up (the facade's timer, outside the machine): processing resumes (CSTS.PP clear). */
+export interface FirmwareActivated { type: 'firmware.activated' }
+/** Raised by the latch itself when an activation starts: the notice region reacts. */
+export interface FirmwareActivationStarted { type: 'firmware.activationStarted' }
+/** The error fault: an Error event of `info` (02h Diagnostic Failure … 05h Firmware Image Load Error, §5.2). */
+export interface ErrorInjected { type: 'error.injected'; info: number }
+/** A command completed with an error status: an Error Information log entry (§5.16.1.2), no event. */
+export interface CommandFailed { type: 'command.failed'; record: ErrorRecord }
+export type LatchEvent = AenDropped | AerReceived | ChangedListRead | AecSet | AecGet | AbortRequested | NamespaceChanged | NamespacesChanged | ControllerEnabled | ControllerReset | DoorbellInvalid | ErrorLogRead
+  | SmartLogRead | FirmwareLogRead | ThresholdSet | ThresholdGet | HealthChanged | FirmwareActivate | FirmwareActivated | FirmwareActivationStarted | ErrorInjected | CommandFailed;
 
 /** The latch asks the admin queue to post a completion it owns (an AEN, an aborted AER, an AER over the limit). */
 export interface CompletionRequested { type: 'completion.requested'; cid: number; status: Status; dw0: number }
@@ -90,7 +111,19 @@ export type LatchEmitted =
   | { type: 'aer.parked'; cid: number; parked: number }
   | { type: 'aer.dropped'; cids: readonly number[] }
   | { type: 'changedList.read'; nsids: readonly number[]; overflow: boolean; rae: boolean; unmasked: boolean }
-  | { type: 'errorLog.read'; errors: number; rae: boolean; unmasked: boolean };
+  | { type: 'errorLog.read'; errors: number; rae: boolean; unmasked: boolean }
+  | { type: 'smartLog.read'; criticalWarning: number; rae: boolean; unmasked: boolean }
+  | { type: 'firmwareLog.read'; activeSlot: number; rae: boolean; unmasked: boolean }
+  /** What a health fault did: its SMART / Health event posted now, retained for an AER, masked behind one
+   * outstanding, or none raised (no warning newly set, AEC bit clear, or no SMART events in this profile). */
+  | { type: 'health.processed'; outcome: HealthOutcome; criticalWarning: number; temperature: number }
+  /** A firmware activation started (CSTS.PP = 1), with its notice's outcome; or it was refused. */
+  | { type: 'firmware.activating'; outcome: HealthOutcome }
+  | { type: 'firmware.refused'; reason: string }
+  | { type: 'firmware.activated'; activeSlot: number }
+  | { type: 'error.processed'; info: number; outcome: HealthOutcome };
+
+export type HealthOutcome = 'posted' | 'deferred' | 'masked' | 'none';
 
 // ---- ports: what the machines' actions act on (the emulator's device layer), given as actor input ----
 /** The admin queue's device: guest memory, the rings, the pure handlers, the trace. */

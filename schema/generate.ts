@@ -292,7 +292,7 @@ export function buildSchema(): Schema {
     step: {
       type: 'object',
       description: 'one step: "do" names it',
-      properties: { do: { enum: ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'createIoQueues', 'write', 'read', 'flush', 'panic', 'removeNamespace'] } },
+      properties: { do: { enum: ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'createIoQueues', 'write', 'read', 'flush', 'panic', 'removeNamespace', 'health', 'firmwareActivation', 'errorEvent'] } },
       required: ['do'],
       allOf: [
         when(doIs('enable'), ref('enableStep')),
@@ -311,8 +311,27 @@ export function buildSchema(): Schema {
         when(doIs('flush'), ref('flushStep')),
         when(doIs('panic'), ref('panicStep')),
         when(doIs('removeNamespace'), ref('removeNamespaceStep')),
+        when(doIs('health'), ref('healthStep')),
+        when(doIs('firmwareActivation'), ref('firmwareActivationStep')),
+        when(doIs('errorEvent'), ref('errorEventStep')),
       ],
     },
+    healthStep: {
+      ...step('health', 'the health fault: Critical Warning bits and/or the composite temperature (a SMART / Health event per AEC bits 5:0)', {
+        criticalWarning: num(0, 0x3f, 'Critical Warning bits 5:0 (bit 1 follows the temperature thresholds)'),
+        temperature: num(0, 0xffff, 'the composite temperature, Kelvin'),
+        outcome: { enum: ['posted', 'deferred', 'masked', 'none'], description: 'an expectation on what became of the SMART / Health event' },
+      }),
+      anyOf: [{ required: ['criticalWarning'] }, { required: ['temperature'] }],
+    },
+    firmwareActivationStep: step('firmwareActivation', 'the firmware fault: an activation pauses processing (CSTS.PP) for ms, with a Firmware Activation Starting notice', {
+      ms: num(0, 60000, 'how long processing is paused (default 0)'),
+      outcome: { enum: ['posted', 'deferred', 'masked', 'none'], description: "an expectation on the notice's outcome" },
+    }),
+    errorEventStep: step('errorEvent', 'the error fault: an Error event of info (3: Persistent Internal Error)', {
+      info: num(0, 5, 'Asynchronous Event Information 00h..05h'),
+      outcome: { enum: ['posted', 'deferred', 'masked', 'none'], description: "an expectation on the event's outcome" },
+    }, ['info']),
     createIoQueuesStep: step('createIoQueues', 'Set Features 07h, then create I/O queues (PCIe: Create I/O CQ and SQ; fabrics: Connect per queue)', {
       count: num(1, 16, 'I/O queue pairs (default 1)'),
       queueSize: num(2, 4096, 'entries per queue (default 16)'),

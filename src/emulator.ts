@@ -23,6 +23,7 @@ import { checkRequest, namespaceChangeLogic, type AenCompletion } from './faults
 import type { TraceEvent } from './trace.ts';
 import { FaultConfigError, FaultSet, panicMessage, type CommandMatch, type CompletionBehaviour, type EnableBehaviour, type FaultHandle, type SubmissionBehaviour } from './faults/admin-faults.ts';
 import { checkEngine, defaultEngine, logicFor, type EngineName } from './engine/index.ts';
+import { createHealthFaults, type HealthFaults } from './faults/health-faults.ts';
 
 export interface ControllerOptions {
   profile?: ProfileName | Profile;
@@ -119,6 +120,8 @@ export interface ControllerFaults {
    * commands never complete, and only a controller reset (CC.EN 1→0) recovers. */
   panic(message?: string): void;
   readonly namespace: NamespaceFaults;
+  /** SMART / Health, firmware activation and Error event faults (src/faults/health-faults.ts). */
+  readonly health: HealthFaults;
 }
 
 export const DEFAULT_MEMORY_SIZE = 64 * 1024 * 1024;
@@ -243,6 +246,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
     tracing: () => listeners.size > 0,
     interrupt,
     failAdminQueue: () => actor.system.get('adminQueue')?.send({ type: 'completion.unwritable' }),
+    recordError: (record) => actor.system.get('aenLatch')?.send({ type: 'command.failed', record }),
     panicAdminQueue: (message) => actor.system.get('adminQueue')?.send({ type: 'fault.panicked', message }),
     // OpenVMM (aenDropUnlatches): the RPC hears whether each AEN was written, and a dropped one leaves the latch
     // unset (the latch tries the next parked AER).
@@ -268,10 +272,11 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
   const actor = createActor(logicFor(machine, engine), { input: { profile, aerl, device }, inspect: options.inspect });
   actor.start();
   const latch = actor.system.get('aenLatch') as { on(type: '*', h: (e: LatchEmitted) => void): { unsubscribe(): void } };
+  const mmio = createMmio({ registers, faults: faultSet, trace, controller: actor, enabled: () => device.enabled, ioDoorbell: (qid, queue, value) => device.ioDoorbell(qid, queue, value) });
   latch.on('*', (e) => {
+    if (e.type === 'firmware.activated') mmio.resumeProcessing();
     if (listeners.size > 0) trace(e);
   });
-  const mmio = createMmio({ registers, faults: faultSet, trace, controller: actor, enabled: () => device.enabled, ioDoorbell: (qid, queue, value) => device.ioDoorbell(qid, queue, value) });
 
   /** The namespace-change RPC (docs/semantics.md §2 namespaceChange): one long-lived actor answers every request's promise
    * from the latch's emitted facts (src/faults/namespace-change-rpc.ts). A root actor beside the controller, not its
@@ -346,6 +351,7 @@ export function createController(options: ControllerOptions = {}): EmulatedContr
       completion: (match, behaviour) => faultSet.addCompletion(match, behaviour),
     },
     enable: (behaviour) => faultSet.setEnable(behaviour),
+    health: createHealthFaults({ latch: () => actor.system.get('aenLatch') as never, isStopped: () => stopped }),
     panic(message) {
       if (stopped) return;
       if (message !== undefined && typeof message !== 'string') throw new FaultConfigError('a panic message must be a string');

@@ -119,5 +119,12 @@ export const TRACE_CATALOGUE = {
   'controller.enableFailed': { source: 'emulator', carries: 'CC.EN 0→1 refused (CSTS.CFS): reason' },
   'fault.fired': { source: 'emulator', carries: 'an injected fault fired: side, kind, cid' },
   'command.dropped': { source: 'emulator', carries: 'a command dropped by a fault: cid, opcode' },
+  'smartLog.read': { source: 'emulator', carries: 'the SMART / Health log read: criticalWarning, rae, whether the SMART event was unmasked' },
+  'firmwareLog.read': { source: 'emulator', carries: 'the Firmware Slot log read: activeSlot, rae, whether the firmware notice was unmasked' },
+  'health.processed': { source: 'emulator', carries: 'a health fault or Temperature Threshold processed: outcome (posted, deferred, masked, none), criticalWarning, temperature' },
+  'firmware.activating': { source: 'emulator', carries: 'a firmware activation started (CSTS.PP = 1): outcome of its notice' },
+  'firmware.refused': { source: 'emulator', carries: 'a firmware activation fault refused: reason' },
+  'firmware.activated': { source: 'emulator', carries: 'a firmware activation done (CSTS.PP = 0): activeSlot' },
+  'error.processed': { source: 'emulator', carries: 'an injected Error event processed: info, outcome' },
   'controller.panicked': { source: 'emulator', carries: 'a panic fault fired: the controller is fatal (CSTS.CFS) until a reset; side, cid (null for an immediate panic), message' },
 } as const satisfies Record<TraceRecord['kind'] | TraceEvent['type'], CatalogueEntry>;

@@ -22,6 +22,7 @@ import { decodeControllerList } from '../spec/namespace-list.codec.ts';
 import { decodeSqe, encodeSqe } from '../spec/sqe.codec.ts';
 import { panicMessage, type FaultSet } from '../faults/admin-faults.ts';
 import type { TraceEvent } from '../trace.ts';
+import { parameterErrorLocationOf, type ErrorRecord } from '../logic/health.ts';
 
 export interface DeviceOptions {
   readonly memory: GuestMemory;
@@ -43,6 +44,8 @@ export interface DeviceOptions {
    * under profiles where a dropped AEN leaves the RPC unanswered (OpenVMM). */
   readonly onAenCompletion?: (cid: number, dw0: number, written: boolean) => void;
   readonly isStopped: () => boolean;
+  /** A command completed with an error status: its Error Information log entry (NVMe Base 2.0 §5.16.1.2). */
+  readonly recordError?: (record: ErrorRecord) => void;
   /** The namespaces' data, and what I/O commands are checked against. */
   readonly blocks: BlockStores;
   readonly ioEnv: IoEnv;
@@ -108,6 +111,10 @@ export function createControllerDevice(o: DeviceOptions): ControllerDevice {
   const complete = (c: Completion, command: InFlight | undefined): void => {
     const expectsHold = holds.delete(c.cid);
     if (panicked !== null) return;
+    if ((c.status.sct !== 0 || c.status.sc !== 0) && o.recordError && command) {
+      const sqe = decodeSqe(command.bytes);
+      o.recordError({ sqid: c.sqid, cid: c.cid, status: c.status, parameterErrorLocation: parameterErrorLocationOf(sqe.opcode, c.status), lba: 0n, nsid: sqe.nsid });
+    }
     const fault = command ? faults.findCompletion(command.bytes) : undefined;
     if (!fault) return write(c);
     fault.fire();

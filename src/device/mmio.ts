@@ -23,6 +23,8 @@ export interface MmioWiring {
 }
 
 export interface Mmio {
+  /** A firmware activation ended (CSTS.PP 1→0): an SQ tail written while processing was paused is delivered. */
+  resumeProcessing(): void;
   read32(offset: number): number;
   read64(offset: number): bigint;
   write32(offset: number, value: number): void;
@@ -38,9 +40,18 @@ export function createMmio(w: MmioWiring): Mmio {
     if (s.hasTag('csts.cfs')) v |= Csts.CFS;
     if (s.hasTag('csts.shst.occurring')) v |= Csts.SHST_OCCURRING << Csts.SHST_SHIFT;
     if (s.hasTag('csts.shst.complete')) v |= Csts.SHST_COMPLETE << Csts.SHST_SHIFT;
+    if (paused()) v |= Csts.PP;
     return v;
   };
+  /** CSTS.PP: the latch's firmware region is `activating` (its tag). */
+  const paused = (): boolean => (controller.system.get('aenLatch')?.getSnapshot() as { hasTag?(t: string): boolean } | undefined)?.hasTag?.('csts.pp') === true;
+  /** An SQ tail written while processing is paused waits here (the latest one: tails are absolute). */
+  let heldTail: DoorbellWritten | null = null;
   const doorbell = (e: DoorbellWritten): void => {
+    if (e.queue === 'sq' && paused()) {
+      heldTail = e;
+      return;
+    }
     controller.system.get('adminQueue')?.send(e);
   };
   const write32 = (offset: number, value: number): void => {
@@ -55,7 +66,10 @@ export function createMmio(w: MmioWiring): Mmio {
           trace({ type: 'fault.fired', side: 'enable', kind: fault.behaviour.kind, cid: null });
         }
         controller.send({ type: 'cc.written', cc: effect.value, previous: effect.previous, aqa: registers.aqa, asq: registers.asq, acq: registers.acq, mqes: registers.mqes, enableFault: fault?.behaviour ?? null });
-        if ((effect.value & 1) === 0) registers.resetMask();
+        if ((effect.value & 1) === 0) {
+          registers.resetMask();
+          heldTail = null; // the queues are gone
+        }
         return;
       }
       case 'sqTail':
@@ -78,6 +92,11 @@ export function createMmio(w: MmioWiring): Mmio {
     if (w.enabled()) controller.system.get('aenLatch')?.send(e);
   };
   return {
+    resumeProcessing: () => {
+      const e = heldTail;
+      heldTail = null;
+      if (e && w.enabled()) controller.system.get('adminQueue')?.send(e);
+    },
     read32: (offset) => registers.read32(offset, csts()),
     read64: (offset) => BigInt(registers.read32(offset, csts())) | (BigInt(registers.read32(offset + 4, csts())) << 32n),
     write32,

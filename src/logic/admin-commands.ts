@@ -4,7 +4,9 @@
 // unknown opcodes). Commands that touch AEN state go to the aenLatch; Namespace Attachment goes to the facade.
 import { AdminOpcode, Cns, FeatureId, IDENTIFY_SIZE, LogPage, NSID_BROADCAST, PAGE_SIZE, Status } from '../spec/constants.ts';
 import { decodeFeatures, decodeGetLogPage, decodeIdentify, encodeNumberOfQueues } from '../spec/admin-fields.codec.ts';
-import { encodeIdentifyController, encodeIdentifyNamespace, encodeNamespaceIdDescriptors, Nidt, type IdentifyController, OACS_NAMESPACE_MANAGEMENT, OAES_NAMESPACE_ATTRIBUTE_NOTICES } from '../spec/identify.codec.ts';
+import { encodeIdentifyController, encodeIdentifyNamespace, encodeNamespaceIdDescriptors, Nidt, type IdentifyController, OACS_NAMESPACE_MANAGEMENT, OAES_FIRMWARE_ACTIVATION_NOTICES, OAES_NAMESPACE_ATTRIBUTE_NOTICES } from '../spec/identify.codec.ts';
+import { decodeThreshold, DEFAULT_OVER_THRESHOLD, isThresholdValid, MTFA } from './health.ts';
+import { TemperatureThreshold } from '../spec/constants.ts';
 import { encodeNsidListFrom } from '../spec/namespace-list.codec.ts';
 import type { Sqe } from '../spec/sqe.codec.ts';
 import type { Profile } from '../profiles/profiles.ts';
@@ -64,13 +66,13 @@ export function routeCommand(sqe: Sqe, profile: Profile): CommandRoute {
       return 'aer';
     case AdminOpcode.GET_LOG_PAGE: {
       const f = decodeGetLogPage(sqe);
-      // 04h and 01h clear an event (RAE, §5.16): the latch answers them. 01h past its one entry stays local (0/02h).
-      const clears = f.lid === LogPage.CHANGED_NAMESPACE_LIST || (f.lid === LogPage.ERROR_INFORMATION && f.offset < BigInt(ERROR_LOG_SIZE));
-      return clears && logPageFieldsFault(sqe) === null ? 'latch' : 'local';
+      // 04h, 03h, 02h and 01h clear an event (RAE, §5.16): the latch answers them. Past its page's end a read stays
+      // local (0/02h).
+      return latchLogPageRequest(sqe, profile) ? 'latch' : 'local';
     }
     case AdminOpcode.SET_FEATURES:
     case AdminOpcode.GET_FEATURES:
-      return (sqe.cdw10 & 0xff) === FeatureId.ASYNC_EVENT_CONFIG && profile.supportsAecFeature && !decodeFeatures(sqe).sv ? 'latch' : 'local';
+      return latchFeatureRequest(sqe, profile) ? 'latch' : 'local';
     case AdminOpcode.ABORT:
       return profile.abortAbortsAer ? 'latch' : 'local';
     case AdminOpcode.NAMESPACE_ATTACHMENT:
@@ -99,17 +101,13 @@ export function commandRoute(sqe: Sqe, profile: Profile): Route {
     case AdminOpcode.ASYNC_EVENT_REQUEST:
       return AER;
     case AdminOpcode.GET_LOG_PAGE: {
-      const f = decodeGetLogPage(sqe);
-      const clears = f.lid === LogPage.CHANGED_NAMESPACE_LIST || (f.lid === LogPage.ERROR_INFORMATION && f.offset < BigInt(ERROR_LOG_SIZE));
-      if (!clears || logPageFieldsFault(sqe) !== null) return LOCAL;
-      return { kind: 'latch', request: { type: f.lid === LogPage.ERROR_INFORMATION ? 'errorLog.read' : 'changedList.read', rae: f.rae, numd: f.numd, offset: Number(f.offset) } };
+      const request = latchLogPageRequest(sqe, profile);
+      return request ? { kind: 'latch', request } : LOCAL;
     }
     case AdminOpcode.SET_FEATURES:
     case AdminOpcode.GET_FEATURES: {
-      if ((sqe.cdw10 & 0xff) !== FeatureId.ASYNC_EVENT_CONFIG || !profile.supportsAecFeature) return LOCAL;
-      const f = decodeFeatures(sqe);
-      if (f.sv) return LOCAL;
-      return { kind: 'latch', request: sqe.opcode === AdminOpcode.SET_FEATURES ? { type: 'aec.set', value: f.value } : { type: 'aec.get' } };
+      const request = latchFeatureRequest(sqe, profile);
+      return request ? { kind: 'latch', request } : LOCAL;
     }
     case AdminOpcode.ABORT:
       return profile.abortAbortsAer ? { kind: 'latch', request: { type: 'abort.requested', sqid: sqe.cdw10 & 0xffff, cid: sqe.cdw10 >>> 16 } } : LOCAL;
@@ -119,6 +117,48 @@ export function commandRoute(sqe: Sqe, profile: Profile): Route {
       return LOCAL;
   }
 }
+
+/** Bytes of the log pages the latch answers (§5.16.1.2–5), by LID. */
+export function latchLogPageSize(lid: number, profile: Profile): number {
+  switch (lid) {
+    case LogPage.ERROR_INFORMATION: return profile.errorLogEntries * ERROR_LOG_ENTRY_BYTES;
+    case LogPage.SMART_HEALTH: return 512;
+    case LogPage.FIRMWARE_SLOT: return 512;
+    case LogPage.CHANGED_NAMESPACE_LIST: return 4096;
+    default: return 0;
+  }
+}
+
+const LOG_READ = {
+  [LogPage.ERROR_INFORMATION]: 'errorLog.read',
+  [LogPage.SMART_HEALTH]: 'smartLog.read',
+  [LogPage.FIRMWARE_SLOT]: 'firmwareLog.read',
+  [LogPage.CHANGED_NAMESPACE_LIST]: 'changedList.read',
+} as const;
+
+/** The latch's message for a Get Log Page it answers (a page that clears an event, fields valid), else null. */
+export function latchLogPageRequest(sqe: Sqe, profile: Profile): LatchRequest | null {
+  const f = decodeGetLogPage(sqe);
+  const type = LOG_READ[f.lid as keyof typeof LOG_READ];
+  if (!type || logPageFieldsFault(sqe) !== null) return null;
+  if (f.lid !== LogPage.CHANGED_NAMESPACE_LIST && f.offset >= BigInt(latchLogPageSize(f.lid, profile))) return null;
+  return { type, rae: f.rae, numd: f.numd, offset: Number(f.offset) };
+}
+
+/** The latch's message for Set/Get Features it answers: 0Bh (AEC), and 04h (a valid Temperature Threshold) where
+ * the profile models the composite temperature; else null. */
+export function latchFeatureRequest(sqe: Sqe, profile: Profile): LatchRequest | null {
+  const f = decodeFeatures(sqe);
+  if (f.sv) return null;
+  const set = sqe.opcode === AdminOpcode.SET_FEATURES;
+  if (f.fid === FeatureId.ASYNC_EVENT_CONFIG && profile.supportsAecFeature) return set ? { type: 'aec.set', value: f.value } : { type: 'aec.get' };
+  if (f.fid === FeatureId.TEMPERATURE_THRESHOLD && profile.temperatureThreshold === 'modelled' && isThresholdValid(decodeThreshold(sqe.cdw11))) {
+    return set ? { type: 'threshold.set', cdw11: sqe.cdw11 } : { type: 'threshold.get', cdw11: sqe.cdw11 };
+  }
+  return null;
+}
+
+const ERROR_LOG_ENTRY_BYTES = 64;
 
 /** Bytes the command moves through its PRPs (0 for none, or when the length itself is invalid). */
 export function dataLength(sqe: Sqe): number {
@@ -148,9 +188,16 @@ export function identifyController(env: CommandEnv): IdentifyController {
   const { identity, profile } = env;
   return {
     vid: identity.vid ?? 0xffff, ssvid: identity.ssvid ?? 0xffff, sn: identity.serial, mn: identity.model, fr: identity.firmware, mdts: MDTS,
-    cntlid: identity.cntlid, ver: 0x00020000, oaes: OAES_NAMESPACE_ATTRIBUTE_NOTICES,
+    cntlid: identity.cntlid, ver: 0x00020000,
+    oaes: OAES_NAMESPACE_ATTRIBUTE_NOTICES | (profile.firmwareActivation ? OAES_FIRMWARE_ACTIVATION_NOTICES : 0),
     oacs: profile.supportsNamespaceAttachment ? OACS_NAMESPACE_MANAGEMENT : 0,
-    acl: 3, aerl: identity.aerl, lpa: 0x04, elpe: 0, sqes: 0x66, cqes: 0x44, nn: identity.nn,
+    acl: 3, aerl: identity.aerl, lpa: 0x04, elpe: profile.errorLogEntries - 1,
+    // Slot 1 read-only, 2 slots, activation without reset (the fault's) where the profile has it (§5.17.2.1 FRMW).
+    frmw: profile.firmwareActivation ? 0x15 : 0x03,
+    wctemp: profile.temperatureThreshold === 'modelled' ? DEFAULT_OVER_THRESHOLD : 0,
+    cctemp: profile.temperatureThreshold === 'modelled' ? DEFAULT_OVER_THRESHOLD + 30 : 0, // 343 K / 373 K, as QEMU 7.2
+    mtfa: profile.firmwareActivation ? MTFA : 0,
+    sqes: 0x66, cqes: 0x44, nn: identity.nn,
     subnqn: `nqn.2026-11.io.nvme-actors:ctrl-${identity.serial}`,
   };
 }
@@ -212,10 +259,10 @@ function getLogPage(sqe: Sqe, env: CommandEnv): CommandAnswer {
   const fault = logPageFieldsFault(sqe);
   if (fault) return failure(profile, fault);
   const f = decodeGetLogPage(sqe);
-  const size = f.lid === LogPage.ERROR_INFORMATION ? ERROR_LOG_SIZE : f.lid === LogPage.SMART_HEALTH ? 512 : f.lid === LogPage.FIRMWARE_SLOT ? 512 : -1;
+  const size = latchLogPageSize(f.lid, profile) || -1;
   if (size < 0) return { status: profile.invalidLogPageStatus, dw0: 0 };
   if (f.offset >= BigInt(size)) return failure(profile, Status.INVALID_FIELD);
-  // Error Information, SMART / Health and Firmware Slot: this controller has nothing to report (all zero).
+  // Beyond the end of a page the latch answers (checked above); anything else reaching here reads as zeros.
   return ok(0, zeros(f.numd * 4));
 }
 
@@ -227,6 +274,14 @@ function features(sqe: Sqe, env: CommandEnv): CommandAnswer {
     if (sqe.opcode === AdminOpcode.SET_FEATURES && ((f.value & 0xffff) === 0xffff || f.value >>> 16 === 0xffff)) return failure(profile, Status.INVALID_FIELD);
     // The controller's I/O queue pairs, whatever was asked (as QEMU): NSQA = NCQA = MAX_IO_QUEUES - 1 (0's based).
     return ok(encodeNumberOfQueues({ nsqr: MAX_IO_QUEUES - 1, ncqr: MAX_IO_QUEUES - 1 }));
+  }
+  if (f.fid === FeatureId.TEMPERATURE_THRESHOLD && profile.temperatureThreshold !== 'unsupported') {
+    // 'ignored' (OpenVMM): over/under thresholds accepted and not kept, Get reports FFFFh / 0; a modelled profile
+    // gets here only with an invalid TMPSEL or THSEL.
+    const t = decodeThreshold(sqe.cdw11);
+    if (profile.temperatureThreshold === 'modelled' || t.thsel > TemperatureThreshold.THSEL_UNDER) return failure(profile, Status.INVALID_FIELD);
+    if (sqe.opcode === AdminOpcode.SET_FEATURES) return ok();
+    return ok(((t.thsel === TemperatureThreshold.THSEL_OVER ? 0xffff : 0) | (t.tmpsel << TemperatureThreshold.TMPSEL_SHIFT) | (t.thsel << TemperatureThreshold.THSEL_SHIFT)) >>> 0);
   }
   return failure(profile, Status.INVALID_FIELD);
 }
@@ -271,6 +326,10 @@ export function decideAttachment(sqe: Sqe, controllers: readonly number[], env: 
 export type LatchRequest =
   | { readonly type: 'changedList.read'; readonly rae: boolean; readonly numd: number; readonly offset: number }
   | { readonly type: 'errorLog.read'; readonly rae: boolean; readonly numd: number; readonly offset: number }
+  | { readonly type: 'smartLog.read'; readonly rae: boolean; readonly numd: number; readonly offset: number }
+  | { readonly type: 'firmwareLog.read'; readonly rae: boolean; readonly numd: number; readonly offset: number }
+  | { readonly type: 'threshold.set'; readonly cdw11: number }
+  | { readonly type: 'threshold.get'; readonly cdw11: number }
   | { readonly type: 'aec.set'; readonly value: number }
   | { readonly type: 'aec.get' }
   | { readonly type: 'abort.requested'; readonly sqid: number; readonly cid: number };
@@ -280,12 +339,14 @@ export function latchRequest(sqe: Sqe): LatchRequest {
   switch (sqe.opcode) {
     case AdminOpcode.GET_LOG_PAGE: {
       const f = decodeGetLogPage(sqe);
-      const type = f.lid === LogPage.ERROR_INFORMATION ? 'errorLog.read' : 'changedList.read';
+      const type = LOG_READ[f.lid as keyof typeof LOG_READ] ?? 'changedList.read';
       return { type, rae: f.rae, numd: f.numd, offset: Number(f.offset) };
     }
     case AdminOpcode.SET_FEATURES:
+      if ((sqe.cdw10 & 0xff) === FeatureId.TEMPERATURE_THRESHOLD) return { type: 'threshold.set', cdw11: sqe.cdw11 };
       return { type: 'aec.set', value: decodeFeatures(sqe).value };
     case AdminOpcode.GET_FEATURES:
+      if ((sqe.cdw10 & 0xff) === FeatureId.TEMPERATURE_THRESHOLD) return { type: 'threshold.get', cdw11: sqe.cdw11 };
       return { type: 'aec.get' };
     case AdminOpcode.ABORT:
       return { type: 'abort.requested', sqid: sqe.cdw10 & 0xffff, cid: sqe.cdw10 >>> 16 };

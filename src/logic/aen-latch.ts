@@ -6,6 +6,7 @@ import { AsyncEventConfig, AsyncEventInfo, AsyncEventType, LogPage, type Status 
 import { encodeAenDw0 } from '../spec/admin-fields.codec.ts';
 import { addChanges, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
 import type { Profile } from '../profiles/profiles.ts';
+import { decodeThreshold, EMPTY_ERROR_LOG, initialFirmware, INITIAL_HEALTH, isThresholdValid, smartEventsOf, withChange, withThreshold, type ErrorLog, type Firmware, type Health } from './health.ts';
 
 export type LatchPolicy = Pick<
   Profile,
@@ -19,6 +20,12 @@ export type LatchPolicy = Pick<
   | 'noticePerNewNsid'
   | 'changedListHonoursOffset'
   | 'retainErrorEvents'
+  | 'temperatureThreshold'
+  | 'smartHealthEvents'
+  | 'smartEventsQueueWhileMasked'
+  | 'firmwareActivation'
+  | 'errorLogEntries'
+  | 'errorLogKeepsEntries'
   | 'aenDropUnlatches'
 >;
 
@@ -35,6 +42,12 @@ export function latchPolicy(p: Profile): LatchPolicy {
     noticePerNewNsid: p.noticePerNewNsid,
     changedListHonoursOffset: p.changedListHonoursOffset,
     retainErrorEvents: p.retainErrorEvents,
+    temperatureThreshold: p.temperatureThreshold,
+    smartHealthEvents: p.smartHealthEvents,
+    smartEventsQueueWhileMasked: p.smartEventsQueueWhileMasked,
+    firmwareActivation: p.firmwareActivation,
+    errorLogEntries: p.errorLogEntries,
+    errorLogKeepsEntries: p.errorLogKeepsEntries,
     aenDropUnlatches: p.aenDropUnlatches,
   };
 }
@@ -79,8 +92,9 @@ export function offlineChangeList(queue: OfflineChanges | null): PendingChange[]
   return out;
 }
 
-/** The latch's regions that report events: the Notice type (Namespace Attribute Changed) and the Error type. */
-export type EventRegion = 'notice' | 'error';
+/** The latch's regions that report events: the Notice type's Namespace Attribute Changed and Firmware Activation
+ * Starting (each its own mask), the Error type and the SMART / Health type. */
+export type EventRegion = 'notice' | 'error' | 'smart' | 'firmware';
 
 export interface LatchContext {
   readonly policy: LatchPolicy;
@@ -101,11 +115,21 @@ export interface LatchContext {
   readonly pendingErrorInfo: number | null;
   /** Error events since the Error Information log was last read with RAE=0 (reported or masked). */
   readonly errors: number;
+  /** Composite temperature, thresholds and injected Critical Warning bits. */
+  readonly health: Health;
+  /** The SMART / Health event to report next (its info), or null. */
+  readonly pendingSmartInfo: number | null;
+  /** QEMU 7.2 (`smartEventsQueueWhileMasked`): SMART events queued behind the mask, oldest first. */
+  readonly queuedSmart: readonly number[];
+  readonly firmware: Firmware;
+  /** The Error Information log (entries survive reads and resets; the Error event is what RAE clears). */
+  readonly errorLog: ErrorLog;
 }
 
 export interface LatchInput {
   readonly aerl: number;
   readonly policy: LatchPolicy;
+  readonly firmwareRevision?: string;
 }
 
 export const NAMESPACE_NOTICE_DW0 = encodeAenDw0({
@@ -132,8 +156,43 @@ export function initialLatchContext(input: LatchInput): LatchContext {
     waiting: [],
     pendingErrorInfo: null,
     errors: 0,
+    health: INITIAL_HEALTH,
+    pendingSmartInfo: null,
+    queuedSmart: [],
+    firmware: initialFirmware(input.firmwareRevision ?? FIRMWARE_REVISION),
+    errorLog: EMPTY_ERROR_LOG,
   };
 }
+
+/** The firmware revision running at power on (Identify Controller FR), and the one the activation fault loads. */
+export const FIRMWARE_REVISION = '0.1.0';
+export const ACTIVATED_REVISION = '0.2.0';
+
+/** AEN DW0 of a SMART / Health event: type 1, the info, log page 02h. */
+export const smartEventDw0 = (info: number): number => encodeAenDw0({ type: AsyncEventType.SMART_HEALTH, info, lid: LogPage.SMART_HEALTH });
+/** Firmware Activation Starting: Notice, info 01h, log page 03h = 0x00030102. */
+export const FIRMWARE_NOTICE_DW0 = encodeAenDw0({ type: AsyncEventType.NOTICE, info: AsyncEventInfo.NOTICE_FIRMWARE_ACTIVATION_STARTING, lid: LogPage.FIRMWARE_SLOT });
+
+/** The health a latch event leads to (the event's own values applied). */
+export function healthAfter(c: LatchContext, e: { type: string; cdw11?: number; temperature?: number; criticalWarning?: number }): Health {
+  if (e.type === 'threshold.set' && e.cdw11 !== undefined) {
+    const t = decodeThreshold(e.cdw11);
+    return isThresholdValid(t) ? withThreshold(c.health, t) : c.health;
+  }
+  if (e.type === 'health.changed') return withChange(c.health, e);
+  return c.health;
+}
+
+/** The SMART / Health events (infos) a latch event raises under this controller's AEC and profile. */
+export function smartEventsRaised(c: LatchContext, e: { type: string; cdw11?: number; temperature?: number; criticalWarning?: number }): number[] {
+  if (!c.policy.smartHealthEvents) return [];
+  if (e.type === 'threshold.set' && (c.policy.temperatureThreshold !== 'modelled' || e.cdw11 === undefined || !isThresholdValid(decodeThreshold(e.cdw11)))) return [];
+  if (e.type !== 'threshold.set' && e.type !== 'health.changed') return [];
+  return smartEventsOf(c.health, healthAfter(c, e), c.aec, e.type === 'threshold.set' || (e.type === 'health.changed' && e.temperature !== undefined));
+}
+
+/** Firmware Activation Starting is reported only with AEC bit 9 set (§5.27.1.9). */
+export const firmwareNoticesEnabled = (c: LatchContext): boolean => (c.aec & AsyncEventConfig.FIRMWARE_ACTIVATION_NOTICES) !== 0;
 
 export function noticesEnabled(c: LatchContext): boolean {
   return !c.policy.aecGatesNamespaceNotice || (c.aec & AsyncEventConfig.NAMESPACE_ATTRIBUTE_NOTICES) !== 0;
@@ -148,7 +207,7 @@ export function noticeReportable(c: LatchContext): boolean {
 export function isNextToReport(c: LatchContext, region: EventRegion): boolean {
   for (const r of c.waiting) {
     if (r === region) return true;
-    if (r === 'error' || noticeReportable(c)) return false;
+    if (r !== 'notice' || noticeReportable(c)) return false;
   }
   return true;
 }
@@ -177,6 +236,8 @@ export function afterReset(c: LatchContext): LatchContext {
     waiting: [],
     pendingErrorInfo: null,
     errors: 0,
+    pendingSmartInfo: null,
+    queuedSmart: [],
     aec: c.policy.resetRestoresAec ? c.policy.aecDefault : c.aec,
     changed: c.policy.resetClearsChangedList ? EMPTY_CHANGED_LIST : c.changed,
   };

@@ -44,6 +44,27 @@ export interface Profile {
   readonly retainErrorEvents: boolean;
   /** Do error statuses carry DNR? (OpenVMM never sets DNR) */
   readonly errorsSetDnr: boolean;
+  // ---- SMART / Health, Firmware Activation, Error Information (issue 18) ----
+  /** Temperature Threshold (feature 04h, NVMe Base 2.0 §5.27.1.3): 'modelled' keeps a composite temperature and
+   * both thresholds, and a crossing is a SMART / Health event (QEMU 7.2 nvme_set_feature temperature threshold);
+   * 'ignored' accepts Set Features and reports fixed thresholds (OpenVMM: over FFFFh, under 0, no temperature);
+   * 'unsupported' answers 0/02h (Linux nvmet: nvmet_set_features/nvmet_get_features have no FID 04h). */
+  readonly temperatureThreshold: 'modelled' | 'ignored' | 'unsupported';
+  /** Does the controller raise SMART / Health events and report Critical Warning bits in log 02h? (OpenVMM and
+   * Linux nvmet: no, the page holds no warning.) */
+  readonly smartHealthEvents: boolean;
+  /** QEMU 7.2: a SMART event raised while the type is masked is queued (nvme_enqueue_event), and the RAE=0 read
+   * of log 02h that unmasks it (nvme_clear_events) reports the next one at once. The spec profile coalesces it
+   * into the outstanding event. */
+  readonly smartEventsQueueWhileMasked: boolean;
+  /** Firmware Activation Starting (Notice info 01h, log 03h, OAES bit 9, AEC bit 9): can a firmware activation
+   * be started (by the fault), with CSTS.PP set while it runs? (QEMU 7.2, OpenVMM and Linux nvmet: none.) */
+  readonly firmwareActivation: boolean;
+  /** Error Information log entries the controller keeps (Identify ELPE + 1). */
+  readonly errorLogEntries: number;
+  /** Does log 01h hold real entries (failed commands, invalid doorbells, injected errors)? QEMU 7.2 and OpenVMM
+   * return zeroed entries; Linux nvmet keeps 128 (nvmet_set_error, nvmet_execute_get_log_page_error). */
+  readonly errorLogKeepsEntries: boolean;
   /** A completion fault that drops a Namespace Attribute AEN (faults.admin.completion, kind 'drop'): OpenVMM
    * (nvme_test/src/workers/admin.rs `next_event`: `continue` before `notified_changed_namespaces = true` and before
    * the fault RPC's `complete`) leaves the latch unset, so the next parked AER is consumed in turn, and the
@@ -74,6 +95,12 @@ const spec: Profile = {
   changedListHonoursOffset: true,
   errorsSetDnr: true,
   retainErrorEvents: true,
+  temperatureThreshold: 'modelled',
+  smartHealthEvents: true,
+  smartEventsQueueWhileMasked: false,
+  firmwareActivation: true,
+  errorLogEntries: 64,
+  errorLogKeepsEntries: true,
   aenDropUnlatches: false,
 };
 
@@ -90,6 +117,18 @@ const qemu: Profile = {
   noticePerNewNsid: true,
   retainUnreadChangesOverReset: false,
   retainErrorEvents: false,
+  // hw/nvme/ctrl.c (QEMU 7.2): nvme_set_feature TEMPERATURE_THRESHOLD stores the over/under threshold of the
+  // composite temperature and calls nvme_smart_event when the temperature is at or over (at or under) it;
+  // nvme_smart_event drops the event unless AEC has the warning's bit (NVME_AEC_SMART); nvme_smart_info clears
+  // the SMART type on a RAE=0 read; nvme_enqueue_event queues every event, masked or not (docs/semantics.md §5).
+  smartEventsQueueWhileMasked: true,
+  // No firmware activation: OAES has bit 8 only, Firmware Commit is not implemented.
+  firmwareActivation: false,
+  // nvme_error_info returns one zeroed entry; QEMU 7.2 reports ELPE 0 and answers an offset of 64 with 0/02h DNR
+  // (probed 2026-12-01). Also probed, not modelled: a SMART read with NSID 0 is 0/0Bh DNR, Available Spare reads 0,
+  // Set Features 04h with TMPSEL 1h succeeds (ignored), FRMW 03h and FRS1 '1.0'.
+  errorLogEntries: 1,
+  errorLogKeepsEntries: false,
 };
 
 const openvmm: Profile = {
@@ -105,6 +144,14 @@ const openvmm: Profile = {
   supportsKeepAlive: false,
   changedListHonoursOffset: false,
   errorsSetDnr: false,
+  // vm/devices/storage/nvme/src/workers/admin.rs (and nvme_test's): Temperature Threshold accepted and ignored,
+  // Get Features reports over FFFFh / under 0 (default_temperature_threshold); log 02h, 03h and 01h are zeroed
+  // pages; no SMART or firmware events; ELPE = ERROR_LOG_PAGE_ENTRIES - 1 = 0.
+  temperatureThreshold: 'ignored',
+  smartHealthEvents: false,
+  firmwareActivation: false,
+  errorLogEntries: 1,
+  errorLogKeepsEntries: false,
   aenDropUnlatches: true,
 };
 
@@ -150,6 +197,14 @@ const linuxNvmet: Profile = {
   abortAbortsAer: false,
   // rule ns-attach: 15h is an unknown opcode, 0/01h (nvmet_parse_admin_cmd has no Namespace Attachment).
   supportsNamespaceAttachment: false,
+  // drivers/nvme/target/admin-cmd.c: no Temperature Threshold feature (Invalid Field); the SMART log carries I/O
+  // counters and the error count, never a Critical Warning, and no SMART event is ever queued; log 03h is zeroed
+  // (nvmet_execute_get_log_page_noop); the error log keeps NVMET_ERROR_LOG_SLOTS = 128 entries, newest first
+  // (nvmet_execute_get_log_page_error), ELPE 127. Read from the source, not measured in the guest.
+  temperatureThreshold: 'unsupported',
+  smartHealthEvents: false,
+  firmwareActivation: false,
+  errorLogEntries: 128,
 };
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = { spec, qemu, openvmm, 'openvmm-test': openvmmTest, 'linux-nvmet': linuxNvmet };

@@ -13,7 +13,7 @@ import type { NamespaceChangeReceipt } from '../faults/namespace-change.ts';
 import { FaultConfigError, matchCommand, type CompletionBehaviour, type SubmissionBehaviour } from '../faults/admin-faults.ts';
 import type { TraceRecord } from '../trace.ts';
 import { cnsName, decodeAen, decodeIdentify, decodeLog, logPageName, opcodeName, statusName } from './decode.ts';
-import { REGISTER_NAMES, type CommandDecl, type FaultSpec, type FaultStep, type Scenario, type Step } from './schema.ts';
+import { REGISTER_NAMES, type CommandDecl, type FaultSpec, type FaultStep, type HealthStepOutcome, type Scenario, type Step } from './schema.ts';
 import { echo } from './escape.ts';
 
 export type { TraceRecord } from '../trace.ts';
@@ -70,12 +70,36 @@ export interface Target {
   /** A `fault` step (docs/scenarios.md): set the faultActive switch and/or add the fault, returning its handle.
    * Absent, or throwing UnsupportedStepError, on a target without fault injection (QEMU): the step fails. */
   fault?(step: FaultStep): ScenarioFaultHandle | undefined;
+  /** A `health`, `firmwareActivation` or `errorEvent` step (the health faults): the outcome for its event. Absent on
+   * a target without them (QEMU, a peer): the step fails as not carried out. */
+  healthFault?(step: HealthStep): Promise<{ outcome: HealthStepOutcome }>;
   /** A `panic` step: the controller panics now. Absent on a target without fault injection: the step fails. */
   panic?(message: string | undefined): void;
   /** A `removeNamespace` step: hot-remove the namespace, settling with its receipt (rejected `panicked` when the
    * removal panics the controller). Absent on a target that cannot: the step fails. */
   removeNamespace?(nsid: number): Promise<NamespaceChangeReceipt>;
   close(): Promise<void>;
+}
+
+export type HealthStep = Extract<Step, { do: 'health' | 'firmwareActivation' | 'errorEvent' }>;
+
+/** A health step on an emulated controller: the fault it names. A firmware activation is started and left to run
+ * (later commands wait for it, CSTS.PP = 1): the outcome is its notice's. */
+export function applyHealthStep(controller: Pick<EmulatedController, 'faults'>, step: HealthStep): Promise<{ outcome: HealthStepOutcome }> {
+  const h = controller.faults.health;
+  if (step.do === 'health') {
+    const { criticalWarning, temperature } = step;
+    if (temperature === undefined) return h.setCriticalWarning(criticalWarning!);
+    if (criticalWarning === undefined) return h.setTemperature(temperature);
+    // Both: the warning bits first, then the temperature; the step's outcome is the later change's.
+    return h.setCriticalWarning(criticalWarning).then(() => h.setTemperature(temperature));
+  }
+  if (step.do === 'errorEvent') return h.raiseError(step.info);
+  return new Promise((resolve, reject) => {
+    h.activateFirmware({ ms: step.ms, onStarted: (outcome) => resolve({ outcome }) }).catch((e: unknown) => {
+      if ((e as { code?: string }).code !== 'reset') reject(e);
+    });
+  });
 }
 
 /** What `expectFault` checks: the fault's handle (docs/faults.md). */
@@ -133,6 +157,7 @@ export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachin
         };
       },
       fault: (step) => applyFaultStep(controller, step),
+      healthFault: (step) => applyHealthStep(controller, step),
       panic: (message) => controller.faults.panic(message),
       removeNamespace: (nsid) => controller.faults.namespace.remove(nsid),
       close: () => host.close(),
@@ -487,6 +512,24 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
           if (step.data.some((b, i) => got[i] !== b)) problems.push(`data does not start with 0x${Buffer.from(step.data).toString('hex')}: received ${receivedBytes(got, step.data.length)}`);
         }
         verdict(index, problems.length === 0, `expect ${step.tag}${problems.length ? `: ${problems.join('; ')}` : ` ${describeCompletion(c)}`}`);
+        return;
+      }
+      case 'health':
+      case 'firmwareActivation':
+      case 'errorEvent': {
+        const what = step.do === 'health' ? `health${step.criticalWarning !== undefined ? ` criticalWarning ${hex32(step.criticalWarning)}` : ''}${step.temperature !== undefined ? ` temperature ${step.temperature} K` : ''}` : step.do === 'errorEvent' ? `errorEvent info ${step.info}` : `firmwareActivation ${step.ms} ms`;
+        if (!target.healthFault) {
+          verdict(index, false, `${what} not carried out: the ${target.name} target has no health faults`);
+          return;
+        }
+        try {
+          const { outcome } = await target.healthFault(step);
+          add({ kind: 'note', message: `${what}: ${outcome}` });
+          if (step.outcome) verdict(index, outcome === step.outcome, `${what} outcome ${outcome}${outcome === step.outcome ? '' : `, expected ${step.outcome}`}`);
+        } catch (e) {
+          verdict(index, false, `${what} not carried out on the ${target.name}: ${(e as Error).message}`);
+        }
+        await host.poll();
         return;
       }
       case 'expectPending': {

@@ -81,7 +81,13 @@ export type Step =
     }
   | { readonly do: 'expectPending'; readonly tag: string }
   | { readonly do: 'expectRegister'; readonly name: RegisterName; readonly value: number; readonly mask: number }
-  | IoStep;
+  | IoStep
+  /** The health fault (docs/faults.md): new Critical Warning bits and/or composite temperature (Kelvin). */
+  | { readonly do: 'health'; readonly criticalWarning?: number; readonly temperature?: number; readonly outcome?: HealthStepOutcome }
+  /** The firmware fault: an activation that pauses processing (CSTS.PP) for `ms`, with its notice. */
+  | { readonly do: 'firmwareActivation'; readonly ms: number; readonly outcome?: HealthStepOutcome }
+  /** The error fault: an Error event of `info` (02h–05h; 03h Persistent Internal Error). */
+  | { readonly do: 'errorEvent'; readonly info: number; readonly outcome?: HealthStepOutcome };
 
 /** The I/O steps: create I/O queues, then Read/Write/Flush on them, each completion recorded under `tag` (an
  * `expect` step checks it: `status`, `dnr`, `data` as a prefix of the blocks read). */
@@ -91,6 +97,10 @@ export type IoStep =
   | { readonly do: 'write'; readonly tag: string; readonly nsid: number; readonly slba: number; readonly data?: Uint8Array; readonly fill?: number; readonly blocks?: number }
   | { readonly do: 'read'; readonly tag: string; readonly nsid: number; readonly slba: number; readonly blocks: number }
   | { readonly do: 'flush'; readonly tag: string; readonly nsid: number };
+
+/** What a health, firmware or error fault did to its event (src/faults/health-faults.ts). */
+export type HealthStepOutcome = 'posted' | 'deferred' | 'masked' | 'none';
+const HEALTH_OUTCOMES = ['posted', 'deferred', 'masked', 'none'] as const;
 
 /** The targets a scenario can name in `"targets"`: the `--target` values (`tcp` for any `tcp://` target). */
 export const SCENARIO_TARGETS = ['emulator', 'qemu', 'nvmet', 'tcp'] as const;
@@ -461,7 +471,7 @@ function parseFaultStep(r: Reader, v: Record<string, Json>, path: string, faultT
 
 function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespaces: readonly NamespaceDecl[], faultTags: Set<string> = new Set()): Step {
   if (!isObject(v)) r.fail(path, 'a step object with "do"', v);
-  const kinds = ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'createIoQueues', 'write', 'read', 'flush', 'panic', 'removeNamespace'] as const;
+  const kinds = ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'createIoQueues', 'write', 'read', 'flush', 'panic', 'removeNamespace', 'health', 'firmwareActivation', 'errorEvent'] as const;
   const kind = r.oneOf((v as Record<string, Json>).do, `${path}.do`, kinds, 'a step kind');
   const tagOf = (o: Record<string, Json>, known: boolean): string => {
     const tag = r.string(o.tag, `${path}.tag`, known ? 'the tag of an earlier submit step' : 'a tag (a non-empty string) naming this submission');
@@ -541,6 +551,33 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
         step.data = parseHexBytes(r, o.data, `${path}.data`);
       }
       return step;
+    }
+    case 'health': {
+      const o = r.object(v, path, ['do', 'criticalWarning', 'temperature', 'outcome']);
+      if (o.criticalWarning === undefined && o.temperature === undefined) r.fail(path, 'a health step with "criticalWarning" (bits 0..3Fh) and/or "temperature" (Kelvin)', v);
+      return {
+        do: 'health',
+        ...(o.criticalWarning === undefined ? {} : { criticalWarning: r.number(o.criticalWarning, `${path}.criticalWarning`, 0, 0x3f) }),
+        ...(o.temperature === undefined ? {} : { temperature: r.number(o.temperature, `${path}.temperature`, 0, 0xffff) }),
+        ...(o.outcome === undefined ? {} : { outcome: r.oneOf(o.outcome, `${path}.outcome`, HEALTH_OUTCOMES) }),
+      };
+    }
+    case 'firmwareActivation': {
+      const o = r.object(v, path, ['do', 'ms', 'outcome']);
+      return {
+        do: 'firmwareActivation',
+        ms: o.ms === undefined ? 0 : r.number(o.ms, `${path}.ms`, 0, 60000),
+        ...(o.outcome === undefined ? {} : { outcome: r.oneOf(o.outcome, `${path}.outcome`, HEALTH_OUTCOMES) }),
+      };
+    }
+    case 'errorEvent': {
+      const o = r.object(v, path, ['do', 'info', 'outcome']);
+      if (o.info === undefined) r.fail(`${path}.info`, 'an Error event info 0..5 (3: Persistent Internal Error)', o.info);
+      return {
+        do: 'errorEvent',
+        info: r.number(o.info, `${path}.info`, 0, 5),
+        ...(o.outcome === undefined ? {} : { outcome: r.oneOf(o.outcome, `${path}.outcome`, HEALTH_OUTCOMES) }),
+      };
     }
     case 'expectPending': {
       const o = r.object(v, path, ['do', 'tag']);

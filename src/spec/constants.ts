@@ -86,6 +86,7 @@ export const LogPage = {
 
 /** Feature Identifiers (NVMe Base 2.0 §5.27.1). */
 export const FeatureId = {
+  TEMPERATURE_THRESHOLD: 0x04,
   NUMBER_OF_QUEUES: 0x07,
   ASYNC_EVENT_CONFIG: 0x0b,
 } as const;
@@ -93,6 +94,8 @@ export const FeatureId = {
 /** Asynchronous Event Configuration (FID 0Bh) CDW11 bits (NVMe Base 2.0 §5.27.1.9). */
 export const AsyncEventConfig = {
   SMART_CRITICAL_WARNINGS: 0xff,
+  /** Bits 5:0 gate the SMART / Health event of the Critical Warning bit of the same number (§5.27.1.9). */
+  SMART_CRITICAL_WARNING_BITS: 0x3f,
   NAMESPACE_ATTRIBUTE_NOTICES: 1 << 8,
   FIRMWARE_ACTIVATION_NOTICES: 1 << 9,
 } as const;
@@ -110,8 +113,38 @@ export const AsyncEventType = {
 export const AsyncEventInfo = {
   ERROR_INVALID_DOORBELL_REGISTER: 0x00,
   ERROR_INVALID_DOORBELL_VALUE: 0x01,
+  ERROR_DIAGNOSTIC_FAILURE: 0x02,
+  ERROR_PERSISTENT_INTERNAL: 0x03,
+  ERROR_TRANSIENT_INTERNAL: 0x04,
+  ERROR_FIRMWARE_IMAGE_LOAD: 0x05,
+  SMART_NVM_SUBSYSTEM_RELIABILITY: 0x00,
+  SMART_TEMPERATURE_THRESHOLD: 0x01,
+  SMART_SPARE_BELOW_THRESHOLD: 0x02,
   NOTICE_NAMESPACE_ATTRIBUTE_CHANGED: 0x00,
   NOTICE_FIRMWARE_ACTIVATION_STARTING: 0x01,
+} as const;
+
+/** SMART / Health Information log Critical Warning bits (NVMe Base 2.0 §5.16.1.3, Figure 207 byte 0). */
+export const CriticalWarning = {
+  SPARE_BELOW_THRESHOLD: 1 << 0,
+  TEMPERATURE: 1 << 1,
+  RELIABILITY_DEGRADED: 1 << 2,
+  READ_ONLY: 1 << 3,
+  VOLATILE_BACKUP_FAILED: 1 << 4,
+  PMR_READ_ONLY: 1 << 5,
+} as const;
+
+/** Temperature Threshold (FID 04h) CDW11 fields (NVMe Base 2.0 §5.27.1.3): TMPTH 15:0 (Kelvin), TMPSEL 19:16
+ * (0h Composite Temperature), THSEL 21:20 (00b over, 01b under). */
+export const TemperatureThreshold = {
+  TMPTH_MASK: 0xffff,
+  TMPSEL_SHIFT: 16,
+  TMPSEL_MASK: 0xf,
+  TMPSEL_COMPOSITE: 0x0,
+  THSEL_SHIFT: 20,
+  THSEL_MASK: 0x3,
+  THSEL_OVER: 0b00,
+  THSEL_UNDER: 0b01,
 } as const;
 
 /** Identify CNS values (NVMe Base 2.0 §5.17.1). */
@@ -170,6 +203,8 @@ export const Csts = {
   SHST_NORMAL: 0b00,
   SHST_OCCURRING: 0b01,
   SHST_COMPLETE: 0b10,
+  /** Processing Paused (bit 5): set while a firmware activation without reset pauses command processing (§3.1.3.6). */
+  PP: 1 << 5,
 } as const;
 
 export const SQE_SIZE = 64;

@@ -19,6 +19,13 @@ export interface IdentifyController {
   readonly aerl: number;
   readonly lpa: number;
   readonly elpe: number;
+  /** FRMW (byte 260): bit 0 slot 1 read-only, bits 3:1 slots, bit 4 activation without reset. */
+  readonly frmw: number;
+  /** WCTEMP / CCTEMP (bytes 267:266, 269:268): warning and critical composite temperature thresholds, Kelvin. */
+  readonly wctemp: number;
+  readonly cctemp: number;
+  /** MTFA (bytes 271:270): Maximum Time for Firmware Activation, 100 ms units. */
+  readonly mtfa: number;
   readonly sqes: number;
   readonly cqes: number;
   readonly nn: number;
@@ -27,11 +34,13 @@ export interface IdentifyController {
 
 /** OAES bit 8: Namespace Attribute Notices supported. OACS bit 3: Namespace Management and Attachment. */
 export const OAES_NAMESPACE_ATTRIBUTE_NOTICES = 1 << 8;
+/** OAES bit 9: Firmware Activation Notices supported. */
+export const OAES_FIRMWARE_ACTIVATION_NOTICES = 1 << 9;
 export const OACS_NAMESPACE_MANAGEMENT = 1 << 3;
 
 const Offset = {
   VID: 0, SSVID: 2, SN: 4, MN: 24, FR: 64, MDTS: 77, CNTLID: 78, VER: 80, OAES: 92,
-  OACS: 256, ACL: 258, AERL: 259, LPA: 261, ELPE: 262, SQES: 512, CQES: 513, NN: 516, SUBNQN: 768,
+  OACS: 256, ACL: 258, AERL: 259, LPA: 261, ELPE: 262, FRMW: 260, WCTEMP: 266, CCTEMP: 268, MTFA: 270, SQES: 512, CQES: 513, NN: 516, SUBNQN: 768,
 } as const;
 
 function putAscii(b: Uint8Array, at: number, len: number, s: string): void {
@@ -57,6 +66,10 @@ export function encodeIdentifyController(c: IdentifyController, out = new Uint8A
   out[Offset.AERL] = c.aerl;
   out[Offset.LPA] = c.lpa;
   out[Offset.ELPE] = c.elpe;
+  out[Offset.FRMW] = c.frmw;
+  v.setUint16(Offset.WCTEMP, c.wctemp, true);
+  v.setUint16(Offset.CCTEMP, c.cctemp, true);
+  v.setUint16(Offset.MTFA, c.mtfa, true);
   out[Offset.SQES] = c.sqes;
   out[Offset.CQES] = c.cqes;
   v.setUint32(Offset.NN, c.nn >>> 0, true);
@@ -85,6 +98,10 @@ export function decodeIdentifyController(b: Uint8Array): IdentifyController {
     aerl: b[Offset.AERL]!,
     lpa: b[Offset.LPA]!,
     elpe: b[Offset.ELPE]!,
+    frmw: b[Offset.FRMW]!,
+    wctemp: v.getUint16(Offset.WCTEMP, true),
+    cctemp: v.getUint16(Offset.CCTEMP, true),
+    mtfa: v.getUint16(Offset.MTFA, true),
     sqes: b[Offset.SQES]!,
     cqes: b[Offset.CQES]!,
     nn: v.getUint32(Offset.NN, true),

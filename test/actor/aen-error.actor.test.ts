@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { LogPage, Register } from '../../src/spec/constants.ts';
 import { completionOf, expectNoCompletion, identifyControllerOk, NS_ATTR_CHANGED_DW0, parkAers, pollSettled, statusOf, useRigs } from '../support/rig.ts';
 import type { NvmeHost } from '../../src/host/nvme-host.ts';
+import { decodeErrorLog } from '../../src/spec/health-log.codec.ts';
 
 const rig = useRigs();
 
@@ -72,7 +73,7 @@ describe('an Error event for each kind of bad doorbell write', () => {
 });
 
 describe('masking by log page 01h', () => {
-  it('masked until Get Log Page 01h with RAE=0; RAE=1 keeps the mask; the page is zero-filled 64-byte entries', async () => {
+  it('masked until Get Log Page 01h with RAE=0; RAE=1 keeps the mask; the page holds the entries newest first', async () => {
     const { host, controller } = await rig();
     const [a, b] = await parkAers(host, 2);
     controller.mmioWrite32(SQ1TDBL, 1);
@@ -84,12 +85,13 @@ describe('masking by log page 01h', () => {
     expect(completionOf(host, a!)).toBeUndefined();
 
     const retained = await readErrorLog(host, true);
-    expect(retained.data).toEqual(new Uint8Array(64));
+    expect(decodeErrorLog(retained.data!).map((e) => e.errorCount)).toEqual([3]); // 16 dwords: the newest entry
+    expect(decodeErrorLog((await readErrorLog(host, true, 0x400)).data!).map((e) => [e.errorCount, e.sqid, e.cid])).toEqual([[3, 0xffff, 0xffff], [2, 0xffff, 0xffff], [1, 0xffff, 0xffff]]);
     controller.mmioWrite32(SQ1TDBL, 3);
     await expectNoCompletion(host);
 
     const cleared = await readErrorLog(host, false, 32);
-    expect(cleared.data).toEqual(new Uint8Array(128));
+    expect(decodeErrorLog(cleared.data!).map((e) => e.errorCount)).toEqual([4, 3]);
     await expectNoCompletion(host); // the masked events were in the log just read: nothing is reported
     controller.mmioWrite32(Register.SQ0TDBL, 4096);
     await pollSettled(host);
@@ -118,13 +120,13 @@ describe('masking by log page 01h', () => {
     expect(completionOf(host, a!)?.dw0).toBe(NS_ATTR_CHANGED_DW0);
   });
 
-  it('a log 01h read with an offset past its one entry fails with Invalid Field and unmasks nothing', async () => {
+  it('a log 01h read with an offset past its entries fails with Invalid Field and unmasks nothing', async () => {
     const { host, controller } = await rig();
     const [a, b] = await parkAers(host, 2);
     controller.mmioWrite32(SQ1TDBL, 1);
     await pollSettled(host);
     expect(completionOf(host, b!)?.dw0).toBe(INVALID_DOORBELL_REGISTER_DW0);
-    const bad = await host.getLogPage({ lid: LogPage.ERROR_INFORMATION, numd: 16, offset: 64n });
+    const bad = await host.getLogPage({ lid: LogPage.ERROR_INFORMATION, numd: 16, offset: 64n * 64n }); // ELPE 63: 64 entries
     expect(statusOf(bad)).toBe('0/02h DNR');
     controller.mmioWrite32(SQ1TDBL, 1);
     await expectNoCompletion(host);

@@ -41,11 +41,21 @@ const latchEvent: fc.Arbitrary<Step['event']> = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom(0, 1), cid).map(([sqid, c]) => ({ type: 'abort.requested', sqid, cid: c })) },
   { weight: 3, arbitrary: fc.constantFrom(0, 1).map((info) => ({ type: 'doorbell.invalid', info })) },
   { weight: 2, arbitrary: fc.record({ rae: fc.boolean(), numd: fc.integer({ min: 1, max: 16 }), offset: fc.constant(0) }).map((r) => ({ type: 'errorLog.read', ...r })) },
+  // The SMART / Health, firmware and error-injection events (issue 18).
+  { weight: 2, arbitrary: fc.constantFrom(0x100, 0x157, 0x100140, 0x0).map((cdw11) => ({ type: 'threshold.set', cdw11 })) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 0x100000).map((cdw11) => ({ type: 'threshold.get', cdw11 })) },
+  { weight: 2, arbitrary: fc.record({ criticalWarning: fc.integer({ min: 0, max: 0x3f }), temperature: fc.constantFrom(300, 323, 400) }, { requiredKeys: [] }).map((r) => ({ type: 'health.changed', ...r })) },
+  { weight: 2, arbitrary: fc.record({ rae: fc.boolean(), numd: fc.integer({ min: 1, max: 128 }), offset: fc.constant(0) }).map((r) => ({ type: 'smartLog.read', ...r })) },
+  { weight: 1, arbitrary: fc.constant({ type: 'firmware.activate', revision: '0.2.0' }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'firmware.activated' }) },
+  { weight: 1, arbitrary: fc.record({ rae: fc.boolean(), numd: fc.integer({ min: 1, max: 128 }), offset: fc.constant(0) }).map((r) => ({ type: 'firmwareLog.read', ...r })) },
+  { weight: 1, arbitrary: fc.integer({ min: 2, max: 5 }).map((info) => ({ type: 'error.injected', info })) },
+  { weight: 1, arbitrary: fc.constant({ type: 'command.failed', record: { sqid: 0, cid: 3, status: Status.INVALID_FIELD, parameterErrorLocation: 40, lba: 0n, nsid: 1 } }) },
 );
 const command = fc.oneof(
   cid.map((c) => sqe({ opcode: AdminOpcode.ASYNC_EVENT_REQUEST, cid: c })),
-  fc.tuple(cid, fc.constantFrom(1, 4, 2), fc.boolean()).map(([c, lid, rae]) => sqe({ opcode: AdminOpcode.GET_LOG_PAGE, cid: c, cdw10: lid | (rae ? 1 << 15 : 0) | (255 << 16) })),
-  fc.tuple(cid, fc.constantFrom(AdminOpcode.SET_FEATURES, AdminOpcode.GET_FEATURES), fc.constantFrom(0x0b, 0x07)).map(([c, opcode, fid]) => sqe({ opcode, cid: c, cdw10: fid, cdw11: 0x100 })),
+  fc.tuple(cid, fc.constantFrom(1, 4, 2, 3), fc.boolean()).map(([c, lid, rae]) => sqe({ opcode: AdminOpcode.GET_LOG_PAGE, cid: c, cdw10: lid | (rae ? 1 << 15 : 0) | (255 << 16) })),
+  fc.tuple(cid, fc.constantFrom(AdminOpcode.SET_FEATURES, AdminOpcode.GET_FEATURES), fc.constantFrom(0x0b, 0x07, 0x04)).map(([c, opcode, fid]) => sqe({ opcode, cid: c, cdw10: fid, cdw11: 0x100 })),
   fc.tuple(cid, cid).map(([c, target]) => sqe({ opcode: AdminOpcode.ABORT, cid: c, cdw10: target << 16 })),
   fc.tuple(cid, fc.constantFrom(0, 1)).map(([c, sel]) => sqe({ opcode: AdminOpcode.NAMESPACE_ATTACHMENT, cid: c, nsid: 1, cdw10: sel })),
   cid.map((c) => sqe({ opcode: AdminOpcode.IDENTIFY, cid: c, cdw10: 1 })),

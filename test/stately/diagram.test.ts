@@ -18,6 +18,8 @@ describe('diagram', () => {
       ['aenLatch.online.notice.clear', 'aenLatch.online.notice.pending', 'always [hasRetainedChanges]'],
       ['aenLatch.online.notice.pending', 'aenLatch.online.notice.posted', 'always [canReportNotice]'],
       ['aenLatch.online.errorEvent.pending', 'aenLatch.online.errorEvent.posted', 'always [canReportError]'],
+      ['aenLatch.online.smart.pending', 'aenLatch.online.smart.posted', 'always [canReportSmart]'],
+      ['aenLatch.online.firmwareNotice.pending', 'aenLatch.online.firmwareNotice.posted', 'always [canReportFirmware]'],
     ]);
     const reset = edgesOf(graph).find((e) => e.event === 'controller.reset')!;
     expect(reset).toMatchObject({ source: 'aenLatch.online', target: 'aenLatch.offline', guard: null, targetless: false, actions: ['dropParkedAers'] });

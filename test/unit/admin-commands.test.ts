@@ -49,14 +49,17 @@ describe('routeCommand', () => {
     for (const p of Object.values(PROFILES)) expect(routeCommand(sqe({ opcode: AdminOpcode.ASYNC_EVENT_REQUEST }), p)).toBe('aer');
   });
 
-  it('Get Log Page 04h with valid fields goes to the latch; other LIDs and faulty fields stay local', () => {
+  it('Get Log Page 01h–04h with valid fields go to the latch; other LIDs and faulty fields stay local', () => {
     for (const p of Object.values(PROFILES)) {
       expect(routeCommand(glp({ lid: 0x04, numd: 1024 }), p)).toBe('latch');
       expect(routeCommand(glp({ lid: 0x04, numd: 1024, rae: true, offset: 4092n }), p)).toBe('latch');
       expect(routeCommand(glp({ lid: 0x04, numd: 1, offset: 2n }), p)).toBe('local'); // misaligned
       expect(routeCommand(glp({ lid: 0x04, numd: 1, offset: 4096n }), p)).toBe('local'); // beyond the page
       expect(routeCommand(glp({ lid: 0x04, numd: MAX_TRANSFER / 4 + 1 }), p)).toBe('local'); // beyond MDTS
-      expect(routeCommand(glp({ lid: 0x02, numd: 128 }), p)).toBe('local');
+      expect(routeCommand(glp({ lid: 0x02, numd: 128 }), p)).toBe('latch'); // SMART / Health (issue 18)
+      expect(routeCommand(glp({ lid: 0x03, numd: 128 }), p)).toBe('latch'); // Firmware Slot
+      expect(routeCommand(glp({ lid: 0x02, numd: 1, offset: 512n }), p)).toBe('local'); // beyond the page
+      expect(routeCommand(glp({ lid: 0x05, numd: 128 }), p)).toBe('local');
     }
   });
 
@@ -137,8 +140,8 @@ describe('executeLocalCommand: Identify (NVMe Base 2.0 §5.17)', () => {
     expect(a.dw0).toBe(0);
     expect(a.data!.length).toBe(4096);
     const c = decodeIdentifyController(a.data!);
-    expect(c).toMatchObject({ cntlid: CNTLID, sn: 'SN42', mn: 'Model', fr: 'FW1', ver: 0x00020000, oaes: 0x100, oacs: 0x8, acl: 3, aerl: 3, lpa: 0x04, sqes: 0x66, cqes: 0x44, nn: 8, mdts: 5 });
-    expect(decodeIdentifyController(executeLocalCommand(identify(1), env(PROFILES.openvmm)).data!).oacs).toBe(0);
+    expect(c).toMatchObject({ cntlid: CNTLID, sn: 'SN42', mn: 'Model', fr: 'FW1', ver: 0x00020000, oaes: 0x300, oacs: 0x8, acl: 3, aerl: 3, lpa: 0x04, elpe: 63, frmw: 0x15, mtfa: 10, wctemp: 343, sqes: 0x66, cqes: 0x44, nn: 8, mdts: 5 });
+    expect(decodeIdentifyController(executeLocalCommand(identify(1), env(PROFILES.openvmm)).data!)).toMatchObject({ oacs: 0, oaes: 0x100, elpe: 0, frmw: 0x03, mtfa: 0 });
     expect(identifyController(env()).subnqn).toBe('nqn.2026-11.io.nvme-actors:ctrl-SN42');
   });
 
@@ -267,8 +270,10 @@ describe('executeLocalCommand: Get Log Page (NVMe Base 2.0 §5.16)', () => {
   });
 
   it('an offset at or past the page size: 0/02h DNR', () => {
-    expect(executeLocalCommand(glp({ lid: 0x01, numd: 1, offset: 60n }), env()).status).toEqual(Status.SUCCESS);
-    expect(executeLocalCommand(glp({ lid: 0x01, numd: 1, offset: 64n }), env()).status).toEqual(DNR(Status.INVALID_FIELD));
+    // The spec profile keeps 64 Error Information entries (ELPE 63): 4096 bytes.
+    expect(executeLocalCommand(glp({ lid: 0x01, numd: 1, offset: 4092n }), env()).status).toEqual(Status.SUCCESS);
+    expect(executeLocalCommand(glp({ lid: 0x01, numd: 1, offset: 4096n }), env()).status).toEqual(DNR(Status.INVALID_FIELD));
+    expect(executeLocalCommand(glp({ lid: 0x01, numd: 1, offset: 64n }), env(PROFILES.openvmm)).status).toEqual(Status.INVALID_FIELD);
     expect(executeLocalCommand(glp({ lid: 0x02, numd: 1, offset: 508n }), env()).status).toEqual(Status.SUCCESS);
     expect(executeLocalCommand(glp({ lid: 0x02, numd: 1, offset: 512n }), env()).status).toEqual(DNR(Status.INVALID_FIELD));
     expect(executeLocalCommand(glp({ lid: 0x03, numd: 1, offset: 1n << 32n }), env()).status).toEqual(DNR(Status.INVALID_FIELD));

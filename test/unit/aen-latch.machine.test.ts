@@ -8,6 +8,7 @@ import type { CompletionRequested, LatchEmitted, LatchEvent, LatchReplied } from
 import { latchPolicy, offlineChangeList } from '../../src/logic/aen-latch.ts';
 import { PROFILES, type Profile } from '../../src/profiles/profiles.ts';
 import { Status } from '../../src/spec/constants.ts';
+import { decodeErrorLog } from '../../src/spec/health-log.codec.ts';
 
 type Snap = SnapshotFrom<typeof aenLatchMachine>;
 type Sent = CompletionRequested | LatchReplied;
@@ -18,6 +19,8 @@ interface Step {
 }
 
 const NOTICE_DW0 = 0x00040002;
+/** The health, SMART and firmware regions at rest (issue 18 added them beside the notice and error regions). */
+const QUIET = { smart: 'clear', health: 'withinLimits', firmware: 'idle', firmwareNotice: 'clear' } as const;
 
 const policyOf = latchPolicy;
 
@@ -63,7 +66,7 @@ describe('aenLatchMachine: lifecycle', () => {
   });
 
   it('controller.enabled goes to online.clear', () => {
-    expect(online().value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+    expect(online().value).toEqual({ online: { notice: 'clear', errorEvent: 'clear', ...QUIET } });
   });
 
   it('ignores an AER while offline (no admin queue exists)', () => {
@@ -80,7 +83,7 @@ describe('aenLatchMachine: lifecycle', () => {
     expect(s.context.changed.nsids).toEqual([]);
     const step = send(s, { type: 'controller.enabled' });
     s = step.s;
-    expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear', ...QUIET } });
     expect(s.context.changed.nsids).toEqual([5]);
     expect(s.context.offlineChanges).toBeNull();
     expect(step.emitted).toContainEqual({ type: 'namespace.processed', requestId: 'r1', nsid: 5, outcome: 'deferred' });
@@ -102,7 +105,7 @@ describe('aenLatchMachine: AER parking and the limit (§5.2)', () => {
     const s = run(online(), aer(1), aer(2), aer(3), aer(4)).s;
     expect(s.context.parked).toEqual([1, 2, 3, 4]);
     const over = send(s, aer(5));
-    expect(over.s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+    expect(over.s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear', ...QUIET } });
     expect(over.s.context.parked).toEqual([1, 2, 3, 4]);
     expect(over.sent).toEqual([{ type: 'completion.requested', cid: 5, status: { sct: 1, sc: 0x05, dnr: false }, dw0: 0 }]);
     expect(over.emitted).toEqual([]);
@@ -110,10 +113,10 @@ describe('aenLatchMachine: AER parking and the limit (§5.2)', () => {
 
   it('the limit holds in posted too', () => {
     const posted = run(online(), aer(1), changed(1)).s;
-    expect(posted.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(posted.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     const s = run(posted, aer(2), aer(3), aer(4), aer(5)).s;
     const over = send(s, aer(6));
-    expect(over.s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(over.s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     expect(over.s.context.parked).toEqual([2, 3, 4, 5]);
     expect(over.sent).toEqual([{ type: 'completion.requested', cid: 6, status: Status.AER_LIMIT_EXCEEDED, dw0: 0 }]);
   });
@@ -122,7 +125,7 @@ describe('aenLatchMachine: AER parking and the limit (§5.2)', () => {
 describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () => {
   it('from online.clear with a parked AER, namespace.changed posts the notice: online.posted', () => {
     const { s, sent, emitted } = send(send(online(), aer(7)).s, changed(3, { requestId: 'r', until: 'processed' }));
-    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     expect(s.context.parked).toEqual([]);
     expect(s.context.changed).toEqual({ nsids: [3], overflow: false });
     expect(sent).toEqual([{ type: 'completion.requested', cid: 7, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
@@ -132,7 +135,7 @@ describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () 
 
   it('without a parked AER, namespace.changed goes to online.pending and posts nothing', () => {
     const { s, sent, emitted } = send(online(), changed(3, { requestId: 'r' }));
-    expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear', ...QUIET } });
     expect(s.context.changed.nsids).toEqual([3]);
     expect(sent).toEqual([]);
     expect(emitted).toEqual([{ type: 'namespace.processed', requestId: 'r', nsid: 3, outcome: 'deferred' }]);
@@ -141,7 +144,7 @@ describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () 
   it('pending reports as soon as an AER arrives', () => {
     const pending = run(online(), changed(3), changed(1)).s;
     const { s, sent, emitted } = send(pending, aer(9));
-    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     expect(s.context.parked).toEqual([]);
     expect(s.context.changed.nsids).toEqual([1, 3]);
     expect(sent).toEqual([{ type: 'completion.requested', cid: 9, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
@@ -175,9 +178,9 @@ describe('aenLatchMachine: Namespace Attribute Changed (§5.2, §5.16.1.5)', () 
 
   it('in posted, further changes are recorded but masked (coalesced, nothing posted)', () => {
     const posted = run(online(), aer(1), changed(3), aer(2)).s;
-    expect(posted.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(posted.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     const { s, sent, emitted } = send(posted, changed(1, { requestId: 'x' }));
-    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     expect(s.context.parked).toEqual([2]);
     expect(s.context.changed.nsids).toEqual([1, 3]);
     expect(sent).toEqual([]);
@@ -190,7 +193,7 @@ describe('aenLatchMachine: Get Log Page 04h and RAE (§5.16)', () => {
 
   it('in posted, changedList.read rae=true returns the list, empties it and stays posted (masked)', () => {
     const { s, sent, emitted } = send(posted(), read(true));
-    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     expect(s.context.changed).toEqual({ nsids: [], overflow: false });
     expect(sent.length).toBe(1);
     const reply = sent[0] as LatchReplied;
@@ -203,14 +206,14 @@ describe('aenLatchMachine: Get Log Page 04h and RAE (§5.16)', () => {
   it('after an rae=true read, a new change with an AER parked is still masked', () => {
     const s = run(posted(), read(true), aer(2)).s;
     const { s: next, sent } = send(s, changed(4));
-    expect(next.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(next.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     expect(sent).toEqual([]);
     expect(next.context.parked).toEqual([2]);
   });
 
   it('in posted, changedList.read rae=false clears the event: online.clear', () => {
     const { s, emitted } = send(posted(), read(false));
-    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear', ...QUIET } });
     expect(s.context.changed).toEqual({ nsids: [], overflow: false });
     expect(emitted).toEqual([{ type: 'changedList.read', nsids: [1, 3], overflow: false, rae: false, unmasked: true }]);
   });
@@ -218,19 +221,19 @@ describe('aenLatchMachine: Get Log Page 04h and RAE (§5.16)', () => {
   it('after an rae=false read the next change is reported again', () => {
     const s = run(posted(), read(false), aer(2)).s;
     const { s: next, sent } = send(s, changed(4));
-    expect(next.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(next.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     expect(sent).toEqual([{ type: 'completion.requested', cid: 2, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
   });
 
   it('in pending, a read consumes the list and returns to clear', () => {
     const { s, sent } = send(run(online(), changed(2)).s, read(true));
-    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear', ...QUIET } });
     expect(dwords((sent[0] as LatchReplied).data!.subarray(0, 8))).toEqual([2, 0]);
   });
 
   it('in clear, a read returns an empty list', () => {
     const { s, sent } = send(online(), read(false, 4));
-    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear', ...QUIET } });
     expect(Array.from((sent[0] as LatchReplied).data!)).toEqual(new Array(16).fill(0));
   });
 
@@ -259,10 +262,10 @@ describe('aenLatchMachine: Asynchronous Event Configuration (§5.27.1.9)', () =>
   it('with AEC bit 8 clear (spec), a change stays pending despite a parked AER, and is posted when bit 8 is set', () => {
     const s = run(online(), { type: 'aec.set', value: 0 }, aer(1)).s;
     const pending = send(s, changed(2));
-    expect(pending.s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
+    expect(pending.s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear', ...QUIET } });
     expect(pending.sent).toEqual([]);
     const enabled = send(pending.s, { type: 'aec.set', value: 0x100 });
-    expect(enabled.s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(enabled.s.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     expect(enabled.sent).toEqual([
       { type: 'latch.replied', status: Status.SUCCESS, dw0: 0 },
       { type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: NOTICE_DW0 },
@@ -273,7 +276,7 @@ describe('aenLatchMachine: Asynchronous Event Configuration (§5.27.1.9)', () =>
     const s = run(online(PROFILES.qemu), aer(1)).s;
     expect(s.context.aec).toBe(0);
     const { s: next, sent } = send(s, changed(2));
-    expect(next.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(next.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     expect(sent).toEqual([{ type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
   });
 });
@@ -304,7 +307,7 @@ describe('aenLatchMachine: controller reset (§3.7.2)', () => {
     // AEC bit 8 off keeps the change pending with AERs parked and a request waiting for the AEN
     const pending = run(online(), changed(4, { requestId: 'w', until: 'aen' }), { type: 'aec.set', value: 0 }).s;
     const withAers = run(pending, aer(1), aer(2)).s;
-    expect(withAers.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
+    expect(withAers.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear', ...QUIET } });
     const { s: off, sent, emitted } = send(withAers, { type: 'controller.reset' });
     expect(off.value).toBe('offline');
     expect(off.context.parked).toEqual([]);
@@ -325,7 +328,7 @@ describe('aenLatchMachine: controller reset (§3.7.2)', () => {
   it('reset from posted lifts the mask: after re-enable the next change is reported', () => {
     const posted = run(online(), aer(1), changed(3), read(true)).s;
     const s = run(posted, { type: 'controller.reset' }, { type: 'controller.enabled' }, aer(2)).s;
-    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear', ...QUIET } });
     const { sent } = send(s, changed(5));
     expect(sent).toEqual([{ type: 'completion.requested', cid: 2, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
   });
@@ -334,22 +337,22 @@ describe('aenLatchMachine: controller reset (§3.7.2)', () => {
     const s = run(online(), changed(3), { type: 'controller.reset' }).s;
     expect(s.context.changed.nsids).toEqual([3]);
     const again = send(s, { type: 'controller.enabled' }).s;
-    expect(again.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
+    expect(again.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear', ...QUIET } });
     const { s: posted, sent } = send(again, aer(8));
-    expect(posted.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear' } });
+    expect(posted.value).toEqual({ online: { notice: 'posted', errorEvent: 'clear', ...QUIET } });
     expect(sent).toEqual([{ type: 'completion.requested', cid: 8, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
   });
 
   it('openvmm: the reset empties the list, so nothing is reported after re-enable', () => {
     const s = run(online(PROFILES.openvmm), changed(3), { type: 'controller.reset' }, { type: 'controller.enabled' }).s;
     expect(s.context.changed.nsids).toEqual([]);
-    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear', ...QUIET } });
   });
 
   it('qemu: the list is kept over the reset but the event is forgotten (clear)', () => {
     const s = run(online(PROFILES.qemu), changed(3), { type: 'controller.reset' }, { type: 'controller.enabled' }).s;
     expect(s.context.changed.nsids).toEqual([3]);
-    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear', ...QUIET } });
     expect(s.context.aec).toBe(0);
   });
 });
@@ -361,28 +364,30 @@ describe('aenLatchMachine: the Error event region (§5.2, log page 01h)', () => 
 
   it('with a parked AER an invalid doorbell is reported at once: errorEvent.posted', () => {
     const { s, sent } = send(send(online(), aer(3)).s, bad(0));
-    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'posted' } });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'posted', ...QUIET } });
     expect(sent).toEqual([{ type: 'completion.requested', cid: 3, status: Status.SUCCESS, dw0: errorDw0(0) }]);
   });
 
   it('without one it is retained (pending) and the first info is the one reported', () => {
     const pending = run(online(), bad(1), bad(0)).s;
-    expect(pending.value).toEqual({ online: { notice: 'clear', errorEvent: 'pending' } });
+    expect(pending.value).toEqual({ online: { notice: 'clear', errorEvent: 'pending', ...QUIET } });
     expect(pending.context.waiting).toEqual(['error']);
     const { s, sent } = send(pending, aer(4));
-    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'posted' } });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'posted', ...QUIET } });
     expect(s.context.waiting).toEqual([]);
     expect(sent).toEqual([{ type: 'completion.requested', cid: 4, status: Status.SUCCESS, dw0: errorDw0(1) }]);
   });
 
-  it('masked while posted; RAE=1 keeps the mask, RAE=0 replies 64-byte zero entries and clears it', () => {
+  it('masked while posted; RAE=1 keeps the mask, RAE=0 replies the newest entry and clears it', () => {
     const posted = run(online(), aer(1), aer(2), bad(0), bad(1)).s;
     expect(posted.context.parked).toEqual([1]);
     const kept = send(posted, readErrors(true));
-    expect(kept.s.value).toEqual({ online: { notice: 'clear', errorEvent: 'posted' } });
+    expect(kept.s.value).toEqual({ online: { notice: 'clear', errorEvent: 'posted', ...QUIET } });
     const cleared = send(kept.s, readErrors(false));
-    expect(cleared.s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
-    expect(cleared.sent).toEqual([{ type: 'latch.replied', status: Status.SUCCESS, dw0: 0, data: new Uint8Array(64) }]);
+    expect(cleared.s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear', ...QUIET } });
+    expect(cleared.sent).toMatchObject([{ type: 'latch.replied', status: Status.SUCCESS, dw0: 0 }]);
+    // The newest of the two entries (Error Count 2), not specific to a command (SQID, CID, location FFFFh).
+    expect(decodeErrorLog((cleared.sent[0] as LatchReplied).data!)).toEqual([{ errorCount: 2, sqid: 0xffff, cid: 0xffff, status: { sct: 0, sc: 0, dnr: false }, phase: 0, parameterErrorLocation: 0xffff, lba: 0n, nsid: 0 }]);
     expect(cleared.emitted).toEqual([{ type: 'errorLog.read', errors: 2, rae: false, unmasked: true }]);
     expect(send(cleared.s, bad(1)).sent).toEqual([{ type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: errorDw0(1) }]);
   });
@@ -392,7 +397,7 @@ describe('aenLatchMachine: the Error event region (§5.2, log page 01h)', () => 
     expect(both.context.waiting).toEqual(['error', 'notice']);
     const first = send(both, aer(1));
     expect(first.sent).toEqual([{ type: 'completion.requested', cid: 1, status: Status.SUCCESS, dw0: errorDw0(0) }]);
-    expect(first.s.value).toEqual({ online: { notice: 'pending', errorEvent: 'posted' } });
+    expect(first.s.value).toEqual({ online: { notice: 'pending', errorEvent: 'posted', ...QUIET } });
     const second = send(first.s, aer(2));
     expect(second.sent).toEqual([{ type: 'completion.requested', cid: 2, status: Status.SUCCESS, dw0: NOTICE_DW0 }]);
   });
@@ -407,12 +412,12 @@ describe('aenLatchMachine: the Error event region (§5.2, log page 01h)', () => 
 
   it('qemu: with no AER parked the error is not kept', () => {
     const s = send(online(PROFILES.qemu), bad(0)).s;
-    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'clear', errorEvent: 'clear', ...QUIET } });
   });
 
   it('a reset forgets a retained error and the order', () => {
     const s = run(online(), bad(0), changed(3), { type: 'controller.reset' }, { type: 'controller.enabled' }).s;
-    expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear' } });
+    expect(s.value).toEqual({ online: { notice: 'pending', errorEvent: 'clear', ...QUIET } });
     expect(s.context.waiting).toEqual(['notice']);
     expect(s.context.pendingErrorInfo).toBeNull();
   });

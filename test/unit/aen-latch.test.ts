@@ -1,5 +1,6 @@
 // Pure decisions of the AEN latch (NVMe Base 2.0 §5.2, §5.16.1.5, §5.27.1.9): initial context, notice gating by
 // AEC bit 8, which parked AER an event completes (LIFO/FIFO), abort removal, and what a controller reset leaves.
+import { EMPTY_ERROR_LOG, initialFirmware, INITIAL_HEALTH } from '../../src/logic/health.ts';
 import { describe, expect, it } from 'vitest';
 import { afterReset, initialLatchContext, NAMESPACE_NOTICE_DW0, noticesEnabled, takeAer, withoutCid, type LatchContext, type LatchPolicy, latchPolicy } from '../../src/logic/aen-latch.ts';
 import { PROFILES, type Profile } from '../../src/profiles/profiles.ts';
@@ -17,6 +18,7 @@ describe('AEN latch logic', () => {
     expect(ctx(PROFILES.spec)).toEqual({
       policy: policyOf(PROFILES.spec), aerLimit: 4, parked: [], aec: 0x100, changed: EMPTY_CHANGED_LIST,
       offlineChanges: null, queuedNotices: 0, waiting: [], pendingErrorInfo: null, errors: 0,
+      health: INITIAL_HEALTH, pendingSmartInfo: null, queuedSmart: [], firmware: initialFirmware('0.1.0'), errorLog: EMPTY_ERROR_LOG,
     });
     expect(ctx(PROFILES.qemu).aec).toBe(0);
     expect(ctx(PROFILES.openvmm).aec).toBe(0xffffffff);

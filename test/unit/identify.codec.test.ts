@@ -16,7 +16,7 @@ import { IDENTIFY_SIZE } from '../../src/spec/constants.ts';
 const ctrl: IdentifyController = {
   vid: 0x1b36, ssvid: 0x1af4, sn: 'SN-0001', mn: 'nvme-actors model', fr: '1.0', mdts: 5,
   cntlid: 0x1234, ver: 0x00020000, oaes: 0x00000100, oacs: 0x0008, acl: 3, aerl: 3, lpa: 0x04, elpe: 0x3f,
-  sqes: 0x66, cqes: 0x44, nn: 0x01020304, subnqn: 'nqn.2026-11.io.nvme-actors:ctrl-SN-0001',
+  frmw: 0x15, wctemp: 343, cctemp: 373, mtfa: 10, sqes: 0x66, cqes: 0x44, nn: 0x01020304, subnqn: 'nqn.2026-11.io.nvme-actors:ctrl-SN-0001',
 };
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.length);
 const ascii = (b: Uint8Array, at: number, len: number) => String.fromCharCode(...b.subarray(at, at + len));
@@ -75,14 +75,17 @@ describe('Identify Controller (NVMe Base 2.0 §5.17.2.1)', () => {
     expect(decodeIdentifyController(b).oaes).toBe(0x80000900);
   });
 
-  it('OACS at 256-257 (bit 3 Namespace Management), ACL 258, AERL 259, LPA 261, ELPE 262', () => {
+  it('OACS at 256-257 (bit 3 Namespace Management), ACL 258, AERL 259, FRMW 260, LPA 261, ELPE 262, WCTEMP 266, CCTEMP 268, MTFA 270', () => {
     expect(OACS_NAMESPACE_MANAGEMENT).toBe(0x8);
     expect(v.getUint16(256, true)).toBe(0x0008);
     expect(bytes[258]).toBe(3);
     expect(bytes[259]).toBe(3);
-    expect(bytes[260]).toBe(0); // FRMW not encoded
+    expect(bytes[260]).toBe(0x15);
     expect(bytes[261]).toBe(0x04);
     expect(bytes[262]).toBe(0x3f);
+    expect(v.getUint16(266, true)).toBe(343);
+    expect(v.getUint16(268, true)).toBe(373);
+    expect(v.getUint16(270, true)).toBe(10);
   });
 
   it('SQES at 512, CQES at 513, NN at 516-519', () => {
@@ -102,7 +105,7 @@ describe('Identify Controller (NVMe Base 2.0 §5.17.2.1)', () => {
   it('leaves every byte outside the encoded fields zero', () => {
     const written = new Set<number>();
     const mark = (at: number, len: number) => { for (let i = 0; i < len; i++) written.add(at + i); };
-    mark(0, 72); mark(77, 7); mark(92, 4); mark(256, 4); mark(261, 2); mark(512, 2); mark(516, 4); mark(768, 256);
+    mark(0, 72); mark(77, 7); mark(92, 4); mark(256, 4); mark(260, 3); mark(266, 6); mark(512, 2); mark(516, 4); mark(768, 256);
     const stray = [...bytes.keys()].filter((i) => !written.has(i) && bytes[i] !== 0);
     expect(stray).toEqual([]);
   });
