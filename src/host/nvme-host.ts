@@ -631,17 +631,23 @@ export class NvmeHost {
     return q.execute(command);
   }
 
+  private readonly ioListeners = new Set<(c: CompletionRecord, sqe: Sqe) => void>();
+
+  /** Called for every I/O completion, with the command it answers (CIDs are per queue: `sqid` says which; the
+   * admin queue's `onCompletion` does not see them). */
+  onIoCompletion(listener: (c: CompletionRecord, sqe: Sqe) => void): () => void {
+    this.ioListeners.add(listener);
+    return () => this.ioListeners.delete(listener);
+  }
+
   /** @internal for IoQueue: what it needs of the host. */
-  get ioContext(): { transport: Transport; timeoutMs: number; pollIntervalMs: number; submitted: (sqe: Sqe) => void; completed: (c: CompletionRecord) => void } {
+  get ioContext(): { transport: Transport; timeoutMs: number; pollIntervalMs: number; completed: (c: CompletionRecord, sqe: Sqe) => void } {
     return {
       transport: this.transport,
       timeoutMs: this.timeoutMs,
       pollIntervalMs: this.pollIntervalMs,
-      submitted: (sqe) => {
-        for (const l of this.submitListeners) l(sqe);
-      },
-      completed: (c) => {
-        for (const l of this.listeners) l(c);
+      completed: (c, sqe) => {
+        for (const l of this.ioListeners) l(c, sqe);
       },
     };
   }
@@ -675,7 +681,7 @@ export class IoQueue {
   private phase: 0 | 1 = 1;
   private nextCid = 0;
   private seq = 0;
-  private readonly outstanding = new Map<number, { slot: number | null; dataIn: number; address: bigint }>();
+  private readonly outstanding = new Map<number, { slot: number | null; dataIn: number; address: bigint; sqe: Sqe }>();
   private readonly done = new Map<number, CompletionRecord>();
   private freeSlots = Array.from({ length: IO_SLOTS }, (_, i) => i);
   private lock: Promise<unknown> = Promise.resolve();
@@ -720,8 +726,7 @@ export class IoQueue {
       cdw13: command.cdw13 ?? 0, cdw14: command.cdw14 ?? 0, cdw15: command.cdw15 ?? 0,
     };
     if (this.back.kind === 'fabrics') {
-      this.outstanding.set(cid, { slot: null, dataIn: command.dataIn ?? 0, address: 0n });
-      ctx.submitted(entry);
+      this.outstanding.set(cid, { slot: null, dataIn: command.dataIn ?? 0, address: 0n, sqe: entry });
       await this.back.queue.send(encodeSqe({ ...entry, prp1: 0n, prp2: 0n }), command.dataOut, command.dataIn ?? 0);
       return cid;
     }
@@ -743,8 +748,7 @@ export class IoQueue {
       } else if (length > PAGE_SIZE) entry.prp2 = address + BigInt(PAGE_SIZE);
       if (command.dataOut) await ctx.transport.memWrite(address, command.dataOut);
     }
-    this.outstanding.set(cid, { slot, dataIn: command.dataIn ?? 0, address });
-    ctx.submitted(entry);
+    this.outstanding.set(cid, { slot, dataIn: command.dataIn ?? 0, address, sqe: entry });
     await ctx.transport.memWrite(b.sq + BigInt(this.sqTail * SQE_SIZE), encodeSqe(entry));
     this.sqTail = (this.sqTail + 1) % this.size;
     await ctx.transport.mmioWrite32(b.sqDoorbell, this.sqTail);
@@ -781,8 +785,10 @@ export class IoQueue {
     if (o?.slot !== null && o?.slot !== undefined) this.freeSlots.push(o.slot);
     const bytes = o && o.dataIn > 0 ? (data ?? new Uint8Array(o.dataIn)) : undefined;
     const record: CompletionRecord = { cid: cqe.cid, sqid: cqe.sqid, sqhd: cqe.sqhd, status: cqe.status, dw0: cqe.dw0, dw1: cqe.dw1, seq: ++this.seq, ...(bytes ? { data: bytes } : {}) };
-    if (o) this.done.set(cqe.cid, record);
-    this.host.ioContext.completed(record);
+    if (o) {
+      this.done.set(cqe.cid, record);
+      this.host.ioContext.completed(record, o.sqe);
+    }
     return record;
   }
 

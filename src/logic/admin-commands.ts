@@ -25,6 +25,9 @@ export interface ControllerIdentity {
   readonly firmware: string;
   readonly aerl: number;
   readonly nn: number;
+  /** Identify Controller VID and SSVID: the PCI Vendor ID and Subsystem Vendor ID (default FFFFh). */
+  readonly vid?: number;
+  readonly ssvid?: number;
 }
 
 /** A read-only view of the namespaces (the device's NamespaceTable satisfies it). */
@@ -144,7 +147,7 @@ export function logPageFieldsFault(sqe: Sqe): Status | null {
 export function identifyController(env: CommandEnv): IdentifyController {
   const { identity, profile } = env;
   return {
-    vid: 0xffff, ssvid: 0xffff, sn: identity.serial, mn: identity.model, fr: identity.firmware, mdts: MDTS,
+    vid: identity.vid ?? 0xffff, ssvid: identity.ssvid ?? 0xffff, sn: identity.serial, mn: identity.model, fr: identity.firmware, mdts: MDTS,
     cntlid: identity.cntlid, ver: 0x00020000, oaes: OAES_NAMESPACE_ATTRIBUTE_NOTICES,
     oacs: profile.supportsNamespaceAttachment ? OACS_NAMESPACE_MANAGEMENT : 0,
     acl: 3, aerl: identity.aerl, lpa: 0x04, elpe: 0, sqes: 0x66, cqes: 0x44, nn: identity.nn,

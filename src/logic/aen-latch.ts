@@ -19,6 +19,7 @@ export type LatchPolicy = Pick<
   | 'noticePerNewNsid'
   | 'changedListHonoursOffset'
   | 'retainErrorEvents'
+  | 'aenDropUnlatches'
 >;
 
 /** The latch's knobs of a profile. */
@@ -34,6 +35,7 @@ export function latchPolicy(p: Profile): LatchPolicy {
     noticePerNewNsid: p.noticePerNewNsid,
     changedListHonoursOffset: p.changedListHonoursOffset,
     retainErrorEvents: p.retainErrorEvents,
+    aenDropUnlatches: p.aenDropUnlatches,
   };
 }
 

@@ -4,7 +4,10 @@
 // valid (0/0Bh), namespace active (inactive or unallocated: 0/02h), opcode (0/01h), transfer within MDTS (0/02h),
 // blocks within the namespace (LBA Out of Range, 0/80h). The device moves the bytes (src/device/block-store.ts).
 // Left out: metadata, protection information, FUA/LR semantics (accepted, no effect), Compare, Write Zeroes, DSM.
-import { IoOpcode, NSID_BROADCAST, Status } from '../spec/constants.ts';
+import { AdminOpcode, IoOpcode, NSID_BROADCAST, Status } from '../spec/constants.ts';
+
+/** PRP Offset Invalid (0/13h). */
+const PRP_OFFSET_INVALID: Status = Object.freeze({ sct: 0, sc: 0x13, dnr: false });
 import type { Sqe } from '../spec/sqe.codec.ts';
 import type { Profile } from '../profiles/profiles.ts';
 import { failure, MAX_TRANSFER, type CommandAnswer, type NamespaceView } from './admin-commands.ts';
@@ -62,4 +65,83 @@ export function decideIoCommand(sqe: Sqe, env: IoEnv): IoDecision {
 /** Bytes the command's data pointer covers (0 when it fails or moves none). */
 export function ioDataLength(decision: IoDecision): number {
   return decision.kind === 'read' || decision.kind === 'write' ? decision.bytes : 0;
+}
+
+// ---- Create and Delete I/O Submission / Completion Queue (NVMe Base 2.0 §5.4–§5.7) ----
+
+/** What the queue commands are checked against: the queues that exist. */
+export interface QueueTableView {
+  hasCq(qid: number): boolean;
+  hasSq(qid: number): boolean;
+  /** A completion queue some submission queue still posts to. */
+  cqInUse(qid: number): boolean;
+}
+
+export interface QueueLimits {
+  readonly profile: Profile;
+  /** I/O queue pairs allocated (QIDs 1..this). */
+  readonly maxQueues: number;
+  /** CAP.MQES + 1: the largest queue. */
+  readonly maxEntries: number;
+  /** Interrupt vectors the controller has (a CQ's IV must be below). */
+  readonly vectors: number;
+}
+
+export type QueueDecision =
+  | { readonly kind: 'fail'; readonly answer: CommandAnswer }
+  | { readonly kind: 'createCq'; readonly qid: number; readonly size: number; readonly base: bigint; readonly ien: boolean; readonly iv: number }
+  | { readonly kind: 'createSq'; readonly qid: number; readonly size: number; readonly base: bigint; readonly cqid: number }
+  | { readonly kind: 'deleteSq'; readonly qid: number }
+  | { readonly kind: 'deleteCq'; readonly qid: number };
+
+const QUEUE_OPCODES: ReadonlySet<number> = new Set([AdminOpcode.CREATE_IO_CQ, AdminOpcode.CREATE_IO_SQ, AdminOpcode.DELETE_IO_SQ, AdminOpcode.DELETE_IO_CQ]);
+export const isQueueCommand = (opcode: number): boolean => QUEUE_OPCODES.has(opcode);
+
+/** Encode Create I/O CQ / SQ CDW10–11 (Figures 150–151, 153–154): QID, QSIZE (0's based), PC and IEN/IV or CQID. */
+export function encodeCreateQueue(f: { qid: number; size: number; cqid?: number; iv?: number; ien?: boolean; pc?: boolean }): { cdw10: number; cdw11: number } {
+  const pc = f.pc ?? true ? 1 : 0;
+  const cdw11 = f.cqid !== undefined ? pc | (f.cqid << 16) : pc | (f.ien ? 2 : 0) | ((f.iv ?? 0) << 16);
+  return { cdw10: ((f.qid & 0xffff) | (((f.size - 1) & 0xffff) << 16)) >>> 0, cdw11: cdw11 >>> 0 };
+}
+
+/** The decision for a queue command, checked in QEMU 7.2's order (nvme_create_cq, nvme_create_sq, nvme_del_sq,
+ * nvme_del_cq) with the spec's statuses: Create I/O CQ: QID 0, above the allocated queues or in use 1/01h, QSIZE 0
+ * or above MQES 1/02h, PRP1 not page aligned 0/13h, PC 0 0/02h (CAP.CQR is 1), IV beyond the vectors 1/08h. Create
+ * I/O SQ: CQID 0 or no such CQ 1/00h, then the same QID and QSIZE checks, alignment, PC. Delete I/O SQ or CQ: QID 0
+ * or no such queue 1/01h; a CQ that an SQ still posts to 1/0Ch. */
+export function decideQueueCommand(sqe: Sqe, table: QueueTableView, limits: QueueLimits): QueueDecision {
+  const fail = (s: Status): QueueDecision => ({ kind: 'fail', answer: failure(limits.profile, s) });
+  const qid = sqe.cdw10 & 0xffff;
+  const size = (sqe.cdw10 >>> 16) + 1;
+  const pc = (sqe.cdw11 & 1) === 1;
+  const badQid = qid === 0 || qid > limits.maxQueues;
+  switch (sqe.opcode) {
+    case AdminOpcode.CREATE_IO_CQ: {
+      if (badQid || table.hasCq(qid)) return fail(Status.INVALID_QUEUE_IDENTIFIER);
+      if (size < 2 || size > limits.maxEntries) return fail(Status.INVALID_QUEUE_SIZE);
+      if (sqe.prp1 % 4096n !== 0n) return fail(PRP_OFFSET_INVALID);
+      if (!pc) return fail(Status.INVALID_FIELD);
+      const iv = sqe.cdw11 >>> 16;
+      if (iv >= limits.vectors) return fail(Status.INVALID_INTERRUPT_VECTOR);
+      return { kind: 'createCq', qid, size, base: sqe.prp1, ien: (sqe.cdw11 & 2) !== 0, iv };
+    }
+    case AdminOpcode.CREATE_IO_SQ: {
+      const cqid = sqe.cdw11 >>> 16;
+      if (cqid === 0 || !table.hasCq(cqid)) return fail(Status.COMPLETION_QUEUE_INVALID);
+      if (badQid || table.hasSq(qid)) return fail(Status.INVALID_QUEUE_IDENTIFIER);
+      if (size < 2 || size > limits.maxEntries) return fail(Status.INVALID_QUEUE_SIZE);
+      if (sqe.prp1 % 4096n !== 0n) return fail(PRP_OFFSET_INVALID);
+      if (!pc) return fail(Status.INVALID_FIELD);
+      return { kind: 'createSq', qid, size, base: sqe.prp1, cqid };
+    }
+    case AdminOpcode.DELETE_IO_SQ:
+      if (badQid || !table.hasSq(qid)) return fail(Status.INVALID_QUEUE_IDENTIFIER);
+      return { kind: 'deleteSq', qid };
+    case AdminOpcode.DELETE_IO_CQ:
+      if (badQid || !table.hasCq(qid)) return fail(Status.INVALID_QUEUE_IDENTIFIER);
+      if (table.cqInUse(qid)) return fail(Status.INVALID_QUEUE_DELETION);
+      return { kind: 'deleteCq', qid };
+    default:
+      throw new RangeError(`opcode 0x${sqe.opcode.toString(16)} is not a queue command`);
+  }
 }

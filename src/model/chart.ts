@@ -42,6 +42,11 @@ export function providedImplementations(p: Profile): ProvidedImplementation[] {
   // AEC after a reset is seen only through notices: it matters where AEC gates them (Linux nvmet), not on QEMU.
   if (!p.resetRestoresAec && p.aecGatesNamespaceNotice) g('aecKeptOverReset', 'always', 'resetRestoresAec: false', 'AEC bit 8 keeps its value over a controller reset');
   if (!p.abortAbortsAer) g('cannotAbortAer', 'always', 'abortAbortsAer: false', 'Abort answers DW0 = 1 and the AER stays parked');
+  // No feature 0Bh (OpenVMM nvme_test): Set Features 0Bh fails and changes nothing, so bit 8 is never cleared.
+  if (!p.supportsAecFeature) {
+    g('clearsAecBit8', 'never', 'supportsAecFeature: false', 'Set Features 0Bh is refused: AEC bit 8 cannot be cleared');
+    out.push({ kind: 'action', name: 'completeSetFeatures', implementation: 'rejectSetFeatures', knob: 'supportsAecFeature: false', why: 'Set Features 0Bh completes with Invalid Field (0/02h)' });
+  }
   if (p.aerCompletionOrder === 'fifo') out.push({ kind: 'action', name: 'completeNewestParkedAer', implementation: 'completeOldestParkedAer', knob: "aerCompletionOrder: 'fifo'", why: 'parked AERs complete oldest first' });
   return out;
 }
@@ -53,6 +58,7 @@ export function implementationsOf(provided: readonly ProvidedImplementation[]): 
   for (const p of provided) {
     if (p.kind === 'guard') guardsOut[p.name] = guardImpl[p.implementation]!;
     else if (p.implementation === 'completeOldestParkedAer') actionsOut[p.name] = assign(({ context }: { context: ChartContext }) => effects.completeOldestParkedAer(context));
+    else if (p.implementation === 'rejectSetFeatures') actionsOut[p.name] = assign(({ context }: { context: ChartContext }) => effects.rejectSetFeatures(context));
   }
   return { guards: guardsOut, actions: actionsOut };
 }

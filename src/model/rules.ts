@@ -9,8 +9,9 @@ import { AdminOpcode, Status } from '../spec/constants.ts';
 import { chartToScenario, CHART_NAMESPACES, type ScenarioJson } from './to-scenario.ts';
 
 /** The knobs the fingerprint compares. `retainErrorEvents` is left out: no scenario step writes a bad doorbell, so
- * no rule check can observe it yet (test/actor/aen-error.actor.test.ts covers it per profile). */
-export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents'>;
+ * no rule check can observe it yet (test/actor/aen-error.actor.test.ts covers it per profile). `aenDropUnlatches`
+ * is how a fault behaves, which a peer without fault injection cannot show (test/actor/aen-drop.actor.test.ts). */
+export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents' | 'aenDropUnlatches'>;
 
 /** Every policy knob, in the order divergences are listed. */
 export const KNOBS: readonly Knob[] = [

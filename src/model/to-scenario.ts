@@ -162,7 +162,7 @@ function expectationStep(c: Completion, aerTag: ReadonlyMap<number, string>, com
     case 'aerLimitExceeded': return { do: 'expect', tag: aerTag.get(c.aer), status: 'aerLimitExceeded' };
     case 'aerAborted': return { do: 'expect', tag: aerTag.get(c.aer), status: 'commandAbortRequested' };
     case 'abort': return { do: 'expect', tag: commandTag, status: 'success', dw0: c.aborted ? '0x00000000' : '0x00000001' };
-    case 'setFeatures': return { do: 'expect', tag: commandTag, status: 'success' };
+    case 'setFeatures': return { do: 'expect', tag: commandTag, status: c.rejected ? 'invalidField' : 'success' };
     case 'logPage': return { do: 'expect', tag: commandTag, status: 'success', changedNamespaces: c.list === 'overflow' ? [CHANGED_NS_LIST_OVERFLOW] : [...c.list] };
   }
 }

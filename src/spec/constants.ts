@@ -59,6 +59,7 @@ export const Status = {
   COMPLETION_QUEUE_INVALID: status(1, 0x00),
   INVALID_QUEUE_IDENTIFIER: status(1, 0x01),
   INVALID_QUEUE_SIZE: status(1, 0x02),
+  INVALID_INTERRUPT_VECTOR: status(1, 0x08),
   INVALID_QUEUE_DELETION: status(1, 0x0c),
   ABORT_LIMIT_EXCEEDED: status(1, 0x03),
   AER_LIMIT_EXCEEDED: status(1, 0x05),
