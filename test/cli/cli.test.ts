@@ -61,7 +61,7 @@ describe('nvme-actors', () => {
     [['run', 'examples/', '--json=yes'], /^nvme-actors: run: --json takes no value \(see nvme-actors run --help\)$/],
     [['run', 'examples/', '--only', 'two'], /^nvme-actors: --only two: expected a scenario number/],
     [['run', 'examples/', '--only', '99'], /^nvme-actors: --only 99: there are 15 scenarios \(numbered 1\.\.15\)$/],
-    [['run', 'examples/', '--grep', 'no such scenario'], /^nvme-actors: --grep no such scenario: no scenario name contains it \(4 scenarios loaded\)$/],
+    [['run', 'examples/', '--grep', 'no such scenario'], /^nvme-actors: --grep no such scenario: no scenario name contains it \(15 scenarios loaded\)$/],
     [['run', 'examples/', '--profile', 'linux'], /^nvme-actors: --profile linux: expected one of/],
     [['run'], /^nvme-actors: run: expected at least one scenario FILE or DIR$/],
     [['run', 'no-such-file.json'], /^nvme-actors: no-such-file.json: no such file or directory \(ENOENT\)$/],
