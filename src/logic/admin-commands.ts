@@ -2,7 +2,7 @@
 // its data pointer covers, and the answer of every command that needs no AEN state (Identify, Get Log Page for
 // pages other than 01h and 04h, Set/Get Features other than 0Bh, Keep Alive, Abort where the profile cannot abort an AER,
 // unknown opcodes). Commands that touch AEN state go to the aenLatch; Namespace Attachment goes to the facade.
-import { AdminOpcode, Cns, FeatureId, IDENTIFY_SIZE, LogPage, NSID_BROADCAST, PAGE_SIZE, Status } from '../spec/constants.ts';
+import { AdminOpcode, CHANGED_NS_LIST_SIZE, Cns, FeatureId, IDENTIFY_SIZE, LogPage, NSID_BROADCAST, PAGE_SIZE, Status } from '../spec/constants.ts';
 import { decodeFeatures, decodeGetLogPage, decodeIdentify, encodeNumberOfQueues } from '../spec/admin-fields.codec.ts';
 import { encodeIdentifyController, encodeIdentifyNamespace, type IdentifyController, OACS_NAMESPACE_MANAGEMENT, OAES_NAMESPACE_ATTRIBUTE_NOTICES } from '../spec/identify.codec.ts';
 import { encodeNsidListFrom } from '../spec/namespace-list.codec.ts';
@@ -52,6 +52,10 @@ export function failure(profile: Profile, s: Status): CommandAnswer {
 }
 const ok = (dw0 = 0, data?: Uint8Array): CommandAnswer => ({ status: Status.SUCCESS, dw0, data });
 
+/** Linux nvmet answers Get Log Page 04h of any length but the whole 4096-byte page with 0/06h, touching neither the
+ * list nor the mask (`changedListWholePageOnly`): such a read is answered locally, never by the latch. */
+export const partialChangedListRefused = (numd: number, profile: Profile): boolean => profile.changedListWholePageOnly && numd * 4 !== CHANGED_NS_LIST_SIZE;
+
 export function routeCommand(sqe: Sqe, profile: Profile): CommandRoute {
   switch (sqe.opcode) {
     case AdminOpcode.ASYNC_EVENT_REQUEST:
@@ -59,7 +63,7 @@ export function routeCommand(sqe: Sqe, profile: Profile): CommandRoute {
     case AdminOpcode.GET_LOG_PAGE: {
       const f = decodeGetLogPage(sqe);
       // 04h and 01h clear an event (RAE, §5.16): the latch answers them. 01h past its one entry stays local (0/02h).
-      const clears = f.lid === LogPage.CHANGED_NAMESPACE_LIST || (f.lid === LogPage.ERROR_INFORMATION && f.offset < BigInt(ERROR_LOG_SIZE));
+      const clears = (f.lid === LogPage.CHANGED_NAMESPACE_LIST && !partialChangedListRefused(f.numd, profile)) || (f.lid === LogPage.ERROR_INFORMATION && f.offset < BigInt(ERROR_LOG_SIZE));
       return clears && logPageFieldsFault(sqe) === null ? 'latch' : 'local';
     }
     case AdminOpcode.SET_FEATURES:
@@ -94,7 +98,7 @@ export function commandRoute(sqe: Sqe, profile: Profile): Route {
       return AER;
     case AdminOpcode.GET_LOG_PAGE: {
       const f = decodeGetLogPage(sqe);
-      const clears = f.lid === LogPage.CHANGED_NAMESPACE_LIST || (f.lid === LogPage.ERROR_INFORMATION && f.offset < BigInt(ERROR_LOG_SIZE));
+      const clears = (f.lid === LogPage.CHANGED_NAMESPACE_LIST && !partialChangedListRefused(f.numd, profile)) || (f.lid === LogPage.ERROR_INFORMATION && f.offset < BigInt(ERROR_LOG_SIZE));
       if (!clears || logPageFieldsFault(sqe) !== null) return LOCAL;
       return { kind: 'latch', request: { type: f.lid === LogPage.ERROR_INFORMATION ? 'errorLog.read' : 'changedList.read', rae: f.rae, numd: f.numd, offset: Number(f.offset) } };
     }
@@ -167,7 +171,10 @@ function identify(sqe: Sqe, env: CommandEnv): CommandAnswer {
       return ok(0, bytes);
     }
     case Cns.NAMESPACE: {
-      if (sqe.nsid === 0 || (sqe.nsid > identity.nn && sqe.nsid !== NSID_BROADCAST)) return failure(profile, Status.INVALID_NAMESPACE);
+      // Linux nvmet: any NSID but FFFFFFFFh without an active namespace reads as zeros (nvmet_execute_identify_ns).
+      if (profile.identifyInactiveNamespaceZeros && sqe.nsid !== NSID_BROADCAST) {
+        if (sqe.nsid === 0 || sqe.nsid > identity.nn) return ok(0, new Uint8Array(IDENTIFY_SIZE));
+      } else if (sqe.nsid === 0 || (sqe.nsid > identity.nn && sqe.nsid !== NSID_BROADCAST)) return failure(profile, Status.INVALID_NAMESPACE);
       const ns = env.namespaces.get(sqe.nsid);
       if (!ns || !ns.attached) return ok(0, new Uint8Array(IDENTIFY_SIZE)); // inactive NSID: zero-filled (§5.17.2.1)
       const blocks = BigInt(ns.blocks);
@@ -196,6 +203,7 @@ function getLogPage(sqe: Sqe, env: CommandEnv): CommandAnswer {
   const fault = logPageFieldsFault(sqe);
   if (fault) return failure(profile, fault);
   const f = decodeGetLogPage(sqe);
+  if (f.lid === LogPage.CHANGED_NAMESPACE_LIST && partialChangedListRefused(f.numd, profile)) return { status: Status.INTERNAL_ERROR, dw0: 0 };
   const size = f.lid === LogPage.ERROR_INFORMATION ? ERROR_LOG_SIZE : f.lid === LogPage.SMART_HEALTH ? 512 : f.lid === LogPage.FIRMWARE_SLOT ? 512 : -1;
   if (size < 0) return { status: profile.invalidLogPageStatus, dw0: 0 };
   if (f.offset >= BigInt(size)) return failure(profile, Status.INVALID_FIELD);

@@ -4,7 +4,7 @@
 // Error regions), what the AEN's DW0 is. The latch machine receives these via setup().
 import { AsyncEventConfig, AsyncEventInfo, AsyncEventType, LogPage, type Status } from '../spec/constants.ts';
 import { encodeAenDw0 } from '../spec/admin-fields.codec.ts';
-import { addChange, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
+import { addChange, appendChange, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
 import type { Profile } from '../profiles/profiles.ts';
 
 export type LatchPolicy = Pick<
@@ -19,6 +19,8 @@ export type LatchPolicy = Pick<
   | 'noticePerNewNsid'
   | 'changedListHonoursOffset'
   | 'retainErrorEvents'
+  | 'changedListOrder'
+  | 'aecGatesAtChange'
 >;
 
 /** The latch's knobs of a profile. */
@@ -34,6 +36,8 @@ export function latchPolicy(p: Profile): LatchPolicy {
     noticePerNewNsid: p.noticePerNewNsid,
     changedListHonoursOffset: p.changedListHonoursOffset,
     retainErrorEvents: p.retainErrorEvents,
+    changedListOrder: p.changedListOrder,
+    aecGatesAtChange: p.aecGatesAtChange,
   };
 }
 
@@ -57,7 +61,7 @@ export function recordChanges(c: LatchContext, changes: { readonly list: readonl
   let changed = c.changed;
   let queuedNotices = c.queuedNotices;
   for (let i = changes.from; i < changes.list.length; i++) {
-    const next = addChange(changed, changes.list[i]!.nsid);
+    const next = c.policy.changedListOrder === 'change' ? appendChange(changed, changes.list[i]!.nsid) : addChange(changed, changes.list[i]!.nsid);
     if (c.policy.noticePerNewNsid && next !== changed) queuedNotices++;
     changed = next;
   }
@@ -139,8 +143,16 @@ export function initialLatchContext(input: LatchInput): LatchContext {
   };
 }
 
+/** Whether a waiting Namespace Attribute notice may be sent now, as far as AEC is concerned (Linux nvmet reads AEC
+ * only when the change happens: `changeRaisesNotice`). */
 export function noticesEnabled(c: LatchContext): boolean {
-  return !c.policy.aecGatesNamespaceNotice || (c.aec & AsyncEventConfig.NAMESPACE_ATTRIBUTE_NOTICES) !== 0;
+  return !c.policy.aecGatesNamespaceNotice || c.policy.aecGatesAtChange || (c.aec & AsyncEventConfig.NAMESPACE_ATTRIBUTE_NOTICES) !== 0;
+}
+
+/** Whether a namespace change raises a Namespace Attribute Changed event at all (false: Linux nvmet with AEC bit 8
+ * clear lists the change and raises nothing; nvmet_ns_changed, drivers/nvme/target/core.c). */
+export function changeRaisesNotice(c: LatchContext): boolean {
+  return !(c.policy.aecGatesNamespaceNotice && c.policy.aecGatesAtChange) || (c.aec & AsyncEventConfig.NAMESPACE_ATTRIBUTE_NOTICES) !== 0;
 }
 
 /** Whether a waiting Namespace Attribute notice could be reported now (AEC allows it; QEMU: one is queued). */

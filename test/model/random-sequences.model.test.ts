@@ -1,7 +1,9 @@
 // Long random host sequences with the specification chart as the oracle: fast-check draws chart events, the chart
 // predicts every completion and list read, and the emulator must produce exactly that. Seeded (NVME_ACTORS_SEED,
 // printed on failure with a shrunk counterexample); 200 sequences of 50–70 steps by default, NVME_ACTORS_LONG=1
-// (npm run test:long) runs 10,000.
+// (npm run test:long) runs 10,000. A known gap: under linux-nvmet (AEC read at the change) the notice can be clear
+// while the list is not, and nvmet then raises an event for a 1025-NSID batch, which the chart's overflow transition
+// (its event "already out") does not: that profile's sequences draw no overflow (nvmet cannot be overflowed either).
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { chartEventArbitrary } from '../support/chart-events.ts';
@@ -19,7 +21,7 @@ describe.each(PROFILE_NAMES)('random host sequences against the chart, profile %
   const profile = PROFILES[name];
   it(`${RUNS} sequences of 50+ steps agree with the chart (seed ${SEED})`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(chartEventArbitrary(!profile.noticePerNewNsid), { minLength: 50, maxLength: 70 }), async (events) => {
+      fc.asyncProperty(fc.array(chartEventArbitrary(!profile.noticePerNewNsid && !profile.aecGatesAtChange, !profile.changedListWholePageOnly), { minLength: 50, maxLength: 70 }), async (events) => {
         const scenario = parseScenario(chartToScenario(profile, events, { name: `${name}: ${events.map(describeEvent).join(' → ')}` }));
         const result = await runScenario(scenario);
         if (result.failed > 0) throw new Error(`the emulator departed from the chart:\n${formatResult(result)}`);
