@@ -103,10 +103,11 @@ export const aenLatchMachine = setup({
       enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, 0, data));
       enqueue.emit({ type: 'changedList.read', nsids: context.changed.nsids, overflow: context.changed.overflow, rae: event.rae, unmasked: !event.rae });
     }),
-    storeAec: enqueueActions(({ event, enqueue }) => {
+    storeAec: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'aec.set') return;
       enqueue.assign({ aec: event.value >>> 0 });
-      enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS)); // DW0 reserved: AEC defines no completion value (§5.27)
+      // DW0 reserved: AEC defines no completion value (§5.27); Linux nvmet answers the stored value.
+      enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, context.policy.aecSetEchoesValue ? event.value >>> 0 : 0));
     }),
     replyAec: sendTo(({ system }) => system.get('adminQueue'), ({ context }) => latchReplied(Status.SUCCESS, context.aec)),
     abortParkedAer: enqueueActions(({ context, event, enqueue }) => {

@@ -21,6 +21,7 @@ export type LatchPolicy = Pick<
   | 'retainErrorEvents'
   | 'changedListOrder'
   | 'aecGatesAtChange'
+  | 'aecSetEchoesValue'
 >;
 
 /** The latch's knobs of a profile. */
@@ -38,6 +39,7 @@ export function latchPolicy(p: Profile): LatchPolicy {
     retainErrorEvents: p.retainErrorEvents,
     changedListOrder: p.changedListOrder,
     aecGatesAtChange: p.aecGatesAtChange,
+    aecSetEchoesValue: p.aecSetEchoesValue,
   };
 }
 

@@ -8,9 +8,10 @@ import type { Profile } from '../profiles/profiles.ts';
 import { AdminOpcode, Status } from '../spec/constants.ts';
 import { chartToScenario, CHART_NAMESPACES, type ScenarioJson } from './to-scenario.ts';
 
-/** The knobs the fingerprint compares. `retainErrorEvents` is left out: no scenario step writes a bad doorbell, so
+/** The knobs the fingerprint compares. `aecSetEchoesValue` (Set Features DW0) is left out: no expectation reads that
+ * DW0 (the differential suites compare it). `retainErrorEvents` is left out: no scenario step writes a bad doorbell, so
  * no rule check can observe it yet (test/actor/aen-error.actor.test.ts covers it per profile). */
-export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents'>;
+export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents' | 'aecSetEchoesValue'>;
 
 /** Every policy knob, in the order divergences are listed. */
 export const KNOBS: readonly Knob[] = [

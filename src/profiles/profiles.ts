@@ -57,6 +57,9 @@ export interface Profile {
    * is listed but raises no event (setting the bit again reports nothing), and an event raised before it was
    * cleared is still sent to the next AER (Linux nvmet). */
   readonly aecGatesAtChange: boolean;
+  /** Set Features 0Bh completes with the stored value in DW0 (Linux nvmet: nvmet_set_feat_async_event calls
+   * nvmet_set_result with it); spec and QEMU: DW0 0, the feature defines no completion value (§5.27). */
+  readonly aecSetEchoesValue: boolean;
 }
 
 export type ProfileName = 'spec' | 'qemu' | 'openvmm' | 'linux-nvmet';
@@ -86,6 +89,7 @@ const spec: Profile = {
   changedListWholePageOnly: false,
   identifyInactiveNamespaceZeros: false,
   aecGatesAtChange: false,
+  aecSetEchoesValue: false,
 };
 
 const qemu: Profile = {
@@ -157,6 +161,8 @@ const linuxNvmet: Profile = {
   // rule aec-gate: nvmet_ns_changed lists the NSID, then nvmet_aen_bit_disabled skips nvmet_add_async_event when
   // the bit is clear; nvmet_async_events_process sends a queued event whatever AEC says.
   aecGatesAtChange: true,
+  // test/guest/nvmet-differential (rule aec-default): Set Features 0Bh = 100h completes with DW0 100h.
+  aecSetEchoesValue: true,
 };
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = { spec, qemu, openvmm, 'linux-nvmet': linuxNvmet };
