@@ -52,6 +52,8 @@ export const aenLatchMachine = setup({
     hasQueuedNotices: ({ context }) => context.policy.noticePerNewNsid && context.queuedNotices > 0,
     canReportQueuedNotice: ({ context }) => context.policy.noticePerNewNsid && context.queuedNotices > 0 && context.parked.length > 0 && noticesEnabled(context),
     isStaleChange: ({ context, event }) => context.policy.noticePerNewNsid && event.type === 'namespace.changed' && addChange(context.changed, event.nsid) === context.changed,
+    /** OpenVMM (nvme_test/src/workers/admin.rs next_event): a dropped Namespace Attribute AEN leaves the latch unset. */
+    isNoticeDropUnlatched: ({ context, event }) => context.policy.aenDropUnlatches && event.type === 'aen.dropped' && event.dw0 === NAMESPACE_NOTICE_DW0,
     isParkedAer: ({ context, event }) => event.type === 'abort.requested' && event.sqid === 0 && context.parked.includes(event.cid),
   },
   actions: {
@@ -232,6 +234,11 @@ export const aenLatchMachine = setup({
                 'namespaces.changed': {
                   actions: ['recordChanges', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }],
                   description: 'Masked: every change of a batch joins the list, in one step.',
+                },
+                'aen.dropped': {
+                  guard: 'isNoticeDropUnlatched',
+                  target: 'pending',
+                  description: "OpenVMM: a completion fault dropped the AEN; the AER is consumed, the latch is not set, and the next parked AER is tried (nvme_test next_event).",
                 },
                 'changedList.read': [
                   { guard: 'isRaeSet', actions: 'replyChangedList', description: 'RAE=1: the list is returned (and emptied); the event stays masked.' },

@@ -75,6 +75,9 @@ export const controllerMachine = setup({
     input: ({ context }) => ({ aerl: context.aerl, policy: latchPolicy(context.profile) }),
   },
   initial: 'disabled',
+  on: {
+    'fault.panicked': { target: '.fatal', description: "Fault: an immediate panic (OpenVMM's Panic fault, faults.panic()): the controller goes fatal from any state." },
+  },
   states: {
     disabled: {
       description: 'CC.EN = 0, CSTS.RDY = 0. The host programs AQA/ASQ/ACQ, then sets CC.EN (NVMe Base 2.0 §3.5.1).',
@@ -150,7 +153,10 @@ export const controllerMachine = setup({
       tags: ['csts.cfs'],
       entry: 'notifyLatchReset',
       description: 'CSTS.CFS = 1: the controller cannot operate until the host clears CC.EN (§3.1.3.6). The latch goes offline: no AEN is posted into a queue that no longer runs, and callers waiting for one are rejected.',
-      on: { 'cc.written': { guard: 'isEnableCleared', target: 'resetting' } },
+      on: {
+        'cc.written': { guard: 'isEnableCleared', target: 'resetting' },
+        'fault.panicked': { description: 'Already fatal: a further panic changes nothing.' },
+      },
     },
   },
 });

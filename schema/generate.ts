@@ -135,8 +135,8 @@ const CDWS = ['cdw10', 'cdw11', 'cdw12', 'cdw13', 'cdw14', 'cdw15'] as const;
 const MATCH_FIELDS = ['opcode', 'nsid', 'cdw2', 'cdw3', ...CDWS] as const;
 const UPDATE_FIELDS = ['nsid', 'cdw2', 'cdw3', ...CDWS] as const;
 const BEHAVIOURS = {
-  submission: ['update', 'drop', 'delay', 'verify'],
-  completion: ['update', 'drop', 'delay', 'customPayload', 'verify'],
+  submission: ['update', 'drop', 'delay', 'panic', 'verify'],
+  completion: ['update', 'drop', 'delay', 'panic', 'customPayload', 'verify'],
   enable: ['delay', 'neverReady', 'fatal'],
 } as const;
 const BLOCK_SIZES = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
@@ -199,6 +199,15 @@ export function buildSchema(): Schema {
       properties: {
         aerl: num(0, 255, "AERL, 0's based: aerl + 1 AERs may be outstanding (default 3)"),
         namespaces: { type: 'array', items: ref('namespace'), maxItems: 65536, description: 'the namespaces, each NSID once (default: NSID 1 attached)' },
+        maxQueueEntries: num(2, 65536, 'CAP.MQES + 1 (1-based, as OpenVMM max_queue_size; default 4096)'),
+        pci: {
+          type: 'object',
+          description: 'PCI IDs (OpenVMM HardwareConfigFaultConfig): configuration space and Identify VID/SSVID (default FFFFh each)',
+          properties: { vendorId: ref('u16'), deviceId: ref('u16'), subsystemVendorId: ref('u16'), subsystemId: ref('u16') },
+          additionalProperties: false,
+        },
+        singleReplySlot: boolean("profile openvmm-test only: nvme_test's single namespace-change reply slot"),
+        removeNamespacePanics: boolean("profile openvmm-test only: nvme_test's panic on namespace removal"),
       },
       additionalProperties: false,
     },
@@ -239,9 +248,11 @@ export function buildSchema(): Schema {
         tag: nonEmpty('names the fault for expectFault (fault tags are their own set, each used once)'),
         active: boolean('the faultActive switch (off at start)'),
         on: { enum: ['submission', 'completion', 'enable'], description: 'where the fault applies' },
-        behaviour: { enum: ['update', 'drop', 'delay', 'customPayload', 'verify', 'neverReady', 'fatal'], description: 'what it does' },
+        behaviour: { enum: ['update', 'drop', 'delay', 'panic', 'customPayload', 'verify', 'neverReady', 'fatal'], description: 'what it does' },
         match: ref('faultMatch'),
         ms: num(0, 600000, 'delay in milliseconds'),
+        blocking: boolean('completion delay: the whole admin queue holds meanwhile (default false: other completions overtake it)'),
+        message: nonEmpty('panic: the message it reports'),
         data: { ...ref('hexBytes'), description: 'customPayload: bytes written to the data buffer' },
         command: {
           type: 'object',
@@ -269,17 +280,19 @@ export function buildSchema(): Schema {
             when({ properties: { on: { const: on } } }, { properties: { behaviour: { enum: [...BEHAVIOURS[on]] } }, ...(on === 'enable' ? forbid('match') : { required: ['match'] }) }),
           ),
           { if: { properties: { behaviour: { const: 'delay' } } }, then: { required: ['ms'] }, else: forbid('ms') },
+          { if: { properties: { on: { const: 'completion' }, behaviour: { const: 'delay' } } }, then: {}, else: forbid('blocking') },
+          { if: { properties: { behaviour: { const: 'panic' } } }, then: {}, else: forbid('message') },
           { if: { properties: { behaviour: { const: 'customPayload' } } }, then: { required: ['data'] }, else: forbid('data') },
           { if: { properties: { on: { const: 'submission' }, behaviour: { const: 'update' } } }, then: { required: ['command'] }, else: forbid('command') },
           { if: { properties: { on: { const: 'completion' }, behaviour: { const: 'update' } } }, then: { required: ['completion'] }, else: forbid('completion') },
         ],
       },
-      else: { required: ['active'], ...forbid('tag', 'behaviour', 'match', 'ms', 'data', 'command', 'completion') },
+      else: { required: ['active'], ...forbid('tag', 'behaviour', 'match', 'ms', 'blocking', 'message', 'data', 'command', 'completion') },
     },
     step: {
       type: 'object',
       description: 'one step: "do" names it',
-      properties: { do: { enum: ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault'] } },
+      properties: { do: { enum: ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'createIoQueues', 'write', 'read', 'flush', 'panic', 'removeNamespace'] } },
       required: ['do'],
       allOf: [
         when(doIs('enable'), ref('enableStep')),
@@ -292,8 +305,41 @@ export function buildSchema(): Schema {
         when(doIs('expectRegister'), ref('expectRegisterStep')),
         when(doIs('fault'), ref('faultStep')),
         when(doIs('expectFault'), ref('expectFaultStep')),
+        when(doIs('createIoQueues'), ref('createIoQueuesStep')),
+        when(doIs('write'), ref('writeStep')),
+        when(doIs('read'), ref('readStep')),
+        when(doIs('flush'), ref('flushStep')),
+        when(doIs('panic'), ref('panicStep')),
+        when(doIs('removeNamespace'), ref('removeNamespaceStep')),
       ],
     },
+    createIoQueuesStep: step('createIoQueues', 'Set Features 07h, then create I/O queues (PCIe: Create I/O CQ and SQ; fabrics: Connect per queue)', {
+      count: num(1, 16, 'I/O queue pairs (default 1)'),
+      queueSize: num(2, 4096, 'entries per queue (default 16)'),
+    }),
+    writeStep: {
+      ...step('write', 'NVM Write on an I/O queue; its completion is recorded under tag', {
+        tag: nonEmpty('names this command (each tag once)'),
+        nsid: u32('the namespace (0 and FFFFFFFFh allowed: bad-NSID tests)'),
+        slba: num(0, MAX, 'the first block (default 0)'),
+        data: { ...ref('hexBytes'), description: 'the bytes to write: whole blocks' },
+        fill: num(0, 255, 'instead of data: every byte of the blocks'),
+        blocks: num(1, 65536, 'with fill: how many blocks (default 1)'),
+      }, ['tag', 'nsid']),
+      allOf: [when({ required: ['data'] }, forbid('fill', 'blocks')), when({ not: { required: ['data'] } }, { required: ['fill'] })],
+    },
+    readStep: step('read', 'NVM Read on an I/O queue; its completion and blocks are recorded under tag', {
+      tag: nonEmpty('names this command (each tag once)'),
+      nsid: u32('the namespace'),
+      slba: num(0, MAX, 'the first block (default 0)'),
+      blocks: num(1, 65536, 'how many blocks (default 1)'),
+    }, ['tag', 'nsid']),
+    flushStep: step('flush', 'NVM Flush on an I/O queue', { tag: nonEmpty('names this command (each tag once)'), nsid: u32('the namespace (FFFFFFFFh: all)') }, ['tag', 'nsid']),
+    panicStep: step('panic', 'the controller panics now (docs/faults.md): CSTS.CFS, nothing completes until CC.EN 1→0', { message: nonEmpty('the message it reports') }),
+    removeNamespaceStep: step('removeNamespace', 'hot-remove an attached namespace: detached, and the change reported (docs/faults.md)', {
+      nsid: ref('nsid'),
+      outcome: { enum: ['posted', 'coalesced', 'deferred', 'panicked'], description: "an expectation on the receipt's outcome (panicked: the removal panicked the controller)" },
+    }, ['nsid']),
     enableStep: step('enable', 'set AQA/ASQ/ACQ and CC.EN=1, wait for CSTS.RDY', { queueSize: num(2, 4096, 'admin queue entries (default 16)') }),
     disableStep: step('disable', 'CC.EN=0 (a controller reset), wait for CSTS.RDY=0', {}),
     shutdownStep: step('shutdown', 'CC.SHN=01b, wait for CSTS.SHST=10b', {}),

@@ -5,7 +5,7 @@
 // one more line in its group, and test/package/package.test.ts checks the compiled package still loads.
 
 // The emulated controller (src/emulator.ts) and its fault API (docs/faults.md).
-export { createController, type ControllerOptions, type EmulatedController, type ControllerFaults } from './emulator.ts';
+export { createController, type ControllerOptions, type EmulatedController, type ControllerFaults, type PciConfigSpace, type PciIds } from './emulator.ts';
 export { ENGINE_NAMES, DEFAULT_ENGINE, type EngineName } from './engine/index.ts';
 export { matchCommand, matches, FaultConfigError, type CommandMatch, type SubmissionBehaviour, type CompletionBehaviour, type EnableBehaviour, type FaultHandle } from './faults/admin-faults.ts';
 export { NamespaceChangeError, type NamespaceChangeErrorCode, type NamespaceChangeReceipt, type NamespaceFaults, type NotifyChangeOptions, type ReceiptOutcome } from './faults/namespace-change.ts';

@@ -8,6 +8,7 @@ import { machineList } from './diagram/machines.ts';
 
 export { controllerMachine, type ControllerInput, type ControllerContext } from '../machines/controller.machine.ts';
 export { adminQueueMachine, type AdminQueueInput, type AdminQueueContext } from '../machines/admin-queue.machine.ts';
+export { ioQueueMachine, type IoQueueInput, type IoQueueContext } from '../machines/io-queue.machine.ts';
 export { aenLatchMachine } from '../machines/aen-latch.machine.ts';
 export { aenLogPageChart } from '../machines/aen-log-page.chart.ts';
 export type * from '../machines/events.ts';

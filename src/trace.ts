@@ -18,7 +18,8 @@ export type TraceEvent =
   | { type: 'controller.reset' }
   | { type: 'controller.enableFailed'; reason: string }
   | { type: 'fault.fired'; side: 'submission' | 'completion' | 'enable'; kind: string; cid: number | null }
-  | { type: 'command.dropped'; cid: number; opcode: number };
+  | { type: 'command.dropped'; cid: number; opcode: number }
+  | { type: 'controller.panicked'; side: 'submission' | 'completion' | 'controller'; cid: number | null; message: string };
 
 /** A status as the runner records it. */
 export type TraceStatus = { sct: number; sc: number; dnr: boolean };
@@ -118,4 +119,5 @@ export const TRACE_CATALOGUE = {
   'controller.enableFailed': { source: 'emulator', carries: 'CC.EN 0→1 refused (CSTS.CFS): reason' },
   'fault.fired': { source: 'emulator', carries: 'an injected fault fired: side, kind, cid' },
   'command.dropped': { source: 'emulator', carries: 'a command dropped by a fault: cid, opcode' },
+  'controller.panicked': { source: 'emulator', carries: 'a panic fault fired: the controller is fatal (CSTS.CFS) until a reset; side, cid (null for an immediate panic), message' },
 } as const satisfies Record<TraceRecord['kind'] | TraceEvent['type'], CatalogueEntry>;

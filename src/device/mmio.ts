@@ -1,7 +1,8 @@
 // BAR0 MMIO wiring (NVMe Base 2.0 §3.1): what a register write means to the actors. CC writes go to the controller
 // (with any enable fault in force), both admin doorbells to the admin queue (which validates them: one path for an
-// invalid SQ tail or CQ head), a doorbell of a queue that does not exist to the AEN latch as an Error event (Write
-// to Invalid Doorbell Register, §5.2). CSTS is read from the controller's state tags.
+// invalid SQ tail or CQ head), an I/O queue's doorbells to the device (its SQ tail to that queue's ioQueue actor),
+// a doorbell of a queue that does not exist to the AEN latch as an Error event (Write to Invalid Doorbell Register,
+// §5.2). CSTS is read from the controller's state tags.
 import type { AnyActorRef } from 'xstate';
 import type { CcWritten, DoorbellInvalid, DoorbellWritten } from '../../machines/events.ts';
 import { AsyncEventInfo, Csts } from '../spec/constants.ts';
@@ -17,6 +18,8 @@ export interface MmioWiring {
   readonly controller: { send(e: CcWritten): void; getSnapshot(): { hasTag(tag: string): boolean }; system: { get(id: string): AnyActorRef | undefined } };
   /** Whether the admin rings exist (an invalid-register Error event is raised only then). */
   readonly enabled: () => boolean;
+  /** An I/O queue's doorbell (QID > 0): false when the queue does not exist. */
+  readonly ioDoorbell?: (qid: number, queue: 'sq' | 'cq', value: number) => boolean;
 }
 
 export interface Mmio {
@@ -51,24 +54,28 @@ export function createMmio(w: MmioWiring): Mmio {
           fault.fire();
           trace({ type: 'fault.fired', side: 'enable', kind: fault.behaviour.kind, cid: null });
         }
-        controller.send({ type: 'cc.written', cc: effect.value, previous: effect.previous, aqa: registers.aqa, asq: registers.asq, acq: registers.acq, enableFault: fault?.behaviour ?? null });
+        controller.send({ type: 'cc.written', cc: effect.value, previous: effect.previous, aqa: registers.aqa, asq: registers.asq, acq: registers.acq, mqes: registers.mqes, enableFault: fault?.behaviour ?? null });
         if ((effect.value & 1) === 0) registers.resetMask();
         return;
       }
       case 'sqTail':
-        return doorbell({ type: 'doorbell.written', queue: 'sq', value: effect.value });
-      case 'cqHead':
-        return doorbell({ type: 'doorbell.written', queue: 'cq', value: effect.value });
-      case 'invalidDoorbell': {
-        // A doorbell of a queue that does not exist: an Error event, Write to Invalid Doorbell Register (§5.2).
-        trace({ type: 'doorbell.invalid', offset: effect.offset, value: effect.value, reason: 'no such queue' });
-        const e: DoorbellInvalid = { type: 'doorbell.invalid', info: AsyncEventInfo.ERROR_INVALID_DOORBELL_REGISTER };
-        if (w.enabled()) controller.system.get('aenLatch')?.send(e);
-        return;
+      case 'cqHead': {
+        const queue = effect.kind === 'sqTail' ? 'sq' : 'cq';
+        if (effect.qid === 0) return doorbell({ type: 'doorbell.written', queue, value: effect.value });
+        if (w.ioDoorbell?.(effect.qid, queue, effect.value)) return;
+        return invalidDoorbell(offset, value);
       }
+      case 'invalidDoorbell':
+        return invalidDoorbell(effect.offset, effect.value);
       default:
         return;
     }
+  };
+  /** A doorbell of a queue that does not exist: an Error event, Write to Invalid Doorbell Register (§5.2). */
+  const invalidDoorbell = (offset: number, value: number): void => {
+    trace({ type: 'doorbell.invalid', offset, value, reason: 'no such queue' });
+    const e: DoorbellInvalid = { type: 'doorbell.invalid', info: AsyncEventInfo.ERROR_INVALID_DOORBELL_REGISTER };
+    if (w.enabled()) controller.system.get('aenLatch')?.send(e);
   };
   return {
     read32: (offset) => registers.read32(offset, csts()),

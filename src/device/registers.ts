@@ -5,11 +5,14 @@ import { Register } from '../spec/constants.ts';
 
 /** CAP: MQES 4095 (0's based), CQR 1, DSTRD 0, TO 1 (500 ms units), CSS bit 37 NVM, MPSMIN = MPSMAX = 0 (4 KiB). */
 export const CAP_MQES = 4095;
-export const CAP_VALUE = BigInt(CAP_MQES) | (1n << 16n) | (1n << 24n) | (1n << 37n);
+/** CAP with MQES `mqes` (0's based; a controller option may lower or raise it, as OpenVMM's `max_queue_size`). */
+export const capValue = (mqes: number): bigint => BigInt(mqes) | (1n << 16n) | (1n << 24n) | (1n << 37n);
+export const CAP_VALUE = capValue(CAP_MQES);
 export const VS_VALUE = 0x00020000; // 2.0.0
 export const DOORBELL_STRIDE = 4;
-/** Number of queue pairs whose doorbells exist (the admin queue only). */
-export const DOORBELL_QUEUES = 1;
+/** Number of queue pairs whose doorbells exist: the admin queue and the 16 I/O queue pairs (a doorbell of an I/O
+ * queue not created is routed and found missing: Invalid Doorbell Register). */
+export const DOORBELL_QUEUES = 17;
 export const DOORBELL_END = Register.SQ0TDBL + 2 * DOORBELL_QUEUES * DOORBELL_STRIDE;
 
 export type RegisterEffect =
@@ -24,6 +27,12 @@ export type RegisterEffect =
 const NONE: RegisterEffect = { kind: 'none' };
 
 export class RegisterFile {
+  /** CAP as this controller reports it. */
+  readonly cap: bigint;
+  /** CAP.MQES, 0's based. */
+  constructor(readonly mqes: number = CAP_MQES) {
+    this.cap = capValue(mqes);
+  }
   cc = 0;
   aqa = 0;
   asq = 0n;
@@ -33,8 +42,8 @@ export class RegisterFile {
   /** Reads of the stored registers; CSTS is supplied by the caller (it lives in the controller's state). */
   read32(offset: number, csts: number): number {
     switch (offset) {
-      case Register.CAP: return Number(CAP_VALUE & 0xffffffffn);
-      case Register.CAP + 4: return Number(CAP_VALUE >> 32n);
+      case Register.CAP: return Number(this.cap & 0xffffffffn);
+      case Register.CAP + 4: return Number(this.cap >> 32n);
       case Register.VS: return VS_VALUE;
       case Register.INTMS:
       case Register.INTMC: return this.intms;

@@ -3,6 +3,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { controllerMachine } from '../../machines/controller.machine.ts';
 import { adminQueueMachine } from '../../machines/admin-queue.machine.ts';
+import { ioQueueMachine } from '../../machines/io-queue.machine.ts';
 import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
 import { aenLogPageChart } from '../../machines/aen-log-page.chart.ts';
 import { CATALOGUE, INTERNAL_EVENTS } from '../logic/aen-chart.ts';
@@ -18,6 +19,7 @@ export interface MachineEntry {
 export const machineList: readonly MachineEntry[] = [
   { name: 'controller', file: 'machines/controller.machine.ts', machine: controllerMachine },
   { name: 'admin-queue', file: 'machines/admin-queue.machine.ts', machine: adminQueueMachine },
+  { name: 'io-queue', file: 'machines/io-queue.machine.ts', machine: ioQueueMachine },
   { name: 'aen-latch', file: 'machines/aen-latch.machine.ts', machine: aenLatchMachine },
   { name: 'aen-log-page', file: 'machines/aen-log-page.chart.ts', machine: aenLogPageChart },
 ];

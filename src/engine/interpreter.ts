@@ -643,17 +643,19 @@ function buildLogic(machine: AnyStateMachine): FastLogic {
   type Extra = { internalQueue: AnyEventObject[]; deferredActorIds: readonly string[] | undefined };
   function doAssign(w: Working, event: AnyEventObject, scope: Scope, assignment: unknown, params: unknown): void {
     const args = { context: w.context, event, spawn: noSpawn, self: scope.self, system: scope.system };
-    let partial: Record<string, unknown>;
-    if (typeof assignment === 'function') partial = (assignment as (x: unknown, p: unknown) => Record<string, unknown>)(args, params);
-    else {
-      partial = {};
-      const a = assignment as Record<string, unknown>;
-      for (const key of Object.keys(a)) {
-        const p = a[key];
-        partial[key] = typeof p === 'function' ? (p as (x: unknown, q: unknown) => unknown)(args, params) : p;
-      }
+    if (typeof assignment === 'function') {
+      w.context = { ...w.context, ...(assignment as (x: unknown, p: unknown) => Record<string, unknown>)(args, params) };
+      return;
     }
-    w.context = Object.assign({}, w.context, partial);
+    // An object of property assigners: the new context is the old one with those keys replaced (a spread copy,
+    // which V8 clones by the context's shape, then one store per key).
+    const a = assignment as Record<string, unknown>;
+    const next: Record<string, unknown> = { ...w.context };
+    for (const key in a) {
+      const p = a[key];
+      next[key] = typeof p === 'function' ? (p as (x: unknown, q: unknown) => unknown)(args, params) : p;
+    }
+    w.context = next;
   }
   /** What XState's assign, raise, sendTo and emit resolve to (an enqueued action has no params). */
   function runEnqueued(w: Working, event: AnyEventObject, scope: Scope, op: Enqueued, extra: Extra): void {

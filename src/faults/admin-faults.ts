@@ -1,8 +1,10 @@
-// Admin-queue and controller-enable faults, shaped after OpenVMM's `FaultConfiguration` (openvmm-nvme-facts.md §1):
-// submission and completion faults matched by a 64-byte pattern and mask over the command, first match wins, with
-// behaviours update, drop, delay, customPayload (completion side) and verify; an enable fault (delay, neverReady,
-// fatal). All are gated by the `faultActive` switch; the namespace fault is not. Pure data and matching here; the
-// emulator facade applies them. Every fault has a handle whose `fired` promise proves it fired.
+// Admin-queue and controller-enable faults, shaped after OpenVMM's `FaultConfiguration` (nvme_resources/src/fault.rs
+// `AdminQueueFaultBehavior`, `PciFaultBehavior`): submission and completion faults matched by a 64-byte pattern and
+// mask over the command, first match wins, with behaviours update, drop, delay (non-blocking, or blocking the whole
+// admin queue as OpenVMM's worker does), panic (the controller goes fatal), customPayload (completion side) and
+// verify; an enable fault (delay, neverReady, fatal). All are gated by the `faultActive` switch; the namespace fault
+// is not. Pure data and matching here; the emulator facade applies them. Every fault has a handle whose `fired`
+// promise proves it fired.
 import { SQE_SIZE, type Status } from '../spec/constants.ts';
 import { encodeSqe, sqe as makeSqe, type Sqe } from '../spec/sqe.codec.ts';
 
@@ -38,12 +40,19 @@ export type SubmissionBehaviour =
   | { readonly kind: 'update'; readonly command: Partial<Omit<Sqe, 'opcode'>> }
   | { readonly kind: 'drop' }
   | { readonly kind: 'delay'; readonly ms: number }
+  /** The controller goes fatal (CSTS.CFS) instead of handling the command: OpenVMM's `Panic(String)`. */
+  | { readonly kind: 'panic'; readonly message?: string }
   | { readonly kind: 'verify' };
 
 export type CompletionBehaviour =
   | { readonly kind: 'update'; readonly completion: { readonly status?: Status; readonly dw0?: number; readonly cid?: number } }
   | { readonly kind: 'drop' }
-  | { readonly kind: 'delay'; readonly ms: number }
+  /** The completion is posted `ms` later. `blocking`: the whole admin queue holds meanwhile (no later command is
+   * fetched, no other completion is posted), as OpenVMM's admin worker awaits its timer inline; otherwise other
+   * completions overtake it. */
+  | { readonly kind: 'delay'; readonly ms: number; readonly blocking?: boolean }
+  /** The controller goes fatal (CSTS.CFS) instead of posting the completion: OpenVMM's `Panic(String)`. */
+  | { readonly kind: 'panic'; readonly message?: string }
   | { readonly kind: 'customPayload'; readonly data: Uint8Array }
   | { readonly kind: 'verify' };
 
@@ -101,7 +110,18 @@ function checkMatch(m: CommandMatch): void {
   }
 }
 function checkMs(ms: number): void {
-  if (!Number.isFinite(ms) || ms < 0 || ms > 600_000) throw new FaultConfigError(`a delay must be 0..600000 ms, got ${ms}`);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > 600_000) throw new FaultConfigError(`a delay must be 0..600000 ms, got ${String(ms).slice(0, 40)}`);
+}
+function checkBehaviour(b: { kind?: unknown; message?: unknown; blocking?: unknown }, kinds: readonly string[], side: string): void {
+  if (typeof b !== 'object' || b === null || typeof b.kind !== 'string' || !kinds.includes(b.kind)) {
+    throw new FaultConfigError(`a ${side} fault behaviour needs a kind: one of ${kinds.join(', ')}`);
+  }
+  if (b.kind === 'panic' && b.message !== undefined && typeof b.message !== 'string') throw new FaultConfigError('a panic message must be a string');
+  if (b.blocking !== undefined && typeof b.blocking !== 'boolean') throw new FaultConfigError('blocking must be true or false');
+}
+/** The message a panic fault reports (one line, bounded). */
+export function panicMessage(message: string | undefined): string {
+  return (message ?? 'injected panic').replace(/[\r\n]+/g, ' ').slice(0, 200);
 }
 
 /** The fault configuration of one controller. */
@@ -114,14 +134,18 @@ export class FaultSet {
 
   addSubmission(match: CommandMatch, behaviour: SubmissionBehaviour): FaultHandle {
     checkMatch(match);
+    if ((behaviour as { kind?: string } | null)?.kind === 'customPayload') throw new FaultConfigError('customPayload is a completion behaviour (it writes the completed command\'s data)');
+    checkBehaviour(behaviour, ['update', 'drop', 'delay', 'panic', 'verify'], 'submission');
     if (behaviour.kind === 'delay') checkMs(behaviour.ms);
-    if ((behaviour as { kind: string }).kind === 'customPayload') throw new FaultConfigError('customPayload is a completion behaviour (it writes the completed command\'s data)');
+    if ((behaviour as { blocking?: unknown }).blocking !== undefined) throw new FaultConfigError('blocking is a completion delay option (a submission delay always holds the admin queue)');
     return entry(match, behaviour, this.submission);
   }
 
   addCompletion(match: CommandMatch, behaviour: CompletionBehaviour): FaultHandle {
     checkMatch(match);
+    checkBehaviour(behaviour, ['update', 'drop', 'delay', 'panic', 'customPayload', 'verify'], 'completion');
     if (behaviour.kind === 'delay') checkMs(behaviour.ms);
+    else if ((behaviour as { blocking?: unknown }).blocking !== undefined) throw new FaultConfigError('blocking is an option of a delay');
     return entry(match, behaviour, this.completion);
   }
 

@@ -2,9 +2,12 @@
 // §3.6 shutdown). One driver, two back ends for the admin queue: on PCIe (the emulator, QEMU) it writes SQEs to a
 // ring in guest memory, rings doorbells and polls the CQ by phase tag, data through PRPs; on fabrics (a transport
 // with `capsules`, NVMe/TCP) registers are Property Get/Set, commands go as capsules and completions come back as
-// CapsuleResp, data in the capsule, on R2T or in C2HData (NVMe Base 2.0 §3.3). Admin queue only.
+// CapsuleResp, data in the capsule, on R2T or in C2HData (NVMe Base 2.0 §3.3). I/O queues (createIoQueues) and
+// Read/Write/Flush on them: on PCIe Create I/O CQ/SQ with rings in guest memory; on fabrics a Connect per queue.
 import type { Awaitable, CapsuleQueue, CapsuleResponse, Transport } from './transport.ts';
-import { AdminOpcode, Cc, Cns, Csts, CQE_SIZE, FeatureId, LogPage, PAGE_SIZE, Register, SQE_SIZE, Status } from '../spec/constants.ts';
+import { AdminOpcode, Cc, Cns, Csts, CQE_SIZE, FeatureId, IoOpcode, LogPage, PAGE_SIZE, Register, SQE_SIZE, Status } from '../spec/constants.ts';
+import { decodeNumberOfQueues, encodeNumberOfQueues } from '../spec/admin-fields.codec.ts';
+import { encodeReadWrite } from '../logic/io-commands.ts';
 import { encodeSqe, type Sqe } from '../spec/sqe.codec.ts';
 import { cqePhase, decodeCqe, type Cqe } from '../spec/cqe.codec.ts';
 import { encodeAbort, encodeFeatures, encodeGetLogPage, encodeIdentify, encodeNamespaceAttachment } from '../spec/admin-fields.codec.ts';
@@ -188,6 +191,7 @@ export class NvmeHost {
     this.outstanding.length = 0;
     this.freeSlots = Array.from({ length: this.slotCount }, (_, i) => i);
     this.capsules?.forget();
+    this.forgetIoQueues();
   }
 
   /** CC.SHN = 01b (normal shutdown), wait for CSTS.SHST = 10b (§3.6.1). */
@@ -507,7 +511,300 @@ export class NvmeHost {
     return c;
   }
 
+  // ---- I/O queues (NVMe Base 2.0 §3.3: Create I/O CQ/SQ on PCIe, Connect on fabrics) ----
+
+  private ioQueues: IoQueue[] = [];
+  private nextIoQueue = 0;
+  private readonly blockSizes = new Map<number, number>();
+
+  /** The I/O queues created, in QID order. */
+  get queues(): readonly IoQueue[] {
+    return this.ioQueues;
+  }
+
+  /** Set Features 07h for `count` queue pairs, then create them with `queueSize` entries each: on PCIe a Create
+   * I/O CQ then a Create I/O SQ per QID (rings and data buffers after the admin queue's in guest memory), on
+   * fabrics one Connect per QID. A controller that allocates fewer gets fewer (the returned QIDs say which). */
+  async createIoQueues(options: { count?: number; queueSize?: number } = {}): Promise<number[]> {
+    const count = options.count ?? 1;
+    const size = options.queueSize ?? 16;
+    if (!this.enabled) throw new HostError('the controller is not enabled: call enable() first');
+    if (!Number.isInteger(count) || count < 1 || count > 0xfffe) throw new HostError(`I/O queue count ${count} is outside 1..65534`);
+    if (!Number.isInteger(size) || size < 2 || size > 65536) throw new HostError(`I/O queue size ${size} is outside 2..65536`);
+    await this.deleteIoQueues();
+    const nq = await this.setFeatures(FeatureId.NUMBER_OF_QUEUES, encodeNumberOfQueues({ nsqr: count - 1, ncqr: count - 1 }));
+    if (!Status.equals(nq.status, Status.SUCCESS)) throw new HostError(`Set Features 07h (Number of Queues) failed: ${Status.format(nq.status)}`);
+    const granted = decodeNumberOfQueues(nq.dw0);
+    const n = Math.min(count, granted.nsqr + 1, granted.ncqr + 1);
+    const qids: number[] = [];
+    if (this.capsules) {
+      if (!this.capsules.openIoQueue) throw new HostError(`the ${this.transport.name} transport cannot open I/O queues`);
+      for (let qid = 1; qid <= n; qid++) {
+        this.ioQueues.push(new IoQueue(this, qid, size, { kind: 'fabrics', queue: await this.capsules.openIoQueue(qid, size) }));
+        qids.push(qid);
+      }
+      return qids;
+    }
+    const cap = await this.transport.mmioRead64(Register.CAP);
+    const mqes = Number(cap & 0xffffn) + 1;
+    if (size > mqes) throw new HostError(`I/O queue size ${size} exceeds CAP.MQES+1 (${mqes})`);
+    const stride = 4 << Number((cap >> 32n) & 0xfn);
+    const pages = (bytes: number) => BigInt(Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE);
+    let at = this.slotBase + BigInt(this.slotCount * SLOT_PAGES * PAGE_SIZE);
+    for (let qid = 1; qid <= n; qid++) {
+      const sq = at;
+      const cq = sq + pages(size * SQE_SIZE);
+      const slots = cq + pages(size * CQE_SIZE);
+      at = slots + BigInt(IO_SLOTS * SLOT_PAGES * PAGE_SIZE);
+      if (at > this.transport.memoryBase + BigInt(this.transport.memorySize)) throw new HostError(`${n} I/O queues of ${size} do not fit in the target's memory`);
+      await this.transport.memWrite(cq, new Uint8Array(size * CQE_SIZE));
+      const c = await this.execute({ opcode: AdminOpcode.CREATE_IO_CQ, prp1: cq, rawPrps: true, cdw10: (qid | ((size - 1) << 16)) >>> 0, cdw11: 1 });
+      if (!Status.equals(c.status, Status.SUCCESS)) throw new HostError(`Create I/O Completion Queue ${qid} failed: ${Status.format(c.status)}`);
+      const q = await this.execute({ opcode: AdminOpcode.CREATE_IO_SQ, prp1: sq, rawPrps: true, cdw10: (qid | ((size - 1) << 16)) >>> 0, cdw11: (1 | (qid << 16)) >>> 0 });
+      if (!Status.equals(q.status, Status.SUCCESS)) throw new HostError(`Create I/O Submission Queue ${qid} failed: ${Status.format(q.status)}`);
+      this.ioQueues.push(new IoQueue(this, qid, size, { kind: 'pcie', sq, cq, slots, sqDoorbell: Register.SQ0TDBL + 2 * qid * stride, cqDoorbell: Register.SQ0TDBL + (2 * qid + 1) * stride }));
+      qids.push(qid);
+    }
+    return qids;
+  }
+
+  /** Delete the I/O queues: on PCIe Delete I/O SQ then CQ for each (a controller reset deletes them too); on
+   * fabrics each queue's connection is closed. */
+  async deleteIoQueues(): Promise<void> {
+    const queues = this.ioQueues;
+    this.ioQueues = [];
+    for (const q of queues.reverse()) {
+      if (q.back.kind === 'fabrics') {
+        await q.back.queue.close();
+        continue;
+      }
+      if (!this.enabled) continue;
+      await this.execute({ opcode: AdminOpcode.DELETE_IO_SQ, cdw10: q.qid });
+      await this.execute({ opcode: AdminOpcode.DELETE_IO_CQ, cdw10: q.qid });
+    }
+  }
+
+  /** The next I/O queue, round robin (creating one if there is none). */
+  private async ioQueue(): Promise<IoQueue> {
+    if (this.ioQueues.length === 0) await this.createIoQueues();
+    const q = this.ioQueues[this.nextIoQueue % this.ioQueues.length]!;
+    this.nextIoQueue++;
+    return q;
+  }
+
+  /** The LBA data size of a namespace (Identify Namespace, cached; 512 when it cannot be identified). */
+  async blockSize(nsid: number): Promise<number> {
+    let bs = this.blockSizes.get(nsid);
+    if (bs === undefined) {
+      const c = await this.execute({ opcode: AdminOpcode.IDENTIFY, nsid, ...encodeIdentify({ cns: Cns.NAMESPACE }), dataIn: 4096 });
+      const ns = Status.equals(c.status, Status.SUCCESS) ? decodeIdentifyNamespace(c.data!) : undefined;
+      const lbads = ns ? (ns.nsze > 0n ? ns.lbaf0.lbads : 0) : 0;
+      bs = lbads >= 9 && lbads <= 16 ? 1 << lbads : 512;
+      if (ns && ns.nsze > 0n) this.blockSizes.set(nsid, bs);
+    }
+    return bs;
+  }
+
+  /** Read `nlb` blocks from `slba` (NVM Read 02h); the completion's `data` holds them (zeros when it failed). */
+  async read(nsid: number, slba: number | bigint, nlb: number, options: { blockSize?: number } = {}): Promise<CompletionRecord> {
+    if (!Number.isInteger(nlb) || nlb < 1 || nlb > 0x10000) throw new HostError(`NLB ${nlb} is outside 1..65536`);
+    const bytes = nlb * (options.blockSize ?? (await this.blockSize(nsid)));
+    return (await this.ioQueue()).execute({ opcode: IoOpcode.READ, nsid, ...encodeReadWrite({ slba, nlb }), dataIn: bytes });
+  }
+
+  /** Write `data` (a whole number of blocks) from `slba` (NVM Write 01h). */
+  async write(nsid: number, slba: number | bigint, data: Uint8Array, options: { blockSize?: number } = {}): Promise<CompletionRecord> {
+    const bs = options.blockSize ?? (await this.blockSize(nsid));
+    if (data.length === 0 || data.length % bs !== 0) throw new HostError(`${data.length} bytes are not a whole number of ${bs}-byte blocks`);
+    return (await this.ioQueue()).execute({ opcode: IoOpcode.WRITE, nsid, ...encodeReadWrite({ slba, nlb: data.length / bs }), dataOut: data });
+  }
+
+  /** Flush (00h) a namespace (FFFFFFFFh: all). */
+  async flush(nsid: number): Promise<CompletionRecord> {
+    return (await this.ioQueue()).execute({ opcode: IoOpcode.FLUSH, nsid });
+  }
+
+  /** Any I/O command on queue `qid` (default: the next one), e.g. with bad fields. */
+  async executeIo(command: CommandSpec, qid?: number): Promise<CompletionRecord> {
+    const q = qid === undefined ? await this.ioQueue() : this.ioQueues.find((x) => x.qid === qid);
+    if (!q) throw new HostError(`there is no I/O queue ${qid}`);
+    return q.execute(command);
+  }
+
+  private readonly ioListeners = new Set<(c: CompletionRecord, sqe: Sqe) => void>();
+
+  /** Called for every I/O completion, with the command it answers (CIDs are per queue: `sqid` says which; the
+   * admin queue's `onCompletion` does not see them). */
+  onIoCompletion(listener: (c: CompletionRecord, sqe: Sqe) => void): () => void {
+    this.ioListeners.add(listener);
+    return () => this.ioListeners.delete(listener);
+  }
+
+  /** @internal for IoQueue: what it needs of the host. */
+  get ioContext(): { transport: Transport; timeoutMs: number; pollIntervalMs: number; completed: (c: CompletionRecord, sqe: Sqe) => void } {
+    return {
+      transport: this.transport,
+      timeoutMs: this.timeoutMs,
+      pollIntervalMs: this.pollIntervalMs,
+      completed: (c, sqe) => {
+        for (const l of this.ioListeners) l(c, sqe);
+      },
+    };
+  }
+
+  /** Forget I/O queues a controller reset deleted (PCIe) or whose connections ended. */
+  private forgetIoQueues(): void {
+    const fabrics = this.ioQueues.filter((q) => q.back.kind === 'fabrics');
+    this.ioQueues = [];
+    for (const q of fabrics) if (q.back.kind === 'fabrics') void q.back.queue.close().catch(() => {});
+  }
+
   async close(): Promise<void> {
+    this.forgetIoQueues();
     await this.transport.close();
+  }
+}
+
+/** Data buffers of one PCIe I/O queue: commands with data outstanding on it at once. */
+const IO_SLOTS = 8;
+
+type IoBack =
+  | { readonly kind: 'pcie'; readonly sq: bigint; readonly cq: bigint; readonly slots: bigint; readonly sqDoorbell: number; readonly cqDoorbell: number }
+  | { readonly kind: 'fabrics'; readonly queue: CapsuleQueue & { readonly qid: number; close(): Promise<void> } };
+
+/** One I/O queue pair of an NvmeHost: its ring (PCIe) or its connection (fabrics), its CIDs, its completions.
+ * Commands are awaited one by one per caller; several callers may have commands outstanding at once. */
+export class IoQueue {
+  private sqTail = 0;
+  private sqHeadSeen = 0;
+  private cqHead = 0;
+  private phase: 0 | 1 = 1;
+  private nextCid = 0;
+  private seq = 0;
+  private readonly outstanding = new Map<number, { slot: number | null; dataIn: number; address: bigint; sqe: Sqe }>();
+  private readonly done = new Map<number, CompletionRecord>();
+  private freeSlots = Array.from({ length: IO_SLOTS }, (_, i) => i);
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly host: NvmeHost, readonly qid: number, readonly size: number, readonly back: IoBack) {}
+
+  /** Submit one command on this queue and wait for its completion. */
+  execute(command: CommandSpec): Promise<CompletionRecord> {
+    const run = this.lock.then(() => this.submit(command));
+    this.lock = run.catch(() => {});
+    return run.then((cid) => this.waitFor(cid));
+  }
+
+  private allocateCid(): number {
+    for (let i = 0; i < 0x10000; i++) {
+      const cid = this.nextCid;
+      this.nextCid = (this.nextCid + 1) & 0xffff;
+      if (!this.outstanding.has(cid) && !this.done.has(cid) && !(this.back.kind === 'fabrics' && this.back.queue.cidBusy(cid))) return cid;
+    }
+    throw new HostError('no free command identifier');
+  }
+
+  private full(): boolean {
+    return this.back.kind === 'fabrics' ? !this.back.queue.hasRoom() : (this.sqTail + 1) % this.size === this.sqHeadSeen;
+  }
+
+  private async submit(command: CommandSpec): Promise<number> {
+    const ctx = this.host.ioContext;
+    const deadline = Date.now() + ctx.timeoutMs;
+    while (this.full() || (this.back.kind === 'pcie' && (command.dataIn || command.dataOut?.length) && this.freeSlots.length === 0)) {
+      await this.poll();
+      if (Date.now() > deadline) throw new HostError(`timed out after ${ctx.timeoutMs} ms waiting for room in I/O queue ${this.qid}`);
+      await ctx.transport.wait(ctx.pollIntervalMs);
+    }
+    const cid = this.allocateCid();
+    const length = command.dataIn ?? command.dataOut?.length ?? 0;
+    if (length > HOST_MAX_TRANSFER) throw new HostError(`a transfer of ${length} bytes exceeds this host's ${HOST_MAX_TRANSFER}`);
+    const entry: { -readonly [K in keyof Sqe]: Sqe[K] } = {
+      opcode: command.opcode, fuse: command.fuse ?? 0, psdt: command.psdt ?? 0, cid, nsid: command.nsid ?? 0,
+      cdw2: command.cdw2 ?? 0, cdw3: command.cdw3 ?? 0, mptr: command.mptr ?? 0n, prp1: command.prp1 ?? 0n, prp2: command.prp2 ?? 0n,
+      cdw10: command.cdw10 ?? 0, cdw11: command.cdw11 ?? 0, cdw12: command.cdw12 ?? 0,
+      cdw13: command.cdw13 ?? 0, cdw14: command.cdw14 ?? 0, cdw15: command.cdw15 ?? 0,
+    };
+    if (this.back.kind === 'fabrics') {
+      this.outstanding.set(cid, { slot: null, dataIn: command.dataIn ?? 0, address: 0n, sqe: entry });
+      await this.back.queue.send(encodeSqe({ ...entry, prp1: 0n, prp2: 0n }), command.dataOut, command.dataIn ?? 0);
+      return cid;
+    }
+    const b = this.back;
+    let slot: number | null = null;
+    let address = 0n;
+    if (length > 0 && !command.rawPrps) {
+      slot = this.freeSlots.shift()!;
+      const list = b.slots + BigInt(slot * SLOT_PAGES * PAGE_SIZE);
+      address = list + BigInt(PAGE_SIZE);
+      entry.prp1 = address;
+      if (length > 2 * PAGE_SIZE) {
+        const entries = Math.ceil(length / PAGE_SIZE) - 1;
+        const bytes = new Uint8Array(entries * 8);
+        const v = new DataView(bytes.buffer);
+        for (let i = 0; i < entries; i++) v.setBigUint64(i * 8, address + BigInt((i + 1) * PAGE_SIZE), true);
+        await ctx.transport.memWrite(list, bytes);
+        entry.prp2 = list;
+      } else if (length > PAGE_SIZE) entry.prp2 = address + BigInt(PAGE_SIZE);
+      if (command.dataOut) await ctx.transport.memWrite(address, command.dataOut);
+    }
+    this.outstanding.set(cid, { slot, dataIn: command.dataIn ?? 0, address, sqe: entry });
+    await ctx.transport.memWrite(b.sq + BigInt(this.sqTail * SQE_SIZE), encodeSqe(entry));
+    this.sqTail = (this.sqTail + 1) % this.size;
+    await ctx.transport.mmioWrite32(b.sqDoorbell, this.sqTail);
+    return cid;
+  }
+
+  /** Consume what has arrived on this queue. */
+  async poll(): Promise<CompletionRecord[]> {
+    const ctx = this.host.ioContext;
+    const arrived: CompletionRecord[] = [];
+    if (this.back.kind === 'fabrics') {
+      for (const r of await this.back.queue.takeResponses()) arrived.push(this.record(decodeCqe(r.cqe), r.data));
+      return arrived;
+    }
+    const b = this.back;
+    for (;;) {
+      const bytes = await ctx.transport.memRead(b.cq + BigInt(this.cqHead * CQE_SIZE), CQE_SIZE);
+      if (cqePhase(bytes) !== this.phase) break;
+      const cqe = decodeCqe(bytes);
+      this.cqHead = (this.cqHead + 1) % this.size;
+      if (this.cqHead === 0) this.phase = this.phase === 1 ? 0 : 1;
+      const o = this.outstanding.get(cqe.cid);
+      const data = o && o.dataIn > 0 && o.slot !== null ? await ctx.transport.memRead(o.address, o.dataIn) : undefined;
+      arrived.push(this.record(cqe, data));
+    }
+    if (arrived.length > 0) await ctx.transport.mmioWrite32(b.cqDoorbell, this.cqHead);
+    return arrived;
+  }
+
+  private record(cqe: Cqe, data: Uint8Array | undefined): CompletionRecord {
+    this.sqHeadSeen = cqe.sqhd;
+    const o = this.outstanding.get(cqe.cid);
+    this.outstanding.delete(cqe.cid);
+    if (o?.slot !== null && o?.slot !== undefined) this.freeSlots.push(o.slot);
+    const bytes = o && o.dataIn > 0 ? (data ?? new Uint8Array(o.dataIn)) : undefined;
+    const record: CompletionRecord = { cid: cqe.cid, sqid: cqe.sqid, sqhd: cqe.sqhd, status: cqe.status, dw0: cqe.dw0, dw1: cqe.dw1, seq: ++this.seq, ...(bytes ? { data: bytes } : {}) };
+    if (o) {
+      this.done.set(cqe.cid, record);
+      this.host.ioContext.completed(record, o.sqe);
+    }
+    return record;
+  }
+
+  private async waitFor(cid: number): Promise<CompletionRecord> {
+    const ctx = this.host.ioContext;
+    const deadline = Date.now() + ctx.timeoutMs;
+    for (;;) {
+      const r = this.done.get(cid);
+      if (r) {
+        this.done.delete(cid);
+        return r;
+      }
+      await this.poll();
+      if (this.done.has(cid)) continue;
+      if (Date.now() > deadline) throw new HostError(`timed out after ${ctx.timeoutMs} ms waiting for the completion of CID ${cid} on I/O queue ${this.qid}`);
+      await ctx.transport.wait(ctx.pollIntervalMs);
+    }
   }
 }

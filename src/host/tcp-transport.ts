@@ -1,8 +1,9 @@
 // NVMe/TCP host transport (NVMe/TCP 1.0; NVMe Base 2.0 §3.3 fabrics): one TCP connection to HOST:PORT, ICReq/
 // ICResp (digests negotiated), Connect of the admin queue to an NQN (Connect data in the capsule), registers as
 // Property Get/Set, commands as capsules with their data in the capsule or on R2T (H2CData), controller-to-host
-// data from C2HData, completions from CapsuleResp, and Keep Alive within KATO. Admin queue only; TLS and
-// authentication are left out. The NvmeHost fabrics back end drives it through `capsules`.
+// data from C2HData, completions from CapsuleResp, and Keep Alive within KATO. I/O queues are further connections
+// of the same host (`openIoQueue`: Connect with QID > 0 and the admin queue's CNTLID). TLS and authentication are
+// left out. The NvmeHost fabrics back end drives it through `capsules`.
 import * as net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { CapsuleQueue, CapsuleResponse, Transport } from './transport.ts';
@@ -55,6 +56,9 @@ export interface TcpTransportOptions {
    * next enable meets a new controller (NVMe Base 2.0 §3.3: a new association, a new dynamic controller). Off by
    * default: CC.EN 1→0 is then only a Property Set. */
   readonly resetEndsAssociation?: boolean;
+  /** An I/O queue's connection: its QID and the controller's CNTLID from the admin queue's Connect (set by
+   * `openIoQueue`). */
+  readonly ioQueue?: { readonly qid: number; readonly cntlid: number; readonly inCapsuleMax: number };
 }
 
 interface InFlight {
@@ -86,7 +90,9 @@ export class TcpTransport implements Transport, CapsuleQueue {
   readonly memoryBase = 0n;
   readonly memorySize = 0;
   readonly capsules: CapsuleQueue = this;
-  readonly inCapsuleMax = ADMIN_IN_CAPSULE;
+  readonly inCapsuleMax: number;
+  /** The queue this connection carries: 0 the admin queue, 1.. an I/O queue. */
+  readonly qid: number;
   queueSize = 0;
   /** The controller's CNTLID, from the Connect response. */
   cntlid = 0;
@@ -121,6 +127,18 @@ export class TcpTransport implements Transport, CapsuleQueue {
     this.hostid = options.hostid ?? uuidBytes(randomUUID());
     this.hostnqn = options.hostnqn ?? `${DEFAULT_HOSTNQN_PREFIX}${Buffer.from(this.hostid).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}`;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.qid = options.ioQueue?.qid ?? 0;
+    this.inCapsuleMax = options.ioQueue?.inCapsuleMax ?? ADMIN_IN_CAPSULE;
+  }
+
+  /** Connect I/O queue `qid` of `queueSize` entries (NVMe/TCP 1.0 §2.1: one connection per queue) as this host,
+   * to this controller. `inCapsuleMax`: the controller's IOCCSZ × 16 − 64 (default 8 KiB, what `serve` offers). */
+  async openIoQueue(qid: number, queueSize: number, inCapsuleMax = ADMIN_IN_CAPSULE): Promise<TcpTransport> {
+    if (this.qid !== 0) throw new HostError('I/O queues are opened from the admin queue\'s transport');
+    if (!Number.isInteger(qid) || qid < 1 || qid > 0xfffe) throw new HostError(`I/O queue ID ${qid} is outside 1..65534`);
+    const t = new TcpTransport(this.address, { ...this.options, kato: 0, hostnqn: this.hostnqn, hostid: this.hostid, ioQueue: { qid, cntlid: this.cntlid, inCapsuleMax } });
+    await t.connect(queueSize);
+    return t;
   }
 
   /** The local TCP port of the connection (what the controller sees as the peer's port). */
@@ -192,13 +210,15 @@ export class TcpTransport implements Transport, CapsuleQueue {
     this.maxh2cdata = icResp.maxh2cdata;
     this.digests = { hdgst: icResp.hdgst, ddgst: icResp.ddgst };
     reader.digests = this.digests;
-    const data = encodeConnectData({ hostid: this.hostid, cntlid: CNTLID_DYNAMIC, subnqn: this.address.nqn, hostnqn: this.hostnqn });
-    const cqe = decodeCqe(await this.ownCommand((cid) => encodeConnect({ cid, qid: 0, sqsize: queueSize - 1, cattr: 0, kato: this.kato }), data));
+    const io = this.options.ioQueue;
+    const data = encodeConnectData({ hostid: this.hostid, cntlid: io?.cntlid ?? CNTLID_DYNAMIC, subnqn: this.address.nqn, hostnqn: this.hostnqn });
+    const cqe = decodeCqe(await this.ownCommand((cid) => encodeConnect({ cid, qid: this.qid, sqsize: queueSize - 1, cattr: 0, kato: io ? 0 : this.kato }), data));
     if (cqe.status.sct !== 0 || cqe.status.sc !== 0) {
-      throw this.abandon(`Connect to ${this.address.nqn} failed: ${Status.format(cqe.status)}${cqe.status.sct === 1 && cqe.status.sc === 0x82 ? ` (invalid parameter at ${(cqe.dw0 >>> 16) & 1 ? 'data' : 'command'} offset ${cqe.dw0 & 0xffff})` : ''}`);
+      throw this.abandon(`Connect${this.qid ? ` of I/O queue ${this.qid}` : ''} to ${this.address.nqn} failed: ${Status.format(cqe.status)}${cqe.status.sct === 1 && cqe.status.sc === 0x82 ? ` (invalid parameter at ${(cqe.dw0 >>> 16) & 1 ? 'data' : 'command'} offset ${cqe.dw0 & 0xffff})` : ''}`);
     }
     this.cntlid = cqe.dw0 & 0xffff;
-    this.startKeepAlive();
+    this.enabled = io !== undefined;
+    if (!io) this.startKeepAlive();
   }
 
   /** Disconnect and connect again with another admin queue size: a new association (a controller reset). */

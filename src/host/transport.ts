@@ -54,4 +54,7 @@ export interface CapsuleQueue {
   takeResponses(): Awaitable<CapsuleResponse[]>;
   /** Forget the host's commands in flight (after a controller reset). */
   forget(): void;
+  /** Fabrics only: connect I/O queue `qid` of `queueSize` entries to the same controller (on NVMe/TCP its own
+   * connection, Connect with the admin queue's CNTLID). The queue is a CapsuleQueue of its own. */
+  openIoQueue?(qid: number, queueSize: number): Promise<CapsuleQueue & { readonly qid: number; close(): Promise<void> }>;
 }

@@ -4,7 +4,7 @@
 // unknown opcodes). Commands that touch AEN state go to the aenLatch; Namespace Attachment goes to the facade.
 import { AdminOpcode, CHANGED_NS_LIST_SIZE, Cns, FeatureId, IDENTIFY_SIZE, LogPage, NSID_BROADCAST, PAGE_SIZE, Status } from '../spec/constants.ts';
 import { decodeFeatures, decodeGetLogPage, decodeIdentify, encodeNumberOfQueues } from '../spec/admin-fields.codec.ts';
-import { encodeIdentifyController, encodeIdentifyNamespace, type IdentifyController, OACS_NAMESPACE_MANAGEMENT, OAES_NAMESPACE_ATTRIBUTE_NOTICES } from '../spec/identify.codec.ts';
+import { encodeIdentifyController, encodeIdentifyNamespace, encodeNamespaceIdDescriptors, Nidt, type IdentifyController, OACS_NAMESPACE_MANAGEMENT, OAES_NAMESPACE_ATTRIBUTE_NOTICES } from '../spec/identify.codec.ts';
 import { encodeNsidListFrom } from '../spec/namespace-list.codec.ts';
 import type { Sqe } from '../spec/sqe.codec.ts';
 import type { Profile } from '../profiles/profiles.ts';
@@ -12,6 +12,9 @@ import type { Profile } from '../profiles/profiles.ts';
 /** MDTS = 5: at most 2^5 pages (128 KiB) per command (Identify Controller byte 77). */
 export const MDTS = 5;
 export const MAX_TRANSFER = PAGE_SIZE << MDTS;
+/** I/O queue pairs this controller allocates (Set/Get Features 07h answer NSQA = NCQA = 15, 0's based, whatever
+ * was requested, as QEMU does). */
+export const MAX_IO_QUEUES = 16;
 /** Error Information log: ELPE = 0, so one 64-byte entry (§5.16.1.2). */
 export const ERROR_LOG_SIZE = 64;
 
@@ -22,6 +25,9 @@ export interface ControllerIdentity {
   readonly firmware: string;
   readonly aerl: number;
   readonly nn: number;
+  /** Identify Controller VID and SSVID: the PCI Vendor ID and Subsystem Vendor ID (default FFFFh). */
+  readonly vid?: number;
+  readonly ssvid?: number;
 }
 
 /** A read-only view of the namespaces (the device's NamespaceTable satisfies it). */
@@ -145,7 +151,7 @@ export function logPageFieldsFault(sqe: Sqe): Status | null {
 export function identifyController(env: CommandEnv): IdentifyController {
   const { identity, profile } = env;
   return {
-    vid: 0xffff, ssvid: 0xffff, sn: identity.serial, mn: identity.model, fr: identity.firmware, mdts: MDTS,
+    vid: identity.vid ?? 0xffff, ssvid: identity.ssvid ?? 0xffff, sn: identity.serial, mn: identity.model, fr: identity.firmware, mdts: MDTS,
     cntlid: identity.cntlid, ver: 0x00020000, oaes: OAES_NAMESPACE_ATTRIBUTE_NOTICES,
     oacs: profile.supportsNamespaceAttachment ? OACS_NAMESPACE_MANAGEMENT : 0,
     acl: 3, aerl: identity.aerl, lpa: 0x04, elpe: 0, sqes: 0x66, cqes: 0x44, nn: identity.nn,
@@ -178,7 +184,17 @@ function identify(sqe: Sqe, env: CommandEnv): CommandAnswer {
       const ns = env.namespaces.get(sqe.nsid);
       if (!ns || !ns.attached) return ok(0, new Uint8Array(IDENTIFY_SIZE)); // inactive NSID: zero-filled (§5.17.2.1)
       const blocks = BigInt(ns.blocks);
-      return ok(0, encodeIdentifyNamespace({ nsze: blocks, ncap: blocks, nuse: blocks, nlbaf: 0, flbas: 0, lbaf0: { ms: 0, lbads: Math.log2(ns.blockSize) } }));
+      const nguid = namespaceIds(identity.serial, sqe.nsid).nguid;
+      return ok(0, encodeIdentifyNamespace({ nsze: blocks, ncap: blocks, nuse: blocks, nlbaf: 0, flbas: 0, lbaf0: { ms: 0, lbads: Math.log2(ns.blockSize) }, nguid }));
+    }
+    case Cns.NAMESPACE_ID_DESCRIPTORS: {
+      // As QEMU 7.2 (nvme_identify_ns_descr_list): an invalid NSID (0, FFFFFFFFh, above NN) 0/0Bh, an inactive one
+      // Invalid Field; an active one lists its NGUID and UUID, the same for the NSID for the controller's life.
+      if (sqe.nsid === 0 || sqe.nsid > identity.nn) return failure(profile, Status.INVALID_NAMESPACE);
+      const ns = env.namespaces.get(sqe.nsid);
+      if (!ns || !ns.attached) return failure(profile, Status.INVALID_FIELD);
+      const ids = namespaceIds(identity.serial, sqe.nsid);
+      return ok(0, encodeNamespaceIdDescriptors([{ nidt: Nidt.NGUID, nid: ids.nguid }, { nidt: Nidt.UUID, nid: ids.uuid }]));
     }
     case Cns.ACTIVE_NAMESPACE_LIST: {
       if (sqe.nsid >= 0xfffffffe) return failure(profile, Status.INVALID_NAMESPACE);
@@ -217,8 +233,8 @@ function features(sqe: Sqe, env: CommandEnv): CommandAnswer {
   if (sqe.opcode === AdminOpcode.SET_FEATURES && f.sv) return failure(profile, Status.FEATURE_NOT_SAVEABLE);
   if (f.fid === FeatureId.NUMBER_OF_QUEUES) {
     if (sqe.opcode === AdminOpcode.SET_FEATURES && ((f.value & 0xffff) === 0xffff || f.value >>> 16 === 0xffff)) return failure(profile, Status.INVALID_FIELD);
-    // No I/O queues are implemented: one of each is what there is to allocate (0's based 0).
-    return ok(encodeNumberOfQueues({ nsqr: 0, ncqr: 0 }));
+    // The controller's I/O queue pairs, whatever was asked (as QEMU): NSQA = NCQA = MAX_IO_QUEUES - 1 (0's based).
+    return ok(encodeNumberOfQueues({ nsqr: MAX_IO_QUEUES - 1, ncqr: MAX_IO_QUEUES - 1 }));
   }
   return failure(profile, Status.INVALID_FIELD);
 }
@@ -284,4 +300,35 @@ export function latchRequest(sqe: Sqe): LatchRequest {
     default:
       throw new RangeError(`opcode 0x${sqe.opcode.toString(16)} is not answered by the AEN latch`);
   }
+}
+
+/** 64-bit FNV-1a of a string, as two 32-bit halves. */
+function fnv64(text: string): [number, number] {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(text.charCodeAt(i) & 0xff)) * 0x100000001b3n);
+  return [Number(h >> 32n), Number(h & 0xffffffffn)];
+}
+
+const idCache = new Map<string, { nguid: Uint8Array; uuid: Uint8Array }>();
+
+/** The NGUID and UUID of a namespace (NVMe Base 2.0 §4.5.1, §4.5.2): derived from the controller's serial number
+ * and the NSID, so they stay the same for an NSID across resets and runs, and differ between NSIDs and between
+ * controllers with different serials (Linux rejects a namespace whose IDs another subsystem already uses). The
+ * UUID has RFC 4122's variant and version 8 (custom). */
+export function namespaceIds(serial: string, nsid: number): { readonly nguid: Uint8Array; readonly uuid: Uint8Array } {
+  const key = `${serial}/${nsid}`;
+  let ids = idCache.get(key);
+  if (ids) return ids;
+  const half = (salt: string): number[] => {
+    const [hi, lo] = fnv64(`${salt}/${key}`);
+    return [hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff];
+  };
+  const nguid = Uint8Array.from([...half('nguid-a'), ...half('nguid-b')]);
+  const uuid = Uint8Array.from([...half('uuid-a'), ...half('uuid-b')]);
+  uuid[6] = (uuid[6]! & 0x0f) | 0x80; // version 8
+  uuid[8] = (uuid[8]! & 0x3f) | 0x80; // variant 10b
+  ids = { nguid, uuid };
+  if (idCache.size > 4096) idCache.clear();
+  idCache.set(key, ids);
+  return ids;
 }

@@ -15,7 +15,7 @@ export type Completion =
   | { readonly kind: 'aerAborted'; readonly aer: number }
   | { readonly kind: 'abort'; readonly aborted: boolean }
   | { readonly kind: 'logPage'; readonly list: readonly number[] | 'overflow' }
-  | { readonly kind: 'setFeatures' };
+  | { readonly kind: 'setFeatures'; readonly rejected?: true };
 
 export interface ChartContext {
   /** AERL + 1: how many AERs may be parked (NVMe Base 2.0 §5.17.2.1, AERL is 0's based). */
@@ -165,6 +165,8 @@ export const effects = {
   emptyList: (_: ChartContext): Partial<ChartContext> => ({ changed: [], overflow: false }),
   /** Set Features 0Bh completes successfully. */
   completeSetFeatures: (c: ChartContext): Partial<ChartContext> => ({ completions: add(c, { kind: 'setFeatures' }) }),
+  /** Set Features 0Bh fails with Invalid Field: the controller has no feature 0Bh (a profile's implementation). */
+  rejectSetFeatures: (c: ChartContext): Partial<ChartContext> => ({ completions: add(c, { kind: 'setFeatures', rejected: true }) }),
   /** AEC bit 8 cleared. */
   disableNotices: (_: ChartContext): Partial<ChartContext> => ({ noticesOn: false }),
   /** AEC bit 8 set (by Set Features, or by a reset restoring the default). */

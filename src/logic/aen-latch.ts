@@ -4,7 +4,7 @@
 // Error regions), what the AEN's DW0 is. The latch machine receives these via setup().
 import { AsyncEventConfig, AsyncEventInfo, AsyncEventType, LogPage, type Status } from '../spec/constants.ts';
 import { encodeAenDw0 } from '../spec/admin-fields.codec.ts';
-import { addChange, appendChange, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
+import { addChange, addChanges, appendChange, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
 import type { Profile } from '../profiles/profiles.ts';
 
 export type LatchPolicy = Pick<
@@ -22,6 +22,7 @@ export type LatchPolicy = Pick<
   | 'changedListOrder'
   | 'aecGatesAtChange'
   | 'aecSetEchoesValue'
+  | 'aenDropUnlatches'
 >;
 
 /** The latch's knobs of a profile. */
@@ -40,6 +41,7 @@ export function latchPolicy(p: Profile): LatchPolicy {
     changedListOrder: p.changedListOrder,
     aecGatesAtChange: p.aecGatesAtChange,
     aecSetEchoesValue: p.aecSetEchoesValue,
+    aenDropUnlatches: p.aenDropUnlatches,
   };
 }
 
@@ -60,14 +62,19 @@ export function changesOf(e: { type: string; nsid?: number; requestId?: string; 
 /** Record changes in the Changed Namespace List, in order: the list and (QEMU) one more queued notice for each
  * NSID new to the list. */
 export function recordChanges(c: LatchContext, changes: { readonly list: readonly PendingChange[]; readonly from: number }): Pick<LatchContext, 'changed' | 'queuedNotices'> {
-  let changed = c.changed;
-  let queuedNotices = c.queuedNotices;
-  for (let i = changes.from; i < changes.list.length; i++) {
-    const next = c.policy.changedListOrder === 'change' ? appendChange(changed, changes.list[i]!.nsid) : addChange(changed, changes.list[i]!.nsid);
-    if (c.policy.noticePerNewNsid && next !== changed) queuedNotices++;
-    changed = next;
+  if (c.policy.changedListOrder === 'change') {
+    // Linux nvmet appends (nvmet_add_to_changed_ns_log): one change at a time, in order.
+    let changed = c.changed;
+    let queuedNotices = c.queuedNotices;
+    for (let i = changes.from; i < changes.list.length; i++) {
+      const next = appendChange(changed, changes.list[i]!.nsid);
+      if (c.policy.noticePerNewNsid && next !== changed) queuedNotices++;
+      changed = next;
+    }
+    return { changed, queuedNotices };
   }
-  return { changed, queuedNotices };
+  const { list, added } = addChanges(c.changed, changes.list.map((change) => change.nsid), changes.from);
+  return { changed: list, queuedNotices: c.policy.noticePerNewNsid ? c.queuedNotices + added : c.queuedNotices };
 }
 
 /** Changes that arrived while the controller was offline, newest batch first: appending one is O(1) (a new head),

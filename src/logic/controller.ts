@@ -20,7 +20,7 @@ export function adminQueueGeometry(aqa: number, asq: bigint, acq: bigint): Admin
 }
 
 /** Why an enable with these values cannot proceed, or null if it can (§3.5.1 steps 1–4). */
-export function enableFault(e: { cc: number; aqa: number; asq: bigint; acq: bigint }): string | null {
+export function enableFault(e: { cc: number; aqa: number; asq: bigint; acq: bigint; mqes?: number }): string | null {
   const css = (e.cc >>> Cc.CSS_SHIFT) & Cc.CSS_MASK;
   const mps = (e.cc >>> Cc.MPS_SHIFT) & Cc.MPS_MASK;
   const ams = (e.cc >>> Cc.AMS_SHIFT) & Cc.AMS_MASK;
@@ -33,8 +33,9 @@ export function enableFault(e: { cc: number; aqa: number; asq: bigint; acq: bigi
   if (iocqes !== 0 && iocqes !== 4) return `CC.IOCQES ${iocqes} is not 4 (16-byte entries)`;
   const asqs = e.aqa & 0xfff;
   const acqs = (e.aqa >>> 16) & 0xfff;
-  if (asqs < 1 || asqs > CAP_MQES) return `AQA.ASQS ${asqs} gives a queue of ${asqs + 1} entries, outside 2..${CAP_MQES + 1}`;
-  if (acqs < 1 || acqs > CAP_MQES) return `AQA.ACQS ${acqs} gives a queue of ${acqs + 1} entries, outside 2..${CAP_MQES + 1}`;
+  const mqes = Math.min(e.mqes ?? CAP_MQES, CAP_MQES); // CAP.MQES, and an admin queue holds at most 4096 entries
+  if (asqs < 1 || asqs > mqes) return `AQA.ASQS ${asqs} gives a queue of ${asqs + 1} entries, outside 2..${mqes + 1}`;
+  if (acqs < 1 || acqs > mqes) return `AQA.ACQS ${acqs} gives a queue of ${acqs + 1} entries, outside 2..${mqes + 1}`;
   if ((e.asq & 0xfffn) !== 0n) return `ASQ 0x${e.asq.toString(16)} is not 4 KiB aligned`;
   if ((e.acq & 0xfffn) !== 0n) return `ACQ 0x${e.acq.toString(16)} is not 4 KiB aligned`;
   return null;

@@ -4,6 +4,7 @@
 // profile is adding its knob values; a new kind of departure is a new entry here and, if the chart lacks the
 // decision, a named guard in the chart. `takeStep` sends one host event and records, per microstep (the event and
 // the events the chart raises in reaction), the transitions taken and every guard outcome tried.
+import { defaultEngine, logicFor, type EngineName } from '../engine/index.ts';
 import { assign, createActor, type AnyStateMachine, type AnyStateNode, type AnyTransitionDefinition, type SnapshotFrom } from 'xstate';
 import { aenLogPageChart } from '../../machines/aen-log-page.chart.ts';
 import { effects, guards, profileGuards, type ChartContext, type ChartEvent, type HostEvent } from '../logic/aen-chart.ts';
@@ -50,6 +51,11 @@ export function providedImplementations(p: Profile): ProvidedImplementation[] {
   }
   if (!p.abortAbortsAer) g('cannotAbortAer', 'always', 'abortAbortsAer: false', 'Abort answers DW0 = 1 and the AER stays parked');
   if (p.changedListOrder === 'change') out.push({ kind: 'action', name: 'appendNsid', implementation: 'appendNsidInChangeOrder', knob: "changedListOrder: 'change'", why: 'the list is in the order of change' });
+  // No feature 0Bh (OpenVMM nvme_test): Set Features 0Bh fails and changes nothing, so bit 8 is never cleared.
+  if (!p.supportsAecFeature) {
+    g('clearsAecBit8', 'never', 'supportsAecFeature: false', 'Set Features 0Bh is refused: AEC bit 8 cannot be cleared');
+    out.push({ kind: 'action', name: 'completeSetFeatures', implementation: 'rejectSetFeatures', knob: 'supportsAecFeature: false', why: 'Set Features 0Bh completes with Invalid Field (0/02h)' });
+  }
   if (p.aerCompletionOrder === 'fifo') out.push({ kind: 'action', name: 'completeNewestParkedAer', implementation: 'completeOldestParkedAer', knob: "aerCompletionOrder: 'fifo'", why: 'parked AERs complete oldest first' });
   return out;
 }
@@ -62,6 +68,7 @@ export function implementationsOf(provided: readonly ProvidedImplementation[]): 
     if (p.kind === 'guard') guardsOut[p.name] = guardImpl[p.implementation]!;
     else if (p.implementation === 'completeOldestParkedAer') actionsOut[p.name] = assign(({ context }: { context: ChartContext }) => effects.completeOldestParkedAer(context));
     else if (p.implementation === 'appendNsidInChangeOrder') actionsOut[p.name] = assign(({ context, event }: { context: ChartContext; event: ChartEvent }) => effects.appendNsidInChangeOrder(context, event));
+    else if (p.implementation === 'rejectSetFeatures') actionsOut[p.name] = assign(({ context }: { context: ChartContext }) => effects.rejectSetFeatures(context));
   }
   return { guards: guardsOut, actions: actionsOut };
 }
@@ -148,9 +155,21 @@ function outcomesOf(machine: AnyStateMachine, before: ChartSnapshot, eventType: 
   return out;
 }
 
+type RawMicrostep = { event: ChartEvent; snapshot: ChartSnapshot; transitions: AnyTransitionDefinition[] };
+
+function stepRecord(machine: SpecChart, before: ChartSnapshot, event: HostEvent, after: ChartSnapshot, raw: readonly RawMicrostep[]): StepRecord {
+  const microsteps: MicrostepRecord[] = [];
+  let prev = before;
+  for (const m of raw) {
+    microsteps.push({ event: m.event.type, taken: m.transitions.map(transitionName), outcomes: outcomesOf(machine, prev, m.event.type, m.transitions) });
+    prev = m.snapshot;
+  }
+  return { event, before, after, microsteps };
+}
+
 /** Send one host event to the chart in `before` and record what it did. */
 export function takeStep(machine: SpecChart, before: ChartSnapshot, event: HostEvent): StepRecord {
-  const raw: Array<{ event: ChartEvent; snapshot: ChartSnapshot; transitions: AnyTransitionDefinition[] }> = [];
+  const raw: RawMicrostep[] = [];
   const actor = createActor(machine, {
     input: { aerl: (before.context as ChartContext).aerLimit - 1 },
     snapshot: before,
@@ -162,14 +181,9 @@ export function takeStep(machine: SpecChart, before: ChartSnapshot, event: HostE
   raw.length = 0; // a restored actor reports no microsteps at start, but be sure
   actor.send(event);
   const after = actor.getSnapshot();
+  const taken = raw.slice(); // before stop(), whose own microstep (xstate.stop) is not the host event's
   actor.stop();
-  const microsteps: MicrostepRecord[] = [];
-  let prev = before;
-  for (const m of raw) {
-    microsteps.push({ event: m.event.type, taken: m.transitions.map(transitionName), outcomes: outcomesOf(machine, prev, m.event.type, m.transitions) });
-    prev = m.snapshot;
-  }
-  return { event, before, after, microsteps };
+  return stepRecord(machine, before, event, after, taken);
 }
 
 /** The chart's initial snapshot for a profile. */
@@ -181,15 +195,29 @@ export function initialSnapshot(machine: SpecChart, aerl = 3): ChartSnapshot {
   return s;
 }
 
-/** Replay host events from the initial snapshot, step by step. */
-export function replay(machine: SpecChart, events: readonly HostEvent[], aerl = 3): StepRecord[] {
-  let s = initialSnapshot(machine, aerl);
+/** Replay host events from the initial snapshot, step by step: what `takeStep` records for each, from one actor
+ * that lives for the whole sequence (a restored actor per event cost ~60% of a random sequence's replay), run by
+ * the engine the emulator uses (the engine differential, test/engine/, holds the two engines to the same steps on
+ * this chart). */
+export function replay(machine: SpecChart, events: readonly HostEvent[], aerl = 3, engine: EngineName = defaultEngine()): StepRecord[] {
+  const raw: RawMicrostep[] = [];
+  const actor = createActor(logicFor(machine, engine), {
+    input: { aerl },
+    inspect: (ev) => {
+      if (ev.type === '@xstate.microstep') raw.push({ event: ev.event as ChartEvent, snapshot: ev.snapshot as ChartSnapshot, transitions: ev._transitions });
+    },
+  });
+  actor.start();
   const out: StepRecord[] = [];
+  let before = actor.getSnapshot();
   for (const e of events) {
-    const step = takeStep(machine, s, e);
-    out.push(step);
-    s = step.after;
+    raw.length = 0;
+    actor.send(e);
+    const after = actor.getSnapshot();
+    out.push(stepRecord(machine, before, e, after, raw));
+    before = after;
   }
+  actor.stop();
   return out;
 }
 

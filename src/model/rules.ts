@@ -8,10 +8,11 @@ import type { Profile } from '../profiles/profiles.ts';
 import { AdminOpcode, Status } from '../spec/constants.ts';
 import { chartToScenario, CHART_NAMESPACES, type ScenarioJson } from './to-scenario.ts';
 
-/** The knobs the fingerprint compares. `aecSetEchoesValue` (Set Features DW0) is left out: no expectation reads that
- * DW0 (the differential suites compare it). `retainErrorEvents` is left out: no scenario step writes a bad doorbell, so
- * no rule check can observe it yet (test/actor/aen-error.actor.test.ts covers it per profile). */
-export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents' | 'aecSetEchoesValue'>;
+/** The knobs the fingerprint compares. `retainErrorEvents` is left out: no scenario step writes a bad doorbell, so
+ * no rule check can observe it yet (test/actor/aen-error.actor.test.ts covers it per profile). `aenDropUnlatches`
+ * is how a fault behaves, which a peer without fault injection cannot show (test/actor/aen-drop.actor.test.ts).
+ * `aecSetEchoesValue` (Set Features DW0) is left out: no expectation reads that DW0 (the differential suites compare it). */
+export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents' | 'aenDropUnlatches' | 'aecSetEchoesValue'>;
 
 /** Every policy knob, in the order divergences are listed. */
 export const KNOBS: readonly Knob[] = [

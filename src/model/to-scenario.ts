@@ -6,7 +6,7 @@
 import { CHANGED_NS_LIST_OVERFLOW } from '../spec/constants.ts';
 import type { ChartContext, Completion, HostEvent } from '../logic/aen-chart.ts';
 import type { Profile } from '../profiles/profiles.ts';
-import { activeStateNames, chartFor, initialSnapshot, takeStep, type SpecChart, type StepRecord } from './chart.ts';
+import { activeStateNames, chartFor, initialSnapshot, replay, type SpecChart, type StepRecord } from './chart.ts';
 import { CHART_NAMESPACES } from './generate.ts';
 
 export { CHART_NAMESPACES };
@@ -71,12 +71,7 @@ export function chartCarries(profile: Profile, events: readonly HostEvent[]): bo
 export function chartSteps(profile: Profile, pathEvents: readonly HostEvent[], options: { aerl?: number; probe?: boolean; machine?: SpecChart } = {}): StepRecord[] {
   const machine = options.machine ?? chartFor(profile);
   const events = options.probe === false ? pathEvents : [...pathEvents, ...PROBE];
-  let s = initialSnapshot(machine, options.aerl ?? 3);
-  return events.map((e) => {
-    const step = takeStep(machine, s, e);
-    s = step.after;
-    return step;
-  });
+  return replay(machine, events, options.aerl ?? 3);
 }
 
 /** A generated path as a scenario file. */
@@ -167,7 +162,7 @@ function expectationStep(c: Completion, aerTag: ReadonlyMap<number, string>, com
     case 'aerLimitExceeded': return { do: 'expect', tag: aerTag.get(c.aer), status: 'aerLimitExceeded' };
     case 'aerAborted': return { do: 'expect', tag: aerTag.get(c.aer), status: 'commandAbortRequested' };
     case 'abort': return { do: 'expect', tag: commandTag, status: 'success', dw0: c.aborted ? '0x00000000' : '0x00000001' };
-    case 'setFeatures': return { do: 'expect', tag: commandTag, status: 'success' };
+    case 'setFeatures': return { do: 'expect', tag: commandTag, status: c.rejected ? 'invalidField' : 'success' };
     case 'logPage': return { do: 'expect', tag: commandTag, status: 'success', changedNamespaces: c.list === 'overflow' ? [CHANGED_NS_LIST_OVERFLOW] : [...c.list] };
   }
 }

@@ -60,10 +60,15 @@ export interface Profile {
   /** Set Features 0Bh completes with the stored value in DW0 (Linux nvmet: nvmet_set_feat_async_event calls
    * nvmet_set_result with it); spec and QEMU: DW0 0, the feature defines no completion value (§5.27). */
   readonly aecSetEchoesValue: boolean;
+  /** A completion fault that drops a Namespace Attribute AEN (faults.admin.completion, kind 'drop'): OpenVMM
+   * (nvme_test/src/workers/admin.rs `next_event`: `continue` before `notified_changed_namespaces = true` and before
+   * the fault RPC's `complete`) leaves the latch unset, so the next parked AER is consumed in turn, and the
+   * namespace-change RPC is never answered. Otherwise (false) the notice is masked as if posted and the RPC answers. */
+  readonly aenDropUnlatches: boolean;
 }
 
-export type ProfileName = 'spec' | 'qemu' | 'openvmm' | 'linux-nvmet';
-export const PROFILE_NAMES: readonly ProfileName[] = ['spec', 'qemu', 'openvmm', 'linux-nvmet'];
+export type ProfileName = 'spec' | 'qemu' | 'openvmm' | 'linux-nvmet' | 'openvmm-test';
+export const PROFILE_NAMES: readonly ProfileName[] = ['spec', 'qemu', 'openvmm', 'linux-nvmet', 'openvmm-test'];
 
 const spec: Profile = {
   name: 'spec',
@@ -90,6 +95,7 @@ const spec: Profile = {
   identifyInactiveNamespaceZeros: false,
   aecGatesAtChange: false,
   aecSetEchoesValue: false,
+  aenDropUnlatches: false,
 };
 
 const qemu: Profile = {
@@ -120,6 +126,21 @@ const openvmm: Profile = {
   supportsKeepAlive: false,
   changedListHonoursOffset: false,
   errorsSetDnr: false,
+  aenDropUnlatches: true,
+};
+
+// OpenVMM's fault controller itself (vm/devices/storage/nvme_test, read at microsoft/openvmm 1488a37): `nvme` above
+// plus where nvme_test departs from it. The opt-in emulations of nvme_test's quirks are controller options, not
+// knobs (ControllerOptions.singleReplySlot, .removeNamespacePanics; docs/faults.md).
+const openvmmTest: Profile = {
+  ...openvmm,
+  name: 'openvmm-test',
+  description: "OpenVMM's fault controller `nvme_test` (vm/devices/storage/nvme_test): `nvme` without Feature 0Bh",
+  // nvme_test/src/workers/admin.rs handle_set_features / handle_get_features: FID 0Bh falls to the unsupported-feature
+  // arm, INVALID_FIELD_IN_COMMAND (no DNR: OpenVMM sets none); nothing gates the notice.
+  supportsAecFeature: false,
+  aecGatesNamespaceNotice: false,
+  aecDefault: 0,
 };
 
 // Linux 6.1 nvmet (Debian linux-image-6.1.0-57-amd64) in a QEMU guest over NVMe/TCP. Each knob was checked with
@@ -165,7 +186,7 @@ const linuxNvmet: Profile = {
   aecSetEchoesValue: true,
 };
 
-export const PROFILES: Readonly<Record<ProfileName, Profile>> = { spec, qemu, openvmm, 'linux-nvmet': linuxNvmet };
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = { spec, qemu, openvmm, 'openvmm-test': openvmmTest, 'linux-nvmet': linuxNvmet };
 
 export function getProfile(name: string): Profile {
   if (!(name in PROFILES)) throw new RangeError(`unknown profile '${name}': expected one of ${PROFILE_NAMES.join(', ')}`);

@@ -14,6 +14,7 @@ import { FaultConfigError, matchCommand, type CompletionBehaviour, type Submissi
 import type { TraceRecord } from '../trace.ts';
 import { cnsName, decodeAen, decodeIdentify, decodeLog, logPageName, opcodeName, statusName } from './decode.ts';
 import { REGISTER_NAMES, type CommandDecl, type FaultSpec, type FaultStep, type Scenario, type Step } from './schema.ts';
+import { echo } from './escape.ts';
 
 export type { TraceRecord } from '../trace.ts';
 
@@ -69,6 +70,11 @@ export interface Target {
   /** A `fault` step (docs/scenarios.md): set the faultActive switch and/or add the fault, returning its handle.
    * Absent, or throwing UnsupportedStepError, on a target without fault injection (QEMU): the step fails. */
   fault?(step: FaultStep): ScenarioFaultHandle | undefined;
+  /** A `panic` step: the controller panics now. Absent on a target without fault injection: the step fails. */
+  panic?(message: string | undefined): void;
+  /** A `removeNamespace` step: hot-remove the namespace, settling with its receipt (rejected `panicked` when the
+   * removal panics the controller). Absent on a target that cannot: the step fails. */
+  removeNamespace?(nsid: number): Promise<NamespaceChangeReceipt>;
   close(): Promise<void>;
 }
 
@@ -88,10 +94,12 @@ export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart
 
 /** The in-process emulator as a target; `options` overrides the scenario's controller (for mutation tests) or adds
  * an XState inspection hook (`nvme-actors run --inspect`). */
-export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachine' | 'profile' | 'inspect'> & { hostTimeoutMs?: number } = {}): TargetFactory {
+export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachine' | 'profile' | 'inspect' | 'engine'> & { hostTimeoutMs?: number } = {}): TargetFactory {
   const { hostTimeoutMs = 100, ...controllerOptions } = options;
   return async (scenario) => {
-    const controller = createController({ profile: scenario.profile, aerl: scenario.controller.aerl, namespaces: scenario.controller.namespaces, ...controllerOptions });
+    const { maxQueueEntries, pci, singleReplySlot, removeNamespacePanics } = scenario.controller;
+    const hardware = { ...(maxQueueEntries !== undefined ? { maxQueueEntries } : {}), ...(pci ? { pci } : {}), ...(singleReplySlot !== undefined ? { singleReplySlot } : {}), ...(removeNamespacePanics !== undefined ? { removeNamespacePanics } : {}) };
+    const controller = createController({ profile: scenario.profile, aerl: scenario.controller.aerl, namespaces: scenario.controller.namespaces, ...hardware, ...controllerOptions });
     // In-process, a completion that is due is already in the CQ: a short wait is enough to call it missing.
     const host = new NvmeHost(new EmulatorTransport(controller), { timeoutMs: hostTimeoutMs });
     return {
@@ -111,6 +119,8 @@ export function makeEmulatorTarget(options: Pick<ControllerOptions, 'latchMachin
         };
       },
       fault: (step) => applyFaultStep(controller, step),
+      panic: (message) => controller.faults.panic(message),
+      removeNamespace: (nsid) => controller.faults.namespace.remove(nsid),
       close: () => host.close(),
     };
   };
@@ -136,7 +146,9 @@ export function describeFault(f: FaultSpec): string {
   const kind = f.behaviour.kind;
   if (f.on === 'enable') return `enable ${kind}${kind === 'delay' ? ` ${(f.behaviour as { ms: number }).ms} ms` : ''}`;
   const match = Object.entries(f.match).map(([k, v]) => (k === 'opcode' ? `opcode=${opcodeHex(v!)}` : `${k}=${hex32(v!)}`));
-  return `${f.on} ${kind}${kind === 'delay' ? ` ${(f.behaviour as { ms: number }).ms} ms` : ''} on ${match.length ? match.join(' ') : 'every command'}`;
+  const b = f.behaviour as { ms?: number; blocking?: boolean; message?: string };
+  const detail = kind === 'delay' ? ` ${b.ms} ms${b.blocking ? ' blocking' : ''}` : kind === 'panic' && b.message ? ` "${echo(b.message)}"` : '';
+  return `${f.on} ${kind}${detail} on ${match.length ? match.join(' ') : 'every command'}`;
 }
 
 /** Build the SQE fields and data of a scenario command. `cidOf` resolves an Abort's tag. */
@@ -264,6 +276,14 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
   let controllerIdFor = '';
   const controllerId = async (): Promise<number> => (cntlid ??= (await withPurpose(`the controller list of ${controllerIdFor}`, () => host.identifyController())).cntlid);
   const receipts: Promise<void>[] = [];
+  /** The completions of the I/O steps, by tag (I/O CIDs are per queue: they are not in tagToCid). */
+  const ioResults = new Map<string, CompletionRecord>();
+  const IO_NAMES: Readonly<Record<string, number>> = { flush: 0x00, write: 0x01, read: 0x02 };
+  const recordIo = (tag: string, command: 'read' | 'write' | 'flush', c: CompletionRecord): void => {
+    ioResults.set(tag, c);
+    add({ kind: 'submit', tag, cid: c.cid, opcode: IO_NAMES[command]!, command });
+    add({ kind: 'completion', tag, cid: c.cid, sqid: c.sqid, sqhd: c.sqhd, status: { ...c.status }, statusName: statusName(c.status), dw0: hex32(c.dw0), opcode: IO_NAMES[command]!, command });
+  };
   const faultHandles = new Map<string, ScenarioFaultHandle>();
   let faultsActive = false;
   let enableFaultArmed = false;
@@ -301,6 +321,36 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
         if (step.active !== undefined) faultsActive = step.active;
         if (step.fault?.on === 'enable') enableFaultArmed = true;
         add({ kind: 'note', message: `${what}: ${described}` });
+        return;
+      }
+      case 'panic': {
+        if (!target.panic) {
+          verdict(index, false, `panic not carried out: the ${target.name} target has no fault injection`);
+          return;
+        }
+        target.panic(step.message);
+        add({ kind: 'note', message: `panic${step.message ? ` "${echo(step.message)}"` : ''}: the controller is fatal until CC.EN 1→0` });
+        await host.poll();
+        return;
+      }
+      case 'removeNamespace': {
+        if (!target.removeNamespace) {
+          verdict(index, false, `removeNamespace ${step.nsid} not carried out: the ${target.name} target cannot remove a namespace`);
+          return;
+        }
+        const removal = target.removeNamespace(step.nsid).then(
+          (receipt) => {
+            add({ kind: 'receipt', nsid: step.nsid, count: 1, outcome: receipt.outcome, ...(receipt.aen ? { aen: { cid: receipt.aen.cid, dw0: hex32(receipt.aen.dw0) } } : {}), via: 'removeNamespace' });
+            if (step.outcome) verdict(index, receipt.outcome === step.outcome, `removeNamespace ${step.nsid} receipt ${receipt.outcome}${receipt.outcome === step.outcome ? '' : `, expected ${step.outcome}`}`);
+          },
+          (e: Error & { code?: string }) => {
+            add({ kind: 'note', message: `removeNamespace ${step.nsid}: ${e.message}` });
+            if (step.outcome) verdict(index, e.code === step.outcome, `removeNamespace ${step.nsid} ${e.code === 'panicked' ? 'panicked the controller' : `rejected: ${e.message}`}${e.code === step.outcome ? '' : `, expected ${step.outcome}`}`);
+          },
+        );
+        receipts.push(removal);
+        await Promise.race([removal, host.transport.wait(0).then(() => host.transport.wait(0))]);
+        await host.poll();
         return;
       }
       case 'expectFault': {
@@ -380,10 +430,29 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
         await host.poll();
         return;
       }
+      case 'createIoQueues': {
+        const qids = await host.createIoQueues({ count: step.count, queueSize: step.queueSize });
+        add({ kind: 'note', message: `I/O queues created: ${qids.join(', ')} (${step.queueSize} entries each)` });
+        return;
+      }
+      case 'write': {
+        const bs = step.data ? undefined : await host.blockSize(step.nsid);
+        const data = step.data ?? new Uint8Array(step.blocks! * bs!).fill(step.fill!);
+        recordIo(step.tag, 'write', await host.write(step.nsid, step.slba, data, bs ? { blockSize: bs } : {}));
+        return;
+      }
+      case 'read':
+        recordIo(step.tag, 'read', await host.read(step.nsid, step.slba, step.blocks));
+        return;
+      case 'flush':
+        recordIo(step.tag, 'flush', await host.flush(step.nsid));
+        return;
       case 'expect': {
         const cid = tagToCid.get(step.tag)!;
         let c: CompletionRecord;
-        try {
+        const io = ioResults.get(step.tag);
+        if (io) c = io;
+        else try {
           c = await host.waitFor(cid, step.timeoutMs ?? host.timeoutMs);
         } catch (e) {
           if (!(e instanceof HostError)) throw e;
@@ -407,6 +476,11 @@ export async function runScenario(scenario: Scenario, factory: TargetFactory = e
         return;
       }
       case 'expectPending': {
+        const io = ioResults.get(step.tag);
+        if (io) {
+          verdict(index, false, `expectPending ${step.tag}: completed (${describeCompletion(io)}): an I/O step waits for its completion`);
+          return;
+        }
         await host.poll();
         const cid = tagToCid.get(step.tag)!;
         const pending = host.isOutstanding(cid);

@@ -1,7 +1,7 @@
 // Scenario files (docs/scenarios.md, schema/scenario.schema.json): the types and a validator that names the JSON path of the first bad
 // field and what was expected there. Numbers may be JSON numbers or hex strings ("0x1f"). Extensions beyond the
 // contract (documented in docs/scenarios.md): `namespaceChange.count` and `.outcome`, `expect.timeoutMs`, the
-// `fault` and `expectFault` steps.
+// `fault` and `expectFault` steps, and the I/O steps `createIoQueues`, `write`, `read`, `flush`.
 import { AdminOpcode, Status } from '../spec/constants.ts';
 import { PROFILE_NAMES, type ProfileName } from '../profiles/profiles.ts';
 import { echo } from './escape.ts';
@@ -38,6 +38,7 @@ export type FaultSpec =
         | { readonly kind: 'update'; readonly command: Readonly<Record<string, number>> }
         | { readonly kind: 'drop' }
         | { readonly kind: 'delay'; readonly ms: number }
+        | { readonly kind: 'panic'; readonly message?: string }
         | { readonly kind: 'verify' };
     }
   | {
@@ -46,7 +47,8 @@ export type FaultSpec =
       readonly behaviour:
         | { readonly kind: 'update'; readonly completion: { readonly status?: { readonly sct: number; readonly sc: number; readonly dnr: boolean }; readonly dw0?: number; readonly cid?: number } }
         | { readonly kind: 'drop' }
-        | { readonly kind: 'delay'; readonly ms: number }
+        | { readonly kind: 'delay'; readonly ms: number; readonly blocking?: boolean }
+        | { readonly kind: 'panic'; readonly message?: string }
         | { readonly kind: 'customPayload'; readonly data: Uint8Array }
         | { readonly kind: 'verify' };
     }
@@ -57,6 +59,10 @@ export type FaultStep = { readonly do: 'fault'; readonly tag?: string; readonly 
 
 export type Step =
   | FaultStep
+  /** `{do: "panic"}`: the controller panics now (faults.panic): CSTS.CFS until CC.EN 1→0. */
+  | { readonly do: 'panic'; readonly message?: string }
+  /** `{do: "removeNamespace"}`: hot-remove an attached namespace (faults.namespace.remove). */
+  | { readonly do: 'removeNamespace'; readonly nsid: number; readonly outcome?: 'posted' | 'coalesced' | 'deferred' | 'panicked' }
   | { readonly do: 'expectFault'; readonly tag: string; readonly fired?: boolean; readonly count?: number; readonly timeoutMs?: number }
   | { readonly do: 'enable'; readonly queueSize: number }
   | { readonly do: 'disable' }
@@ -74,7 +80,17 @@ export type Step =
       readonly timeoutMs?: number;
     }
   | { readonly do: 'expectPending'; readonly tag: string }
-  | { readonly do: 'expectRegister'; readonly name: RegisterName; readonly value: number; readonly mask: number };
+  | { readonly do: 'expectRegister'; readonly name: RegisterName; readonly value: number; readonly mask: number }
+  | IoStep;
+
+/** The I/O steps: create I/O queues, then Read/Write/Flush on them, each completion recorded under `tag` (an
+ * `expect` step checks it: `status`, `dnr`, `data` as a prefix of the blocks read). */
+export type IoStep =
+  | { readonly do: 'createIoQueues'; readonly count: number; readonly queueSize: number }
+  /** `data`: the bytes (whole blocks); or `fill` × `blocks` blocks of one byte value. */
+  | { readonly do: 'write'; readonly tag: string; readonly nsid: number; readonly slba: number; readonly data?: Uint8Array; readonly fill?: number; readonly blocks?: number }
+  | { readonly do: 'read'; readonly tag: string; readonly nsid: number; readonly slba: number; readonly blocks: number }
+  | { readonly do: 'flush'; readonly tag: string; readonly nsid: number };
 
 /** The targets a scenario can name in `"targets"`: the `--target` values (`tcp` for any `tcp://` target). */
 export const SCENARIO_TARGETS = ['emulator', 'qemu', 'nvmet', 'tcp'] as const;
@@ -85,8 +101,21 @@ export interface Scenario {
   readonly profile: ProfileName;
   /** The targets the file holds on (`"targets"`); absent: every target. On another, it is not applicable. */
   readonly targets?: readonly ScenarioTarget[];
-  readonly controller: { readonly aerl: number; readonly namespaces: readonly NamespaceDecl[] };
+  readonly controller: ControllerDecl;
   readonly steps: readonly Step[];
+}
+
+/** `controller`: AERL and namespaces, and the hardware options a fault controller overrides (docs/faults.md). */
+export interface ControllerDecl {
+  readonly aerl: number;
+  readonly namespaces: readonly NamespaceDecl[];
+  /** CAP.MQES + 1 (ControllerOptions.maxQueueEntries). */
+  readonly maxQueueEntries?: number;
+  /** PCI IDs (ControllerOptions.pci). */
+  readonly pci?: Readonly<Partial<Record<'vendorId' | 'deviceId' | 'subsystemVendorId' | 'subsystemId', number>>>;
+  /** `openvmm-test` only: nvme_test's single RPC reply slot, its panic on namespace removal. */
+  readonly singleReplySlot?: boolean;
+  readonly removeNamespacePanics?: boolean;
 }
 
 /** What every target accepts (a file beyond these is refused with exit 2 rather than failing inside a target). */
@@ -243,7 +272,7 @@ export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   const name = root.name === undefined ? (file ?? 'scenario') : r.string(root.name, `${at}.name`);
   if (root.description !== undefined) r.string(root.description, `${at}.description`);
   const profile = root.profile === undefined ? 'spec' : r.oneOf(root.profile, `${at}.profile`, PROFILE_NAMES);
-  const controller = parseController(r, root.controller, at);
+  const controller = parseController(r, root.controller, at, profile);
   if (!Array.isArray(root.steps) || root.steps.length === 0) r.fail(`${at}.steps`, 'a non-empty array of steps', root.steps);
   const tags = new Set<string>();
   const faultTags = new Set<string>();
@@ -251,9 +280,10 @@ export function parseScenario(json: Json, file?: string, at = '$'): Scenario {
   return { name, profile, ...(targets ? { targets } : {}), controller, steps };
 }
 
-function parseController(r: Reader, v: Json, at: string): Scenario['controller'] {
+function parseController(r: Reader, v: Json, at: string, profile: ProfileName): Scenario['controller'] {
   if (v === undefined) return { aerl: 3, namespaces: [{ nsid: 1, blocks: 2048, blockSize: 512, attached: true }] };
-  const c = r.object(v, `${at}.controller`, ['aerl', 'namespaces']);
+  const c = r.object(v, `${at}.controller`, ['aerl', 'namespaces', 'maxQueueEntries', 'pci', 'singleReplySlot', 'removeNamespacePanics']);
+  const hardware = parseHardware(r, c, `${at}.controller`, profile);
   const aerl = c.aerl === undefined ? 3 : r.number(c.aerl, `${at}.controller.aerl`, 0, 255);
   let namespaces: NamespaceDecl[] = [{ nsid: 1, blocks: 2048, blockSize: 512, attached: true }];
   if (c.namespaces !== undefined) {
@@ -274,7 +304,27 @@ function parseController(r: Reader, v: Json, at: string): Scenario['controller']
       return { nsid, blocks, blockSize, attached: o.attached === undefined ? true : r.boolean(o.attached, `${path}.attached`) };
     });
   }
-  return { aerl, namespaces };
+  return { aerl, namespaces, ...hardware };
+}
+
+const PCI_IDS = ['vendorId', 'deviceId', 'subsystemVendorId', 'subsystemId'] as const;
+/** The controller's hardware options (docs/faults.md): CAP.MQES, PCI IDs, nvme_test's opt-in emulations. */
+function parseHardware(r: Reader, c: Record<string, Json>, path: string, profile: ProfileName): Omit<ControllerDecl, 'aerl' | 'namespaces'> {
+  const out: { -readonly [K in keyof Omit<ControllerDecl, 'aerl' | 'namespaces'>]: ControllerDecl[K] } = {};
+  if (c.maxQueueEntries !== undefined) out.maxQueueEntries = r.number(c.maxQueueEntries, `${path}.maxQueueEntries`, 2, 65536);
+  if (c.pci !== undefined) {
+    const o = r.object(c.pci, `${path}.pci`, PCI_IDS);
+    const pci: Partial<Record<(typeof PCI_IDS)[number], number>> = {};
+    for (const key of PCI_IDS) if (o[key] !== undefined) pci[key] = r.number(o[key], `${path}.pci.${key}`, 0, 0xffff);
+    out.pci = pci;
+  }
+  for (const key of ['singleReplySlot', 'removeNamespacePanics'] as const) {
+    if (c[key] === undefined) continue;
+    const on = r.boolean(c[key], `${path}.${key}`);
+    if (on && profile !== 'openvmm-test') r.fail(`${path}.${key}`, `false or no ${key} under profile "${profile}" (it emulates OpenVMM's nvme_test: "profile": "openvmm-test")`, c[key]);
+    out[key] = on;
+  }
+  return out;
 }
 
 function parseStatus(r: Reader, v: Json, path: string): StatusExpectation {
@@ -341,8 +391,8 @@ function parseHexBytes(r: Reader, d: Json, path: string): Uint8Array {
 const MATCH_FIELDS = ['opcode', 'nsid', 'cdw2', 'cdw3', 'cdw10', 'cdw11', 'cdw12', 'cdw13', 'cdw14', 'cdw15'] as const;
 const UPDATE_FIELDS = ['nsid', 'cdw2', 'cdw3', 'cdw10', 'cdw11', 'cdw12', 'cdw13', 'cdw14', 'cdw15'] as const;
 const FAULT_BEHAVIOURS = {
-  submission: ['update', 'drop', 'delay', 'verify'],
-  completion: ['update', 'drop', 'delay', 'customPayload', 'verify'],
+  submission: ['update', 'drop', 'delay', 'panic', 'verify'],
+  completion: ['update', 'drop', 'delay', 'panic', 'customPayload', 'verify'],
   enable: ['delay', 'neverReady', 'fatal'],
 } as const;
 
@@ -357,7 +407,7 @@ function parseFaultStep(r: Reader, v: Record<string, Json>, path: string, faultT
   const kind = v.behaviour === undefined
     ? r.fail(`${path}.behaviour`, `a ${on} fault behaviour: one of ${behaviours.map((b) => `"${b}"`).join(', ')}`)
     : r.oneOf(v.behaviour, `${path}.behaviour`, behaviours);
-  const extra = kind === 'delay' ? ['ms'] : kind === 'customPayload' ? ['data'] : kind === 'update' ? [on === 'submission' ? 'command' : 'completion'] : [];
+  const extra = kind === 'delay' ? (on === 'completion' ? ['ms', 'blocking'] : ['ms']) : kind === 'panic' ? ['message'] : kind === 'customPayload' ? ['data'] : kind === 'update' ? [on === 'submission' ? 'command' : 'completion'] : [];
   const o = r.object(v, path, ['do', 'tag', 'active', 'on', 'behaviour', ...(on === 'enable' ? [] : ['match']), ...extra]);
   const tag = r.string(o.tag, `${path}.tag`, 'a tag (a non-empty string) naming this fault, for expectFault');
   if (faultTags.has(tag)) r.fail(`${path}.tag`, `a fault tag not used before ("${echo(tag)}" already is)`);
@@ -378,7 +428,8 @@ function parseFaultStep(r: Reader, v: Record<string, Json>, path: string, faultT
       match[key] = key === 'opcode' ? parseOpcode(r, m[key], `${path}.match.opcode`) : r.number(m[key], `${path}.match.${key}`, 0, 0xffffffff);
     }
     if (kind === 'drop' || kind === 'verify') fault = { on, match, behaviour: { kind } } as FaultSpec;
-    else if (kind === 'delay') fault = { on, match, behaviour: { kind, ms: ms() } } as FaultSpec;
+    else if (kind === 'delay') fault = { on, match, behaviour: { kind, ms: ms(), ...(o.blocking === undefined ? {} : { blocking: r.boolean(o.blocking, `${path}.blocking`) }) } } as FaultSpec;
+    else if (kind === 'panic') fault = { on, match, behaviour: { kind, ...(o.message === undefined ? {} : { message: r.string(o.message, `${path}.message`, 'a panic message (a non-empty string)') }) } } as FaultSpec;
     else if (kind === 'customPayload') {
       if (o.data === undefined) r.fail(`${path}.data`, 'a hex string of whole bytes such as "0x0100" (written to the command\'s data buffer)');
       fault = { on: 'completion', match, behaviour: { kind, data: parseHexBytes(r, o.data, `${path}.data`) } };
@@ -410,7 +461,7 @@ function parseFaultStep(r: Reader, v: Record<string, Json>, path: string, faultT
 
 function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespaces: readonly NamespaceDecl[], faultTags: Set<string> = new Set()): Step {
   if (!isObject(v)) r.fail(path, 'a step object with "do"', v);
-  const kinds = ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault'] as const;
+  const kinds = ['enable', 'disable', 'shutdown', 'submit', 'namespaceChange', 'expect', 'expectPending', 'expectRegister', 'fault', 'expectFault', 'createIoQueues', 'write', 'read', 'flush', 'panic', 'removeNamespace'] as const;
   const kind = r.oneOf((v as Record<string, Json>).do, `${path}.do`, kinds, 'a step kind');
   const tagOf = (o: Record<string, Json>, known: boolean): string => {
     const tag = r.string(o.tag, `${path}.tag`, known ? 'the tag of an earlier submit step' : 'a tag (a non-empty string) naming this submission');
@@ -420,6 +471,16 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
   switch (kind) {
     case 'fault':
       return parseFaultStep(r, v as Record<string, Json>, path, faultTags);
+    case 'panic': {
+      const o = r.object(v, path, ['do', 'message']);
+      return { do: 'panic', ...(o.message === undefined ? {} : { message: r.string(o.message, `${path}.message`, 'a panic message (a non-empty string)') }) };
+    }
+    case 'removeNamespace': {
+      const o = r.object(v, path, ['do', 'nsid', 'outcome']);
+      if (o.nsid === undefined) r.fail(`${path}.nsid`, 'an NSID 1..0xFFFFFFFE', o.nsid);
+      const nsid = r.number(o.nsid, `${path}.nsid`, 1, 0xfffffffe);
+      return { do: 'removeNamespace', nsid, ...(o.outcome === undefined ? {} : { outcome: r.oneOf(o.outcome, `${path}.outcome`, ['posted', 'coalesced', 'deferred', 'panicked'] as const) }) };
+    }
     case 'expectFault': {
       const o = r.object(v, path, ['do', 'tag', 'fired', 'count', 'timeoutMs']);
       const tag = r.string(o.tag, `${path}.tag`, 'the tag of an earlier fault step');
@@ -484,6 +545,36 @@ function parseStep(r: Reader, v: Json, path: string, tags: Set<string>, namespac
     case 'expectPending': {
       const o = r.object(v, path, ['do', 'tag']);
       return { do: 'expectPending', tag: tagOf(o, true) };
+    }
+    case 'createIoQueues': {
+      const o = r.object(v, path, ['do', 'count', 'queueSize']);
+      return {
+        do: 'createIoQueues',
+        count: o.count === undefined ? 1 : r.number(o.count, `${path}.count`, 1, 16),
+        queueSize: o.queueSize === undefined ? 16 : r.number(o.queueSize, `${path}.queueSize`, 2, 4096),
+      };
+    }
+    case 'write':
+    case 'read':
+    case 'flush': {
+      const fields = kind === 'write' ? ['data', 'fill', 'blocks'] : kind === 'read' ? ['blocks'] : [];
+      const o = r.object(v, path, ['do', 'tag', 'nsid', ...(kind === 'flush' ? [] : ['slba']), ...fields]);
+      const tag = tagOf(o, false);
+      if (tags.has(tag)) r.fail(`${path}.tag`, `a tag not used before ("${echo(tag)}" already is)`);
+      if (o.nsid === undefined) r.fail(`${path}.nsid`, 'an NSID 0..0xFFFFFFFF', o.nsid);
+      const nsid = r.number(o.nsid, `${path}.nsid`, 0, 0xffffffff);
+      tags.add(tag);
+      if (kind === 'flush') return { do: 'flush', tag, nsid };
+      const slba = o.slba === undefined ? 0 : r.number(o.slba, `${path}.slba`, 0, Number.MAX_SAFE_INTEGER);
+      if (kind === 'read') return { do: 'read', tag, nsid, slba, blocks: o.blocks === undefined ? 1 : r.number(o.blocks, `${path}.blocks`, 1, 65536) };
+      if (o.data !== undefined) {
+        if (o.fill !== undefined || o.blocks !== undefined) r.fail(`${path}.${o.fill !== undefined ? 'fill' : 'blocks'}`, 'no "fill" or "blocks" beside "data" (the data says how many blocks)');
+        const data = parseHexBytes(r, o.data, `${path}.data`);
+        if (data.length === 0) r.fail(`${path}.data`, 'at least one block of bytes', o.data);
+        return { do: 'write', tag, nsid, slba, data };
+      }
+      if (o.fill === undefined) r.fail(`${path}.data`, 'the bytes to write ("data"), or "fill" and "blocks"', o.data);
+      return { do: 'write', tag, nsid, slba, fill: r.number(o.fill, `${path}.fill`, 0, 255), blocks: o.blocks === undefined ? 1 : r.number(o.blocks, `${path}.blocks`, 1, 65536) };
     }
     case 'expectRegister': {
       const o = r.object(v, path, ['do', 'name', 'value', 'mask']);

@@ -3,11 +3,16 @@
 // register file, admin commands into the emulator, Keep Alive with a KATO timer. The adapter is the emulator's PCIe
 // host: it owns the admin rings in the emulator's guest memory, writes SQEs there (PRPs to its own buffers), rings
 // doorbells and harvests CQEs on the emulator's interrupt, and moves data between capsules and those buffers. One
-// host at a time; no I/O queues yet (Connect with QID > 0 gets Connect Invalid Parameters).
+// host at a time; its I/O queues are further connections of the same host (Connect with QID > 0 and the admin
+// queue's CNTLID), whose Read, Write and Flush go to the emulator's block stores (src/logic/io-commands.ts).
 import * as net from 'node:net';
-import { createController, type ControllerOptions, type EmulatedController } from '../emulator.ts';
+import { createController, type ControllerIo, type ControllerOptions, type EmulatedController } from '../emulator.ts';
+import { decideIoCommand, ioDataLength } from '../logic/io-commands.ts';
+import { executeIo } from '../device/block-store.ts';
+import { MAX_IO_QUEUES } from '../logic/admin-commands.ts';
 import { Cc, Csts, PAGE_SIZE, Register, SQE_SIZE, CQE_SIZE, Status, AdminOpcode, Cns } from '../spec/constants.ts';
 import { decodeCqe, encodeCqe } from '../spec/cqe.codec.ts';
+import { decodeSqe } from '../spec/sqe.codec.ts';
 import { setU32, setU64 } from '../spec/le.ts';
 import { CONNECT_DATA_SIZE, CNTLID_DYNAMIC, FABRICS_OPCODE, FabricsCommandType, FabricsStatus, Fes, MIN_MAXH2CDATA, PFV_1_0, SglId } from '../fabrics/constants.ts';
 import { encodePdu, terminationFor, type Pdu, type PduError, type DigestOptions } from '../fabrics/pdu.codec.ts';
@@ -22,6 +27,10 @@ export const ADMIN_IN_CAPSULE = 8192;
 export const MAX_TRANSFER = 32 * PAGE_SIZE;
 /** The largest admin queue a host may Connect with (CAP.MQES as this target reports it, 0's based). */
 export const TARGET_MQES = 1023;
+/** In-capsule data accepted on an I/O queue (IOCCSZ = (64 + this) / 16). */
+export const IO_IN_CAPSULE = 8192;
+/** MAXCMD: commands one queue may have outstanding (more than an admin ring holds wait in the adapter). */
+export const TARGET_MAXCMD = TARGET_MQES + 1;
 const MAXH2CDATA = MAX_TRANSFER;
 /** Data buffers in the emulator's memory: commands with data in the emulator at once. */
 const DATA_SLOTS = 64;
@@ -46,6 +55,7 @@ export interface TargetOptions {
 /** What the target did with a peer's connection, for tests and the log. */
 export type TargetEvent =
   | { type: 'connected'; hostnqn: string; kato: number; sqsize: number }
+  | { type: 'ioQueueConnected'; qid: number; sqsize: number }
   | { type: 'terminated'; fes: number; fei: number; message: string }
   | { type: 'keepAliveExpired' }
   | { type: 'closed' };
@@ -89,7 +99,7 @@ export function applyFabricsIdentify(data: Uint8Array, f: FabricsIdentity): void
 }
 
 export class NvmeTcpTarget {
-  readonly controller: EmulatedController;
+  readonly controller: EmulatedController & ControllerIo;
   readonly nqn: string;
   /** The emulated controller's CNTLID, which Connect answers with. */
   readonly cntlid: number;
@@ -97,6 +107,8 @@ export class NvmeTcpTarget {
   private readonly connections = new Set<TargetConnection>();
   /** The connection whose admin queue is connected (one host at a time). */
   active: TargetConnection | null = null;
+  /** The active host's I/O queues, by QID (each its own connection, NVMe/TCP 1.0 §2.1). */
+  readonly ioQueues = new Map<number, TargetConnection>();
   private readonly listeners = new Set<(e: TargetEvent) => void>();
   readonly timers: TargetTimers;
   readonly log: (line: string) => void;
@@ -188,6 +200,10 @@ export class TargetConnection {
   private digests: DigestOptions = { hdgst: false, ddgst: false };
   private hpda = 0;
   private state: 'ic' | 'connect' | 'live' | 'closed' = 'ic';
+  /** The queue this connection carries once connected: 0 the admin queue, 1.. an I/O queue. */
+  qid = 0;
+  /** The host NQN from Connect (an I/O queue must come from the admin queue's host). */
+  hostnqn = '';
   private kato = 0;
   private katoTimer: unknown = null;
   /** Capsules the host has sent on the admin queue, and those consumed (for SQHD, NVMe Base 2.0 §4.2.1). */
@@ -268,12 +284,29 @@ export class TargetConnection {
     this.reader.push(new Uint8Array(0));
     if (this.katoTimer !== null) this.target.timers.clearTimeout(this.katoTimer);
     this.katoTimer = null;
+    if (wasLive && this.qid > 0) {
+      if (this.target.ioQueues.get(this.qid) === this) this.target.ioQueues.delete(this.qid);
+      return;
+    }
     if (wasLive && this.target.active === this) {
       this.target.active = null;
+      this.closeIoQueues();
       const cc = this.target.controller.mmioRead32(Register.CC);
       if (cc & Cc.EN) this.target.controller.mmioWrite32(Register.CC, 0);
       this.forgetCommands();
     }
+  }
+
+  /** The association's I/O queues end with it, and with a controller reset (NVMe Base 2.0 §3.7.2: a reset deletes
+   * every I/O queue; on NVMe/TCP each is a connection, closed here). */
+  private closeIoQueues(): void {
+    for (const c of [...this.target.ioQueues.values()]) c.destroy();
+    this.target.ioQueues.clear();
+  }
+
+  /** Traffic on any queue of the association restarts the Keep Alive timer. */
+  touch(): void {
+    this.restartKeepAlive();
   }
 
   private onPdu(pdu: Pdu, dataDigestError: boolean): void {
@@ -296,10 +329,10 @@ export class TargetConnection {
         this.destroy();
         return;
       case 'capsuleCmd':
-        this.restartKeepAlive();
+        this.keepAlive();
         return this.onCapsule(pdu.sqe, pdu.data, dataDigestError);
       case 'h2cData':
-        this.restartKeepAlive();
+        this.keepAlive();
         return this.onH2CData(pdu.cccid, pdu.ttag, pdu.datao, pdu.data, pdu.last, dataDigestError);
       default:
         // A controller-to-host PDU sent by a host.
@@ -307,9 +340,14 @@ export class TargetConnection {
     }
   }
 
+  private keepAlive(): void {
+    if (this.qid > 0) this.target.active?.touch();
+    else this.restartKeepAlive();
+  }
+
   private respond(cid: number, status: { sct: number; sc: number; dnr: boolean }, dw0 = 0, dw1 = 0, consumed = true): void {
     if (consumed) this.consumed++;
-    const cqe = encodeCqe({ dw0, dw1, sqhd: this.sqhd(), sqid: 0, cid, phase: 0, status, crd: 0, more: false });
+    const cqe = encodeCqe({ dw0, dw1, sqhd: this.sqhd(), sqid: this.qid, cid, phase: 0, status, crd: 0, more: false });
     this.send({ type: 'capsuleResp', cqe });
   }
 
@@ -383,7 +421,7 @@ export class TargetConnection {
         if (this.state !== 'connect' || !('qid' in f)) return this.respond(cid, Status.withDnr(Status.COMMAND_SEQUENCE_ERROR));
         const invalid = (where: 'command' | 'data', offset: number) => this.respond(cid, FabricsStatus.CONNECT_INVALID_PARAMETERS, connectInvalidParameter(where, offset));
         if (f.recfmt !== 0) return this.respond(cid, FabricsStatus.CONNECT_INCOMPATIBLE_FORMAT);
-        if (f.qid !== 0) return invalid('command', 42); // no I/O queues on this controller yet
+        if (f.qid > MAX_IO_QUEUES) return invalid('command', 42); // beyond the queues Set Features 07h allocates
         if (f.sqsize < 1 || f.sqsize > TARGET_MQES) return invalid('command', 44);
         if (f.sgl.id !== SglId.DATA_BLOCK_OFFSET || f.sgl.length < CONNECT_DATA_SIZE || Number(f.sgl.address) + CONNECT_DATA_SIZE > inCapsule.length) {
           // Linux hosts and nvmet carry the Connect data in the capsule; an R2T for it is not offered.
@@ -391,11 +429,13 @@ export class TargetConnection {
         }
         const data = decodeConnectData(inCapsule.subarray(Number(f.sgl.address), Number(f.sgl.address) + CONNECT_DATA_SIZE));
         if (data.subnqn !== this.target.nqn) return invalid('data', 256);
+        if (f.qid > 0) return this.connectIoQueue(cid, f.qid, f.sqsize, data.cntlid, data.hostnqn, invalid);
         if (data.cntlid !== CNTLID_DYNAMIC) return invalid('data', 16);
         if (this.target.active && this.target.active !== this) return this.respond(cid, FabricsStatus.CONNECT_CONTROLLER_BUSY);
         this.queueSize = f.sqsize + 1;
         this.kato = f.kato;
         this.state = 'live';
+        this.hostnqn = data.hostnqn;
         this.target.active = this;
         this.freeSlots = Array.from({ length: DATA_SLOTS }, (_, i) => i);
         this.target.log(`connected: ${data.hostnqn || '(no host NQN)'}, admin queue of ${this.queueSize}, KATO ${this.kato} ms`);
@@ -405,6 +445,8 @@ export class TargetConnection {
       }
       case FabricsCommandType.PROPERTY_GET:
       case FabricsCommandType.PROPERTY_SET: {
+        // Properties are the admin queue's (NVMe Base 2.0 §6.5, §6.6); on an I/O queue, as Linux nvmet answers.
+        if (this.qid > 0) return this.respond(cid, Status.withDnr(Status.INVALID_OPCODE));
         if (this.state !== 'live') return this.respond(cid, Status.withDnr(Status.COMMAND_SEQUENCE_ERROR));
         if (!('size' in f) || f.size === undefined) return this.respond(cid, Status.withDnr(Status.INVALID_FIELD));
         if (f.fctype === FabricsCommandType.PROPERTY_GET) {
@@ -415,11 +457,38 @@ export class TargetConnection {
         if (!('value' in f) || !this.propertySet(f.ofst, f.size, f.value)) return this.respond(cid, Status.withDnr(Status.INVALID_FIELD));
         return this.respond(cid, Status.SUCCESS);
       }
+      case FabricsCommandType.DISCONNECT:
+        if (this.qid > 0 && this.state === 'live') {
+          // Disconnect deletes this I/O queue (NVMe Base 2.0 §6.4): answered, then the connection ends.
+          this.respond(cid, Status.SUCCESS);
+          this.socket.end();
+          this.endAssociation();
+          return;
+        }
+        return this.respond(cid, Status.withDnr(Status.INVALID_OPCODE));
       default:
         // Disconnect applies to I/O queues (NVMe Base 2.0 §6.4); on the admin queue, like any other fabrics
         // command this controller does not have, it is an invalid opcode (Linux nvmet answers the same).
         return this.respond(cid, Status.withDnr(Status.INVALID_OPCODE));
     }
+  }
+
+  /** Connect of an I/O queue (NVMe Base 2.0 §6.3): the active host's (same host NQN, its controller's CNTLID), on an
+   * enabled controller, a QID not yet connected. The queue lives as long as this connection and the association. */
+  private connectIoQueue(cid: number, qid: number, sqsize: number, cntlid: number, hostnqn: string, invalid: (where: 'command' | 'data', offset: number) => void): void {
+    const admin = this.target.active;
+    if (!admin || cntlid !== this.target.cntlid || admin.hostnqn !== hostnqn) return invalid('data', admin && cntlid === this.target.cntlid ? 512 : 16);
+    if (!(this.target.controller.mmioRead32(Register.CSTS) & Csts.RDY)) return this.respond(cid, Status.withDnr(Status.COMMAND_SEQUENCE_ERROR));
+    if (this.target.ioQueues.has(qid)) return this.respond(cid, Status.withDnr(Status.COMMAND_SEQUENCE_ERROR)); // as nvmet_install_queue
+    this.qid = qid;
+    this.queueSize = sqsize + 1;
+    this.hostnqn = hostnqn;
+    this.state = 'live';
+    this.target.ioQueues.set(qid, this);
+    this.target.log(`I/O queue ${qid} connected, ${this.queueSize} entries`);
+    this.target.emit({ type: 'ioQueueConnected', qid, sqsize });
+    admin.touch();
+    this.respond(cid, Status.SUCCESS, this.target.cntlid);
   }
 
   /** Properties of a fabrics controller (NVMe Base 2.0 Figure 35): CAP, VS, CC, CSTS; the others are reserved. */
@@ -442,7 +511,10 @@ export class TargetConnection {
     const was = ctrl.mmioRead32(Register.CC);
     if ((cc & Cc.EN) && !(was & Cc.EN)) this.openRings();
     ctrl.mmioWrite32(Register.CC, cc);
-    if (!(cc & Cc.EN) && (was & Cc.EN)) this.forgetCommands();
+    if (!(cc & Cc.EN) && (was & Cc.EN)) {
+      this.closeIoQueues();
+      this.forgetCommands();
+    }
     return true;
   }
 
@@ -486,6 +558,7 @@ export class TargetConnection {
   }
 
   private queueCommand(c: Command): void {
+    if (this.qid > 0) return this.executeIoCommand(c);
     if (!this.ringsReady || !(this.target.controller.mmioRead32(Register.CSTS) & Csts.RDY)) {
       // Not enabled: a PCIe controller would not fetch it at all; over fabrics it is answered (§3.5.1).
       this.commands.delete(c.cid);
@@ -493,6 +566,22 @@ export class TargetConnection {
     }
     this.waiting.push(c);
     this.submitWaiting();
+  }
+
+  /** An I/O command on this I/O queue: decided (src/logic/io-commands.ts) and carried out on the emulator's block
+   * stores at once; a Read's blocks go out in C2HData before the CapsuleResp. The data the SGL describes must be the
+   * command's length exactly (Data SGL Length Invalid otherwise, as Linux nvmet answers). */
+  private executeIoCommand(c: Command): void {
+    this.commands.delete(c.cid);
+    const ctrl = this.target.controller;
+    if (!(ctrl.mmioRead32(Register.CSTS) & Csts.RDY)) return this.respond(c.cid, Status.withDnr(Status.COMMAND_SEQUENCE_ERROR));
+    const decision = decideIoCommand(decodeSqe(c.sqe), ctrl.ioEnv);
+    const length = ioDataLength(decision);
+    const given = c.data?.length ?? c.dataIn;
+    if (decision.kind !== 'fail' && given !== length) return this.respond(c.cid, Status.withDnr({ sct: 0, sc: 0x0f, dnr: false })); // Data SGL Length Invalid
+    const answer = executeIo(decision, ctrl.blocks, c.data);
+    if (answer.data && answer.status.sct === 0 && answer.status.sc === 0) this.send({ type: 'c2hData', cccid: c.cid, datao: 0, last: true, success: false, data: answer.data });
+    this.respond(c.cid, answer.status, answer.dw0);
   }
 
   private submitWaiting(): void {
@@ -559,7 +648,7 @@ export class TargetConnection {
         if (c.dataIn > 0 && cqe.status.sct === 0 && cqe.status.sc === 0) {
           const data = ctrl.memory.read(address, c.dataIn);
           if (c.sqe[0] === AdminOpcode.IDENTIFY && (c.sqe[40]! === Cns.CONTROLLER) && data.length >= 4096) {
-            applyFabricsIdentify(data, { subnqn: this.target.nqn, maxcmd: this.queueSize, ioccsz: (SQE_SIZE + ADMIN_IN_CAPSULE) / 16 });
+            applyFabricsIdentify(data, { subnqn: this.target.nqn, maxcmd: TARGET_MAXCMD, ioccsz: (SQE_SIZE + IO_IN_CAPSULE) / 16 });
           }
           this.send({ type: 'c2hData', cccid: cqe.cid, datao: 0, last: true, success: false, data });
         }

@@ -19,6 +19,13 @@ export const AdminOpcode = {
 } as const;
 export type AdminOpcode = (typeof AdminOpcode)[keyof typeof AdminOpcode];
 
+/** NVM Command Set I/O opcodes (NVM Command Set 1.0 §3, Figure 16): the ones this controller implements. */
+export const IoOpcode = {
+  FLUSH: 0x00,
+  WRITE: 0x01,
+  READ: 0x02,
+} as const;
+
 /** Status Code Type (CQE DW3 bits 27:25). */
 export const StatusCodeType = {
   GENERIC: 0x0,
@@ -47,6 +54,13 @@ export const Status = {
   COMMAND_ABORT_REQUESTED: status(0, 0x07),
   INVALID_NAMESPACE: status(0, 0x0b),
   COMMAND_SEQUENCE_ERROR: status(0, 0x0c),
+  /** NVM Command Set 1.0 §3.2.2 (Figure 14): SLBA + NLB beyond the namespace's size. */
+  LBA_OUT_OF_RANGE: status(0, 0x80),
+  COMPLETION_QUEUE_INVALID: status(1, 0x00),
+  INVALID_QUEUE_IDENTIFIER: status(1, 0x01),
+  INVALID_QUEUE_SIZE: status(1, 0x02),
+  INVALID_INTERRUPT_VECTOR: status(1, 0x08),
+  INVALID_QUEUE_DELETION: status(1, 0x0c),
   ABORT_LIMIT_EXCEEDED: status(1, 0x03),
   AER_LIMIT_EXCEEDED: status(1, 0x05),
   INVALID_LOG_PAGE: status(1, 0x09),
@@ -105,6 +119,8 @@ export const Cns = {
   NAMESPACE: 0x00,
   CONTROLLER: 0x01,
   ACTIVE_NAMESPACE_LIST: 0x02,
+  /** Namespace Identification Descriptor list (§5.17.2.3). */
+  NAMESPACE_ID_DESCRIPTORS: 0x03,
 } as const;
 
 /** Namespace Attachment SEL (CDW10 bits 3:0, NVMe Base 2.0 §5.23). */

@@ -1,6 +1,7 @@
 // Identify data structures, 4096 bytes each (NVMe Base 2.0 §5.17.2): Identify Controller (CNS 01h) with the
 // fields this project reads (VID, SN, MN, FR, MDTS, CNTLID, VER, OAES, OACS, ACL, AERL, LPA, ELPE, SQES, CQES, NN,
-// SUBNQN) and Identify Namespace (CNS 00h: NSZE, NCAP, NUSE, NLBAF, FLBAS, LBAF0). Other fields are zero.
+// SUBNQN) and Identify Namespace (CNS 00h: NSZE, NCAP, NUSE, NLBAF, FLBAS, NGUID, LBAF0), and the Namespace
+// Identification Descriptor list (CNS 03h, §5.17.2.3: NIDT, NIDL, NID). Other fields are zero.
 import { IDENTIFY_SIZE } from './constants.ts';
 
 export interface IdentifyController {
@@ -99,6 +100,13 @@ export interface IdentifyNamespace {
   readonly flbas: number;
   /** LBA Format 0: metadata size and LBA data size as a power of two. */
   readonly lbaf0: { readonly ms: number; readonly lbads: number };
+  /** Namespace Globally Unique Identifier, bytes 104–119 (encoded when given; read with `identifyNamespaceNguid`). */
+  readonly nguid?: Uint8Array;
+}
+
+/** The NGUID field of Identify Namespace data (bytes 104–119). */
+export function identifyNamespaceNguid(b: Uint8Array): Uint8Array {
+  return b.slice(104, 120);
 }
 
 export function encodeIdentifyNamespace(n: IdentifyNamespace, out = new Uint8Array(IDENTIFY_SIZE)): Uint8Array {
@@ -109,6 +117,7 @@ export function encodeIdentifyNamespace(n: IdentifyNamespace, out = new Uint8Arr
   out[25] = n.nlbaf;
   out[26] = n.flbas;
   v.setUint32(128, ((n.lbaf0.ms & 0xffff) | ((n.lbaf0.lbads & 0xff) << 16)) >>> 0, true);
+  if (n.nguid) out.set(n.nguid.subarray(0, 16), 104);
   return out;
 }
 
@@ -124,4 +133,49 @@ export function decodeIdentifyNamespace(b: Uint8Array): IdentifyNamespace {
     flbas: b[26]!,
     lbaf0: { ms: lbaf0 & 0xffff, lbads: (lbaf0 >>> 16) & 0xff },
   };
+}
+
+/** Namespace Identifier Type (NVMe Base 2.0 §5.17.2.3, Figure 279): NIDL is fixed per type. */
+export const Nidt = {
+  EUI64: 0x01,
+  NGUID: 0x02,
+  UUID: 0x03,
+  CSI: 0x04,
+} as const;
+const NIDL: Readonly<Record<number, number>> = { [Nidt.EUI64]: 8, [Nidt.NGUID]: 16, [Nidt.UUID]: 16, [Nidt.CSI]: 1 };
+
+export interface NamespaceIdDescriptor {
+  readonly nidt: number;
+  readonly nid: Uint8Array;
+}
+
+/** The descriptor list: each descriptor is NIDT, NIDL, two reserved bytes and NIDL bytes of NID; the list ends
+ * at the first NIDL of 0 (the rest of the 4096 bytes are zero). */
+export function encodeNamespaceIdDescriptors(list: readonly NamespaceIdDescriptor[], out = new Uint8Array(IDENTIFY_SIZE)): Uint8Array {
+  let at = 0;
+  for (const d of list) {
+    const nidl = NIDL[d.nidt];
+    if (nidl === undefined || d.nid.length !== nidl) throw new RangeError(`NIDT ${d.nidt} takes ${nidl ?? 'no'} bytes of NID, got ${d.nid.length}`);
+    if (at + 4 + nidl > IDENTIFY_SIZE) throw new RangeError('the descriptors do not fit in 4096 bytes');
+    out[at] = d.nidt;
+    out[at + 1] = nidl;
+    out.set(d.nid, at + 4);
+    at += 4 + nidl;
+  }
+  return out;
+}
+
+/** Read the descriptors up to the first NIDL of 0 (a descriptor running past the end is a RangeError). */
+export function decodeNamespaceIdDescriptors(b: Uint8Array): NamespaceIdDescriptor[] {
+  const out: NamespaceIdDescriptor[] = [];
+  let at = 0;
+  while (at + 4 <= b.length) {
+    const nidt = b[at]!;
+    const nidl = b[at + 1]!;
+    if (nidl === 0) break;
+    if (at + 4 + nidl > b.length) throw new RangeError(`descriptor at byte ${at} (NIDL ${nidl}) runs past the end of the list`);
+    out.push({ nidt, nid: b.slice(at + 4, at + 4 + nidl) });
+    at += 4 + nidl;
+  }
+  return out;
 }

@@ -60,8 +60,8 @@ describe('nvme-actors', () => {
     [['--frob'], /^nvme-actors: unknown option '--frob' before the command \(see nvme-actors --help\)$/],
     [['run', 'examples/', '--json=yes'], /^nvme-actors: run: --json takes no value \(see nvme-actors run --help\)$/],
     [['run', 'examples/', '--only', 'two'], /^nvme-actors: --only two: expected a scenario number/],
-    [['run', 'examples/', '--only', '4'], /^nvme-actors: --only 4: there are 3 scenarios \(numbered 1\.\.3\)$/],
-    [['run', 'examples/', '--grep', 'no such scenario'], /^nvme-actors: --grep no such scenario: no scenario name contains it \(3 scenarios loaded\)$/],
+    [['run', 'examples/', '--only', '5'], /^nvme-actors: --only 5: there are 4 scenarios \(numbered 1\.\.4\)$/],
+    [['run', 'examples/', '--grep', 'no such scenario'], /^nvme-actors: --grep no such scenario: no scenario name contains it \(4 scenarios loaded\)$/],
     [['run', 'examples/', '--profile', 'linux'], /^nvme-actors: --profile linux: expected one of/],
     [['run'], /^nvme-actors: run: expected at least one scenario FILE or DIR$/],
     [['run', 'no-such-file.json'], /^nvme-actors: no-such-file.json: no such file or directory \(ENOENT\)$/],
@@ -111,7 +111,7 @@ describe('nvme-actors', () => {
     expect(svg.out.join('\n')).toMatch(/<svg[\s\S]*shutdownComplete[\s\S]*<\/svg>/);
     const bad = await cli('diagram', '--machine', 'nope');
     expect(bad.code).toBe(2);
-    expect(bad.err).toEqual(['nvme-actors: --machine nope: expected one of controller, admin-queue, aen-latch, aen-log-page']);
+    expect(bad.err).toEqual(['nvme-actors: --machine nope: expected one of controller, admin-queue, io-queue, aen-latch, aen-log-page']);
   });
 
   it.each([

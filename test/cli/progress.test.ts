@@ -34,7 +34,7 @@ describe('progress line', () => {
   it('run over several files: [i/N] scenarios…', async () => {
     const { code, log } = await withProgress(['run', 'examples/'], 0);
     expect(code).toBe(0);
-    expect(log.filter((l) => l.startsWith('progress ['))).toEqual(['progress [1/3] scenarios…', 'progress [2/3] scenarios…', 'progress [3/3] scenarios…']);
+    expect(log.filter((l) => l.startsWith('progress ['))).toEqual(['progress [1/4] scenarios…', 'progress [2/4] scenarios…', 'progress [3/4] scenarios…', 'progress [4/4] scenarios…']);
     expectClearedBeforeOutput(log);
   });
 

@@ -21,6 +21,6 @@ describe('docs/stately.md', () => {
   });
 
   it('machineSource refuses an unknown machine with the names it knows', () => {
-    expect(() => machineSource('latch')).toThrow("unknown machine 'latch': one of controller, admin-queue, aen-latch, aen-log-page");
+    expect(() => machineSource('latch')).toThrow("unknown machine 'latch': one of controller, admin-queue, io-queue, aen-latch, aen-log-page");
   });
 });

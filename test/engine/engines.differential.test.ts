@@ -1,24 +1,26 @@
 // The 'fast' engine against XState's own interpreter: the same random event sequences (fast-check, seeded) on every
-// machine — the controller with its admin queue and AEN latch, the admin queue alone, the AEN latch alone, the spec
-// chart — under every profile, compared after every event (test/engine/differential.ts). 10,000 sequences in the
+// machine — the controller with its admin queue and AEN latch, the admin queue alone, an I/O queue, the AEN latch
+// alone, the spec chart — under every profile, compared after every event (test/engine/differential.ts). 10,000 sequences in the
 // default run; NVME_ACTORS_LONG=1 (npm run test:long) runs 10 times as many; NVME_ACTORS_SEED changes the seed.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { aenLatchMachine } from '../../machines/aen-latch.machine.ts';
 import { adminQueueMachine } from '../../machines/admin-queue.machine.ts';
 import { controllerMachine } from '../../machines/controller.machine.ts';
+import { ioQueueMachine } from '../../machines/io-queue.machine.ts';
 import { latchPolicy } from '../../src/logic/aen-latch.ts';
 import { chartFor } from '../../src/model/chart.ts';
 import { PROFILE_NAMES, PROFILES, type Profile } from '../../src/profiles/profiles.ts';
 import { AdminOpcode, Status } from '../../src/spec/constants.ts';
 import { sqe, type Sqe } from '../../src/spec/sqe.codec.ts';
 import { commandRoute } from '../../src/logic/admin-commands.ts';
-import type { AdminQueuePort, ControllerPort } from '../../machines/events.ts';
+import type { AdminQueuePort, ControllerPort, IoQueuePort } from '../../machines/events.ts';
+import type { IoDecision } from '../../src/logic/io-commands.ts';
 import { activeLog, assertSameOnBothEngines, pending, type Step } from './differential.ts';
 
 const LONG = process.env.NVME_ACTORS_LONG === '1';
 const SEED = Number(process.env.NVME_ACTORS_SEED ?? 20261201);
-/** Sequences per machine and profile: 4 machines × 3 profiles × 834 ≈ 10,000. */
+/** Sequences per machine and profile: 834 (5 machines × 4 profiles). */
 const RUNS = LONG ? 834 * 10 : 834;
 
 const cid = fc.integer({ min: 0, max: 7 });
@@ -53,7 +55,7 @@ const adminQueueEvent: fc.Arbitrary<Step['event']> = fc.oneof(
   {
     weight: 8,
     arbitrary: fc
-      .record({ sqe: command, prpStatus: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: statusArb }), fault: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) }, { weight: 1, arbitrary: fc.constant({ kind: 'delay' as const, ms: 5 }) }) })
+      .record({ sqe: command, prpStatus: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: statusArb }), fault: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) }, { weight: 1, arbitrary: fc.constant({ kind: 'delay' as const, ms: 5 }) }, { weight: 1, arbitrary: fc.constant({ kind: 'panic' as const, message: 'p' }) }), completionHold: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant(5) }) })
       .map((r) => ({ type: 'command.fetched', segments: [], ...r })),
   },
   { weight: 1, arbitrary: fc.constant({ type: 'command.unreadable' }) },
@@ -61,6 +63,7 @@ const adminQueueEvent: fc.Arbitrary<Step['event']> = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(cid, statusArb).map(([c, status]) => ({ type: 'completion.requested', cid: c, status, dw0: 0 })) },
   { weight: 3, arbitrary: fc.tuple(statusArb, fc.constantFrom(0, 1)).map(([status, dw0]) => ({ type: 'latch.replied', status, dw0 })) },
   { weight: 2, arbitrary: fc.constant({ type: 'xstate.done.actor.faultDelay' }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'fault.panicked', message: 'p' }) },
 );
 const ccWritten: fc.Arbitrary<Step['event']> = fc
   .record({
@@ -84,6 +87,7 @@ const ccWritten: fc.Arbitrary<Step['event']> = fc
 const controllerStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: ccWritten.map((event) => ({ event })) },
   { weight: 1, arbitrary: fc.constant({ event: { type: 'xstate.done.actor.faultDelay' } }) },
+  { weight: 1, arbitrary: fc.constant({ event: { type: 'fault.panicked', message: 'p' } }) },
   { weight: 4, arbitrary: adminQueueEvent.map((event) => ({ to: 'adminQueue', event })) },
   { weight: 4, arbitrary: latchEvent.map((event) => ({ to: 'aenLatch', event })) },
 );
@@ -118,12 +122,43 @@ function recordingPort(profile: Profile, ring: readonly Step['event'][]): Contro
     dropCommand: (command) => call('dropCommand', command.sqe.cid),
     moveCqHead: (head) => call('moveCqHead', head),
     reportInvalidDoorbell: (queue, value, size) => call('reportInvalidDoorbell', queue, value, size),
+    panic: (command) => call('panic', command.sqe.cid),
+    releaseHeldCompletion: () => call('releaseHeldCompletion'),
   };
   return {
     openQueues: (event) => call('openQueues', event.aqa),
     closeQueues: () => call('closeQueues'),
     reportEnableFault: (event) => call('reportEnableFault', event.aqa),
     adminQueue,
+  };
+}
+const ioDecision: fc.Arbitrary<IoDecision> = fc.oneof(
+  fc.constantFrom(Status.INVALID_NAMESPACE, Status.LBA_OUT_OF_RANGE).map((status) => ({ kind: 'fail' as const, answer: { status, dw0: 0 } })),
+  fc.tuple(fc.constantFrom('read' as const, 'write' as const), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 4 })).map(([kind, slba, nlb]) => ({ kind, nsid: 1, slba, nlb, bytes: nlb * 512 })),
+  fc.constant({ kind: 'flush' as const, nsid: 1 }),
+);
+const ioFetched = fc
+  .record({ c: cid, decision: ioDecision, prpStatus: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: statusArb }) })
+  .map(({ c, decision, prpStatus }) => ({ type: 'command.fetched', sqe: sqe({ opcode: decision.kind === 'write' ? 1 : decision.kind === 'read' ? 2 : 0, cid: c, nsid: 1 }), decision, segments: [], prpStatus }));
+const ioQueueEvent: fc.Arbitrary<Step['event']> = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: 0, max: 9 }).map((value) => ({ type: 'doorbell.written', queue: 'sq', value })) },
+  { weight: 6, arbitrary: ioFetched },
+  { weight: 1, arbitrary: fc.constant({ type: 'command.unreadable' }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'queue.deleted' }) },
+);
+/** The I/O queue's recording port: its SQ holds `ring` (the command at head h is ring[h % length]). */
+function recordingIoPort(ring: readonly Step['event'][]): IoQueuePort {
+  const call = (name: string, ...args: unknown[]): void => void activeLog().push(['port', name, ...args]);
+  return {
+    fetch: (head) => {
+      call('fetch', head);
+      return (ring.length === 0 ? { type: 'command.unreadable' } : ring[head % ring.length]!) as never;
+    },
+    post: (c, sqhd, status, dw0) => call('post', c, sqhd, status, dw0),
+    readBlocks: (command, sqhd) => call('readBlocks', command.sqe.cid, sqhd),
+    writeBlocks: (command, sqhd) => call('writeBlocks', command.sqe.cid, sqhd),
+    reportInvalidDoorbell: (value, size) => call('reportInvalidDoorbell', value, size),
+    reportUnreadable: () => call('reportUnreadable'),
   };
 }
 const fetchedCommand = adminQueueEvent.filter((e) => e.type === 'command.fetched' || e.type === 'command.unreadable' || e.type === 'completion.unwritable');
@@ -147,6 +182,13 @@ const machines: Array<{ name: string; run: (profile: Profile) => fc.IPropertyWit
     run: (profile) =>
       fc.property(fc.record({ sqSize: fc.integer({ min: 2, max: 8 }), cqSize: fc.integer({ min: 2, max: 8 }), inspect: fc.boolean(), ring: ringArb, steps: fc.array(adminQueueEvent.map((event) => ({ event })), { maxLength: 20 }) }), (r) =>
         assertSameOnBothEngines({ machine: pendingAdminQueue, input: { profile, sqSize: r.sqSize, cqSize: r.cqSize, device: recordingPort(profile, r.ring).adminQueue }, stubs: ['aenLatch'], steps: r.steps.map(withRoute(profile)), inspect: r.inspect }),
+      ) as fc.IProperty<[unknown]>,
+  },
+  {
+    name: 'I/O queue',
+    run: () =>
+      fc.property(fc.record({ sqSize: fc.integer({ min: 2, max: 8 }), inspect: fc.boolean(), ring: fc.array(fc.oneof({ weight: 8, arbitrary: ioFetched }, { weight: 1, arbitrary: fc.constant({ type: 'command.unreadable' }) }), { minLength: 1, maxLength: 8 }), steps: fc.array(ioQueueEvent.map((event) => ({ event })), { maxLength: 20 }) }), (r) =>
+        assertSameOnBothEngines({ machine: ioQueueMachine, input: { qid: 1, sqSize: r.sqSize, device: recordingIoPort(r.ring) }, steps: r.steps, inspect: r.inspect }),
       ) as fc.IProperty<[unknown]>,
   },
   {

@@ -167,13 +167,23 @@ async function loopbackTo(target: NvmeTcpTarget, port: number): Promise<NvmeHost
 }
 
 describe('Connect and the fabrics commands', () => {
-  it('Connect for QID 1 (no I/O queues): Connect Invalid Parameters, IPO 42 (QID), DNR', async () => {
+  it('Connect for QID 17 (beyond the 16 I/O queues allocated): Connect Invalid Parameters, IPO 42 (QID), DNR', async () => {
     const { target, port } = await serve();
     const peer = await RawPeer.open(port);
     await peer.handshake();
-    const cqe = await peer.connect(target.nqn, { qid: 1 });
+    const cqe = await peer.connect(target.nqn, { qid: 17 });
     expect(cqe.status).toEqual({ sct: 1, sc: 0x82, dnr: true });
     expect(cqe.dw0).toBe(42);
+    peer.close();
+  });
+
+  it('Connect for QID 1 with no admin association: invalid parameter in the data at 16 (CNTLID)', async () => {
+    const { target, port } = await serve();
+    const peer = await RawPeer.open(port);
+    await peer.handshake();
+    const cqe = await peer.connect(target.nqn, { qid: 1, cntlid: 1 });
+    expect(cqe.status).toEqual({ sct: 1, sc: 0x82, dnr: true });
+    expect(cqe.dw0).toBe(0x10010);
     peer.close();
   });
 
@@ -288,7 +298,7 @@ describe('Keep Alive (KATO) and Identify', () => {
     expect(u32(1792)).toBe((64 + 8192) / 16);
     expect(u32(1796)).toBe(1);
     expect(d[1800] | (d[1801]! << 8)).toBe(0);
-    expect(d[514] | (d[515]! << 8)).toBe(16);
+    expect(d[514] | (d[515]! << 8)).toBe(1024); // MAXCMD: per queue, not the admin queue's 16 entries (Linux clamps I/O queues to it)
     expect(Buffer.from(d.subarray(768, 768 + target.nqn.length)).toString()).toBe(target.nqn);
     expect(d[78]).toBe(1); // CNTLID from the emulator
     await host.close();

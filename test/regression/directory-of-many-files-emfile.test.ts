@@ -23,7 +23,7 @@ it('10,000 files under ulimit -n 256: every one is read', async () => {
   await mapLimit(names, 64, (n) => writeFile(join(dir, n), good));
   await writeFile(join(dir, 'zzzz-last.json'), '{ "steps": [ { "do": "reboot" } ] }');
   const r = spawnSync('bash', ['-c', 'ulimit -n 256 && exec "$0" "$@"', process.execPath, 'bin/nvme-actors.js', 'run', dir], { encoding: 'utf8', timeout: 60_000 });
-  expect(r.stderr.trim().split('\n')).toEqual([`nvme-actors: ${join(dir, 'zzzz-last.json')}: $.steps[0].do: expected a step kind, one of "enable", "disable", "shutdown", "submit", "namespaceChange", "expect", "expectPending", "expectRegister", "fault", "expectFault", got "reboot"`]);
+  expect(r.stderr.trim().split('\n')).toEqual([`nvme-actors: ${join(dir, 'zzzz-last.json')}: $.steps[0].do: expected a step kind, one of "enable", "disable", "shutdown", "submit", "namespaceChange", "expect", "expectPending", "expectRegister", "fault", "expectFault", "createIoQueues", "write", "read", "flush", got "reboot"`]);
   expect(r.status).toBe(2);
 }, 60_000);
 

@@ -40,7 +40,7 @@ function oneLine(r: Awaited<ReturnType<typeof cli>>, code = 2): string {
 describe('one line, always', () => {
   it('a newline in an echoed value is escaped', async () => {
     const file = await fileWith(JSON.stringify({ profile: 'spec\nnvme-actors: all good', steps: [{ do: 'enable' }] }));
-    expect(oneLine(await cli('run', file))).toBe(`nvme-actors: ${file}: $.profile: expected one of "spec", "qemu", "openvmm", "linux-nvmet", got "spec\\nnvme-actors: all good"`);
+    expect(oneLine(await cli('run', file))).toBe(`nvme-actors: ${file}: $.profile: expected one of "spec", "qemu", "openvmm", "linux-nvmet", "openvmm-test", got "spec\\nnvme-actors: all good"`);
   });
 
   it('a newline and an escape in a key are escaped', async () => {
@@ -62,7 +62,7 @@ describe('one line, always', () => {
   it('a 50 MB bad value is cut', async () => {
     const file = await fileWith(JSON.stringify({ profile: 'A'.repeat(50_000_000), steps: [{ do: 'enable' }] }));
     const line = oneLine(await cli('run', file));
-    expect(line).toBe(`nvme-actors: ${file}: $.profile: expected one of "spec", "qemu", "openvmm", "linux-nvmet", got "${'A'.repeat(80)}… (49999920 more characters)"`);
+    expect(line).toBe(`nvme-actors: ${file}: $.profile: expected one of "spec", "qemu", "openvmm", "linux-nvmet", "openvmm-test", got "${'A'.repeat(80)}… (49999920 more characters)"`);
   });
 
   it('a 1 MB key is cut', async () => {

@@ -56,7 +56,7 @@ describe('diagram', () => {
   });
 
   it('renderDiagram renders every machine by name in every format', async () => {
-    expect(machineNames).toEqual(['controller', 'admin-queue', 'aen-latch', 'aen-log-page']);
+    expect(machineNames).toEqual(['controller', 'admin-queue', 'io-queue', 'aen-latch', 'aen-log-page']);
     for (const name of machineNames) {
       for (const format of DIAGRAM_FORMATS) expect((await renderDiagram(name, format)).length, `${name} ${format}`).toBeGreaterThan(100);
     }

@@ -1,5 +1,5 @@
 // Random host sequences for the specification chart (fast-check): the events a host and the fault can send, weighted
-// as test:long's workload draws them. Shared by test/model/random-sequences.model.test.ts and bench/engine.ts.
+// as test:long's workload draws them. Shared by test/model/random-sequences/ and bench/engine.ts.
 import fc from 'fast-check';
 import type { HostEvent } from '../../src/logic/aen-chart.ts';
 import { OVERFLOW_BATCH } from '../../src/model/generate.ts';

@@ -12,13 +12,14 @@ import {
   logPageFieldsFault,
   MAX_TRANSFER,
   MDTS,
+  namespaceIds,
   routeCommand,
 } from '../../src/logic/admin-commands.ts';
 import { NamespaceTable } from '../../src/device/namespaces.ts';
 import { PROFILES, type Profile } from '../../src/profiles/profiles.ts';
 import { AdminOpcode, Status } from '../../src/spec/constants.ts';
 import { encodeAbort, encodeFeatures, encodeGetLogPage, encodeIdentify } from '../../src/spec/admin-fields.codec.ts';
-import { decodeIdentifyController, decodeIdentifyNamespace } from '../../src/spec/identify.codec.ts';
+import { decodeIdentifyController, decodeIdentifyNamespace, decodeNamespaceIdDescriptors, identifyNamespaceNguid, Nidt } from '../../src/spec/identify.codec.ts';
 import { decodeNsidList } from '../../src/spec/namespace-list.codec.ts';
 import { sqe, type Sqe } from '../../src/spec/sqe.codec.ts';
 
@@ -144,6 +145,7 @@ describe('executeLocalCommand: Identify (NVMe Base 2.0 §5.17)', () => {
     const a = executeLocalCommand(identify(0, 1), env());
     expect(a.status).toEqual(Status.SUCCESS);
     expect(decodeIdentifyNamespace(a.data!)).toEqual({ nsze: 0x10000n, ncap: 0x10000n, nuse: 0x10000n, nlbaf: 0, flbas: 0, lbaf0: { ms: 0, lbads: 9 } });
+    expect(identifyNamespaceNguid(a.data!)).toEqual(namespaceIds('SN42', 1).nguid);
     expect(a.data![130]).toBe(9);
     expect(executeLocalCommand(identify(0, 3), env()).data![130]).toBe(12);
   });
@@ -198,8 +200,37 @@ describe('executeLocalCommand: Identify (NVMe Base 2.0 §5.17)', () => {
   });
 
   it('an unknown CNS: Invalid Field in Command (0/02h) DNR', () => {
-    expect(executeLocalCommand(identify(0x03, 0), env()).status).toEqual({ sct: 0, sc: 0x02, dnr: true });
+    expect(executeLocalCommand(identify(0x04, 1), env()).status).toEqual({ sct: 0, sc: 0x02, dnr: true });
     expect(executeLocalCommand(identify(0xff, 0), env()).status).toEqual({ sct: 0, sc: 0x02, dnr: true });
+  });
+});
+
+describe('executeLocalCommand: Identify CNS 03h, Namespace Identification Descriptors (§5.17.2.3)', () => {
+  it('an active NSID: an NGUID then a UUID (RFC 4122 variant, version 8), the same on every call', () => {
+    const a = executeLocalCommand(identify(0x03, 1), env());
+    expect(a.status).toEqual(Status.SUCCESS);
+    const d = decodeNamespaceIdDescriptors(a.data!);
+    expect(d.map((x) => x.nidt)).toEqual([Nidt.NGUID, Nidt.UUID]);
+    expect(a.data!.subarray(0, 4)).toEqual(Uint8Array.from([2, 16, 0, 0]));
+    expect(a.data!.subarray(20, 24)).toEqual(Uint8Array.from([3, 16, 0, 0]));
+    expect(a.data!.subarray(40).every((b) => b === 0)).toBe(true);
+    expect(d[1]!.nid[6]! >>> 4).toBe(8);
+    expect(d[1]!.nid[8]! >>> 6).toBe(2);
+    expect(decodeNamespaceIdDescriptors(executeLocalCommand(identify(0x03, 1), env()).data!)).toEqual(d);
+  });
+
+  it('IDs differ between NSIDs and between serial numbers', () => {
+    expect(namespaceIds('SN42', 1).nguid).not.toEqual(namespaceIds('SN42', 2).nguid);
+    expect(namespaceIds('SN42', 1).uuid).not.toEqual(namespaceIds('SN43', 1).uuid);
+    expect(namespaceIds('SN42', 1).nguid).not.toEqual(namespaceIds('SN42', 1).uuid);
+  });
+
+  it('NSID 0, FFFFFFFFh or above NN: 0/0Bh DNR; an inactive NSID (detached, or no namespace): 0/02h DNR', () => {
+    expect(executeLocalCommand(identify(0x03, 0), env()).status).toEqual({ sct: 0, sc: 0x0b, dnr: true });
+    expect(executeLocalCommand(identify(0x03, 0xffffffff), env()).status).toEqual({ sct: 0, sc: 0x0b, dnr: true });
+    expect(executeLocalCommand(identify(0x03, 9), env()).status).toEqual({ sct: 0, sc: 0x0b, dnr: true });
+    expect(executeLocalCommand(identify(0x03, 2), env()).status).toEqual({ sct: 0, sc: 0x02, dnr: true });
+    expect(executeLocalCommand(identify(0x03, 5), env()).status).toEqual({ sct: 0, sc: 0x02, dnr: true });
   });
 });
 
@@ -244,9 +275,10 @@ describe('executeLocalCommand: Get Log Page (NVMe Base 2.0 §5.16)', () => {
 });
 
 describe('executeLocalCommand: Features (NVMe Base 2.0 §5.27, §5.15)', () => {
-  it('Number of Queues (07h): Get and Set answer NSQR = NCQR = 0 in DW0', () => {
-    expect(executeLocalCommand(getFeatures(0x07), env())).toEqual({ status: Status.SUCCESS, dw0: 0, data: undefined });
-    expect(executeLocalCommand(setFeatures(0x07, 0x00030003), env())).toMatchObject({ status: Status.SUCCESS, dw0: 0 });
+  it('Number of Queues (07h): Get and Set answer NSQA = NCQA = 15 (16 I/O queue pairs, 0\'s based) in DW0, whatever was asked', () => {
+    expect(executeLocalCommand(getFeatures(0x07), env())).toEqual({ status: Status.SUCCESS, dw0: 0x000f000f, data: undefined });
+    expect(executeLocalCommand(setFeatures(0x07, 0x00030003), env())).toMatchObject({ status: Status.SUCCESS, dw0: 0x000f000f });
+    expect(executeLocalCommand(setFeatures(0x07, 0x00400040), env())).toMatchObject({ status: Status.SUCCESS, dw0: 0x000f000f });
   });
 
   it('Set Number of Queues with NSQR or NCQR = FFFFh: 0/02h DNR', () => {

@@ -1,7 +1,8 @@
 // The Changed Namespace List as a value (NVMe Base 2.0 §5.16.1.5): ascending, no duplicates, at most 1024 NSIDs,
 // then the overflow marker; readChangedList returns numd dwords of the 4096-byte page from a byte offset.
 import { describe, expect, it } from 'vitest';
-import { addChange, contains, EMPTY_CHANGED_LIST, isEmpty, readChangedList, type ChangedList } from '../../src/logic/changed-list.ts';
+import fc from 'fast-check';
+import { addChange, addChanges, contains, EMPTY_CHANGED_LIST, isEmpty, readChangedList, type ChangedList } from '../../src/logic/changed-list.ts';
 
 const build = (nsids: number[]): ChangedList => nsids.reduce(addChange, EMPTY_CHANGED_LIST);
 const dwords = (b: Uint8Array) => Array.from({ length: b.length / 4 }, (_, i) => new DataView(b.buffer, b.byteOffset).getUint32(i * 4, true));
@@ -111,5 +112,38 @@ describe('readChangedList', () => {
 
   it('an empty list reads as zeros', () => {
     expect(readChangedList(EMPTY_CHANGED_LIST, 1024, 0).every((b) => b === 0)).toBe(true);
+  });
+});
+
+describe('addChanges (a batch)', () => {
+  // The batch must give what addChange one NSID at a time gives: the list, and how many NSIDs changed it (the
+  // 'qemu' profile queues one notice for each).
+  const oneByOne = (list: ChangedList, nsids: readonly number[], from: number) => {
+    let added = 0;
+    for (const nsid of nsids.slice(from)) {
+      const next = addChange(list, nsid);
+      if (next !== list) added++;
+      list = next;
+    }
+    return { list, added };
+  };
+  it('agrees with addChange NSID by NSID on random batches, overflow included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 1500 }), { maxLength: 1100 }),
+        fc.array(fc.integer({ min: 1, max: 1500 }), { maxLength: 1300 }),
+        fc.nat({ max: 5 }),
+        (before, batch, from) => {
+          const start = build(before);
+          expect(addChanges(start, batch, from)).toEqual(oneByOne(start, batch, from));
+        },
+      ),
+      { numRuns: 300, seed: 20261201 },
+    );
+  });
+  it('overflows on the 1025th distinct NSID and counts the overflow as a change', () => {
+    const nsids = Array.from({ length: 1025 }, (_, i) => i + 1);
+    expect(addChanges(EMPTY_CHANGED_LIST, nsids)).toEqual({ list: { nsids: [], overflow: true }, added: 1025 });
+    expect(addChanges(EMPTY_CHANGED_LIST, nsids.slice(0, 1024)).list.nsids).toHaveLength(1024);
   });
 });

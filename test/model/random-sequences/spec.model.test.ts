@@ -1,0 +1,3 @@
+import { randomSequencesAgainstChart } from './random-sequences.ts';
+
+randomSequencesAgainstChart('spec');
