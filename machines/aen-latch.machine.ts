@@ -21,6 +21,7 @@ import {
   type LatchInput,
   NAMESPACE_NOTICE_DW0,
   noticesEnabled,
+  changeRaisesNotice,
   offlineChangeList,
   withOfflineChanges,
   takeAer,
@@ -52,7 +53,9 @@ export const aenLatchMachine = setup({
     /** QEMU 7.2 raises an Error event only while an AER is outstanding: with none parked it is not kept. */
     isErrorDiscarded: ({ context }) => !context.policy.retainErrorEvents && context.parked.length === 0,
     /** Evaluated before the change is recorded: a change that is not stale always brings its own notice. */
-    canReportChange: ({ context }) => context.parked.length > 0 && noticesEnabled(context),
+    canReportChange: ({ context }) => context.parked.length > 0 && noticesEnabled(context) && changeRaisesNotice(context),
+    /** Linux nvmet reads AEC bit 8 when the change happens: with the bit clear the change raises no event. */
+    isChangeUnannounced: ({ context }) => !changeRaisesNotice(context),
     hasRetainedChanges: ({ context }) => context.policy.retainUnreadChangesOverReset && !isEmpty(context.changed),
     isRaeSet: ({ event }) => (event.type === 'changedList.read' || event.type === 'errorLog.read' || event.type === 'smartLog.read' || event.type === 'firmwareLog.read') && event.rae,
     /** The change sets a Critical Warning bit that AEC 5:0 enables (or sets a threshold the temperature is beyond). */
@@ -124,10 +127,11 @@ export const aenLatchMachine = setup({
       enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, 0, data));
       enqueue.emit({ type: 'changedList.read', nsids: context.changed.nsids, overflow: context.changed.overflow, rae: event.rae, unmasked: !event.rae });
     }),
-    storeAec: enqueueActions(({ event, enqueue }) => {
+    storeAec: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'aec.set') return;
       enqueue.assign({ aec: event.value >>> 0 });
-      enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS)); // DW0 reserved: AEC defines no completion value (§5.27)
+      // DW0 reserved: AEC defines no completion value (§5.27); Linux nvmet answers the stored value.
+      enqueue.sendTo(({ system }) => system.get('adminQueue'), latchReplied(Status.SUCCESS, context.policy.aecSetEchoesValue ? event.value >>> 0 : 0));
     }),
     replyAec: sendTo(({ system }) => system.get('adminQueue'), ({ context }) => latchReplied(Status.SUCCESS, context.aec)),
     abortParkedAer: enqueueActions(({ context, event, enqueue }) => {
@@ -289,6 +293,7 @@ export const aenLatchMachine = setup({
               on: {
                 'namespace.changed': [
                   { guard: 'isStaleChange', actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'coalesced' } }], description: 'QEMU: an NSID still in the list raises no new event.' },
+                  { guard: 'isChangeUnannounced', actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'deferred' } }], description: 'Linux nvmet: AEC bit 8 is clear when the change happens, so it is listed and raises no event (setting the bit again reports nothing).' },
                   { guard: 'canReportChange', target: 'posted', actions: ['recordChange', 'postNamespaceNotice', { type: 'acknowledgeChange', params: { outcome: 'posted' } }], description: 'An AER is parked and notices are enabled: the AEN is posted before the change is acknowledged (before a Namespace Attachment completes).' },
                   { target: 'pending', actions: ['recordChange', { type: 'acknowledgeChange', params: { outcome: 'deferred' } }] },
                 ],

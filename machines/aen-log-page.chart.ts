@@ -27,7 +27,7 @@ export const aenLogPageChart = setup({
     unreadChangesRetained: guards.unreadChangesRetained,
     resetEmptiesList: guards.resetEmptiesList,
     cannotAbortAer: guards.cannotAbortAer,
-    aecKeptOverReset: guards.aecKeptOverReset,
+    changeUnannounced: guards.changeUnannounced,
   },
   actions: {
     parkAer: assign(({ context }) => effects.parkAer(context)),
@@ -106,6 +106,7 @@ export const aenLogPageChart = setup({
           description: 'No event outstanding, nothing masked.',
           on: {
             'notice.raised': [
+              { guard: 'changeUnannounced', description: 'Linux nvmet reads AEC bit 8 at the change: clear, so listed and no event kept.' },
               { guard: 'noticesDisabled', target: 'pending', description: 'AEC bit 8 clear: recorded, not sent (§5.27.1.9).' },
               { guard: 'aerParked', target: 'reported', actions: 'postAen', description: 'A parked AER completes; the notice is masked (§5.2).' },
               { target: 'pending', description: 'No AER parked: the event is retained (§5.2).' },
@@ -171,10 +172,7 @@ export const aenLogPageChart = setup({
               { guard: 'clearsAecBit8', actions: 'completeSetFeatures', description: 'Bit 8 stays clear.' },
               { target: 'on', actions: ['enableNotices', 'completeSetFeatures'], description: 'Bit 8 set (§5.27.1.9).' },
             ],
-            reset: [
-              { guard: 'aecKeptOverReset', description: 'Bit 8 stays clear over the reset (a peer that keeps AEC per association).' },
-              { target: 'on', actions: 'enableNotices', description: 'A reset restores the default (§5.27.1).' },
-            ],
+            reset: { target: 'on', actions: 'enableNotices', description: 'A reset restores the default (§5.27.1).' },
           },
         },
       },
@@ -208,6 +206,7 @@ export const aenLogPageChart = setup({
         overflowed: {
           description: 'More than 1024 changed: entry 0 reads FFFFFFFFh; further changes are not listed.',
           on: {
+            'namespace.changed': { actions: 'raiseNotice', description: 'Not listed, yet the change raises its event: the mask coalesces it (where the notice can be clear here, Linux nvmet reports it).' },
             'log.read': { target: 'empty', actions: ['returnList', 'emptyList'], description: 'FFFFFFFFh, then empty (§5.16.1.5).' },
             reset: { guard: 'resetEmptiesList', target: 'empty', actions: 'emptyList', description: 'OpenVMM empties the list on reset.' },
           },

@@ -13,10 +13,11 @@ const args = process.argv.slice(2);
 const rulesOnly = args.includes('--rules');
 const jsonAt = args.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
-const named = args.filter((a, i) => a !== '--rules' && i !== jsonAt && i !== jsonAt + 1);
+const named = args.filter((a, i) => a !== '--rules' && (jsonAt < 0 || (i !== jsonAt && i !== jsonAt + 1)));
 const profiles = (named.length ? named : PROFILE_NAMES) as ProfileName[];
 const shared = makeSharedNvmetTarget({ log: (l) => process.stderr.write(`${l}\n`) });
 const out: unknown[] = [];
+const wallStart = Date.now();
 try {
   for (const p of profiles) {
     const profile = getProfile(p);
@@ -37,6 +38,9 @@ try {
     }
     process.stdout.write(`${p}: ${passed}/${checks.length} passed\n`);
   }
+  const s = shared.stats();
+  const booted = shared.nvmet();
+  process.stdout.write(`${s.scenarios} scenarios, ${s.boots} boot${s.boots === 1 ? '' : 's'}${booted ? ` (boot to READY ${booted.guest.bootMs} ms, nvmet ready ${booted.readyMs} ms)` : ''}, ${s.configureMs} ms resetting namespaces, wall ${Date.now() - wallStart} ms\n`);
 } finally {
   await shared.close();
 }

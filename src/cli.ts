@@ -27,7 +27,7 @@ import { QemuStartError, QemuUnavailableError } from './host/qemu-transport.ts';
 import { GuestError } from './guest/vm.ts';
 import { GuestImageError } from './guest/image.ts';
 import { NvmetConfigError } from './guest/nvmet.ts';
-import { makeSharedNvmetTarget } from './guest/nvmet-target.ts';
+import { makeSharedNvmetTarget, nvmetCannotRun } from './guest/nvmet-target.ts';
 import { PeerError } from './host/peer-error.ts';
 
 export class UsageError extends Error {
@@ -71,7 +71,7 @@ computed by replaying the paths on the chart; what no vertex reachable under a p
 name, and the union over the profiles closes. Exit 0 when the union covers the whole chart.
 
 Example: nvme-actors coverage`,
-  conformance: `Usage: nvme-actors conformance [--profile P] [--target emulator|qemu] [--json] [--verbose] [--doc FILE] [--html FILE]
+  conformance: `Usage: nvme-actors conformance [--profile P] [--target emulator|qemu|nvmet] [--json] [--verbose] [--doc FILE] [--html FILE]
 
 Generates paths from machines/aen-log-page.chart.ts (createTestModel: shortest paths plus the transitions they
 miss), replays each against a fresh controller through the host driver, and prints one row per path: the events,
@@ -82,12 +82,15 @@ Namespace Attachment), it replays every profile's pack (chart paths plus the rul
 prints the rows of --profile's pack, how many checks of each profile's pack pass, the best-matching profile, the
 divergences from the spec profile (clause, what spec says, what QEMU did, a failing check as evidence), the checks
 QEMU cannot carry out, and the wall time of the packs on QEMU and on the emulator.
+With --target nvmet (Linux nvmet in a QEMU guest over NVMe/TCP: one guest and one subsystem for the whole run,
+each scenario on a new association; a namespace change is a configfs write), the same for Linux nvmet, with
+linux-nvmet as the default --profile, and the guest's boot-to-ready time.
 Exit status: 0 every path (and rule check) of --profile's pack passed, 1 one failed, 2 bad arguments,
-3 QEMU is missing or failed to start.
+3 QEMU (or the guest image) is missing or failed to start, 4–6 the Linux guest did not boot in time, died or hung.
 
 Options:
-  --profile P       the expectations: ${PROFILE_NAMES.join(', ')} (default spec; with --target qemu, qemu)
-  --target NAME     emulator (default) or qemu (qemu-system-x86_64, or NVME_ACTORS_QEMU)
+  --profile P       the expectations: ${PROFILE_NAMES.join(', ')} (default spec; with --target qemu, qemu; with nvmet, linux-nvmet)
+  --target NAME     emulator (default), qemu (qemu-system-x86_64, or NVME_ACTORS_QEMU) or nvmet (a Linux guest)
   --doc FILE        with --target qemu: write the spec-rules × {emulator, QEMU} table (docs/conformance.md)
   --html FILE       on the emulator: write an HTML report of every path (its trace, the spec chart's state and
                     the actors' states highlighted at each row; docs/visuals.md)
@@ -530,12 +533,19 @@ async function conformanceCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`conformance: unexpected argument '${echo(positionals[0]!)}'`);
   const target = targetOption(values.target!);
-  if (values.doc !== undefined && target !== 'qemu') throw new UsageError('--doc: needs --target qemu (the document compares this emulator with QEMU)');
+  if (values.doc !== undefined && target !== 'qemu') throw new UsageError('--doc: needs --target qemu (the document compares this emulator with QEMU; it has no Linux nvmet column yet)');
   if (values.html !== undefined && target !== 'emulator') throw new UsageError(`--html: on the emulator only (the ${target} target has no actors to show)`);
   const options = { json: values.json === true, verbose: values.verbose === true, doc: await outputOption('--doc', values.doc), html: await outputOption('--html', values.html) };
-  // The packs' hundreds of checks take 3–12 s each on nvmet under TCG: not offered yet (see docs/conformance.md).
-  if (target === 'nvmet') throw new UsageError('conformance --target nvmet: not available yet (a pack takes hours on a TCG guest); run scenario files with run --target nvmet');
-  if (target === 'qemu') return qemuConformance(values.profile === undefined ? 'qemu' : profileOption(values.profile), options, io);
+  if (target === 'qemu') return peerConformance(values.profile === undefined ? 'qemu' : profileOption(values.profile), options, io, await qemuPeer());
+  if (target === 'nvmet') {
+    // One Linux guest and one subsystem for every pack (src/guest/nvmet-target.ts), ended with the run.
+    const peer = nvmetPeer();
+    try {
+      return await peerConformance(values.profile === undefined ? 'linux-nvmet' : profileOption(values.profile), options, io, peer);
+    } finally {
+      await peer.close();
+    }
+  }
   return emulatorConformance(profileOption(values.profile), targetFactory(target), target, options, io);
 }
 
@@ -618,27 +628,64 @@ async function emulatorConformance(profile: ProfileName, factory: TargetFactory,
   return failed > 0 ? 1 : 0;
 }
 
-/** QEMU: every profile's pack (chart paths and rule checks), the table of `profile`'s, the fingerprint, the
- * divergences from `spec`, and the same packs on the emulator for the wall-time comparison. */
-async function qemuConformance(profile: ProfileName, options: ConformanceOptions, rawIo: CliIo): Promise<number> {
+/** A real controller the packs run on: QEMU's over qtest, or Linux nvmet in a guest over NVMe/TCP. */
+interface Peer {
+  readonly target: 'qemu' | 'nvmet';
+  /** 'QEMU 7.2.22', 'Linux 6.1 nvmet' (the label in the output; set once the peer has started, for nvmet). */
+  label(): string;
+  /** 'qemu-system-x86_64 over qtest'. */
+  readonly how: string;
+  readonly under: TargetUnderTest;
+  /** Timing lines (boot-to-ready) once the packs ran. */
+  notes(): string[];
+  close(): Promise<void>;
+}
+
+async function qemuPeer(): Promise<Peer> {
+  const version = (await qemuVersion()) ?? 'QEMU';
+  return { target: 'qemu', label: () => version, how: 'qemu-system-x86_64 over qtest', under: { name: 'qemu', factory: qemuTarget, cannotRun: qemuCannotRun }, notes: () => [], close: async () => undefined };
+}
+
+function nvmetPeer(): Peer {
+  const shared = makeSharedNvmetTarget();
+  return {
+    target: 'nvmet',
+    label: () => {
+      const release = shared.nvmet()?.guest.image.kernelRelease;
+      const m = release ? /^(\d+\.\d+)/.exec(release) : null;
+      return m ? `Linux ${m[1]} nvmet` : 'Linux nvmet';
+    },
+    how: 'drivers/nvme/target in a QEMU guest, over NVMe/TCP',
+    under: { name: 'nvmet', factory: shared.factory, cannotRun: nvmetCannotRun },
+    notes: () => {
+      const g = shared.nvmet();
+      const st = shared.stats();
+      return g ? [`guest: boot to READY ${seconds(g.guest.bootMs)}, nvmet answering ICReq ${seconds(g.readyMs)} after QEMU started (${g.guest.image.kernelRelease}); ${st.boots} boot${st.boots === 1 ? '' : 's'} for ${st.scenarios} scenarios, ${seconds(st.configureMs)} resetting namespaces between them`] : [];
+    },
+    close: () => shared.close(),
+  };
+}
+
+/** A peer (QEMU, Linux nvmet): every profile's pack (chart paths and rule checks), the table of `profile`'s, the
+ * fingerprint, the divergences from `spec`, and the same packs on the emulator for the wall-time comparison. */
+async function peerConformance(profile: ProfileName, options: ConformanceOptions, rawIo: CliIo, target: Peer): Promise<number> {
   const mark = marker(rawIo.isTty);
   const progress = new ProgressLine(rawIo, 'checks');
   const io = options.json ? rawIo : progress.wrap();
-  const version = await qemuVersion();
-  const peer = version ?? 'QEMU';
-  const qemu: TargetUnderTest = { name: 'qemu', factory: qemuTarget, cannotRun: qemuCannotRun };
+  const qemu = target.under;
+  let peer = target.label();
   const emulator: TargetUnderTest = { name: 'emulator', factory: emulatorTarget };
   const order: ProfileName[] = [profile, ...PROFILE_NAMES.filter((p) => p !== profile)];
   if (!options.json) {
-    io.out(`Conformance of ${peer} (qemu-system-x86_64 over qtest) against every profile's pack: the AEN/log-page chart's paths and the rule checks`);
+    io.out(`Conformance of ${target.target === 'qemu' ? peer : 'Linux nvmet'} (${target.how}) against every profile's pack: the AEN/log-page chart's paths and the rule checks`);
     io.out(`Profile ${profile}:`);
     io.out(`${'#'.padStart(8)}  ${'path or rule'.padEnd(PATH_WIDTH)} ${'checks'.padStart(6)}  result  clause`);
   }
   const onResult = (p: ProfileName, r: CheckResult, index: number, total: number): void => {
-    if (!options.json) progress.update(index + 1, total, `${p} checks on QEMU`);
+    if (!options.json) progress.update(index + 1, total, `${p} checks on ${target.target === 'qemu' ? 'QEMU' : 'nvmet'}`);
     const checks = r.result.passed + r.result.failed;
     if (options.json) {
-      io.out(JSON.stringify({ kind: r.check.kind, target: 'qemu', profile: p, id: r.check.id, label: r.check.label, clause: r.check.clause, passed: r.result.passed, failed: r.result.failed, ...(r.firstFailure ? { firstFailure: r.firstFailure } : {}), ...(r.untestable ? { untestable: r.untestable } : {}) }));
+      io.out(JSON.stringify({ kind: r.check.kind, target: target.target, profile: p, id: r.check.id, label: r.check.label, clause: r.check.clause, passed: r.result.passed, failed: r.result.failed, ...(r.firstFailure ? { firstFailure: r.firstFailure } : {}), ...(r.untestable ? { untestable: r.untestable } : {}) }));
       return;
     }
     if (p !== profile) return;
@@ -653,6 +700,7 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
     const run = await runPack(p, qemu, (r, i, n) => onResult(p, r, i, n));
     runs.push(run);
     qemuWall += run.wallMs;
+    peer = target.label();
     if (!options.json && p === profile) io.out(`Other profiles' packs on ${peer}:`);
     if (!options.json && p !== profile) io.out(`  ${p}: ${run.paths.passed}/${run.paths.total} paths, ${run.rules.passed}/${run.rules.total} rule checks pass`);
   }
@@ -674,15 +722,16 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
   if (options.json) {
     io.out(JSON.stringify({
       kind: 'summary',
-      target: 'qemu',
+      target: target.target,
       peer,
       profile,
       fingerprint: peerRuns.map((r) => ({ profile: r.profile, paths: r.paths, rules: r.rules, wallMs: Math.round(r.wallMs) })),
       bestMatch: best.profile,
-      divergences: shown.map((d) => ({ knob: d.knob, clause: d.rules.map((r) => r.clause).join('; '), spec: d.expected, qemu: d.observed, failingChecks: d.blamed.length, witness: d.witness ? { check: d.witness.check.id, failure: d.witness.firstFailure } : undefined })),
+      divergences: shown.map((d) => ({ knob: d.knob, clause: d.rules.map((r) => r.clause).join('; '), spec: d.expected, [target.target]: d.observed, failingChecks: d.blamed.length, witness: d.witness ? { check: d.witness.check.id, failure: d.witness.firstFailure } : undefined })),
       untestable: why.untestable.map((r) => ({ check: r.check.id, reason: r.untestable })),
       unexplained: why.unexplained.map((u) => ({ check: u.result.check.id, predicted: u.predicted, passed: u.result.passed })),
-      wallMs: { qemu: Math.round(qemuWall), emulator: Math.round(emulatorRuns.wallMs), profile: { qemu: Math.round(selected.wallMs), emulator: Math.round(emulatorSelected.wallMs) } },
+      wallMs: { [target.target]: Math.round(qemuWall), emulator: Math.round(emulatorRuns.wallMs), profile: { [target.target]: Math.round(selected.wallMs), emulator: Math.round(emulatorSelected.wallMs) } },
+      notes: target.notes(),
       emulatorFailures,
     }));
   } else {
@@ -707,6 +756,9 @@ async function qemuConformance(profile: ProfileName, options: ConformanceOptions
     if (emulatorFailures.length > 0) io.out(`emulator: ${emulatorFailures.length} checks of its own packs fail: ${emulatorFailures.join(', ')}`);
     io.out(`wall time, full pack (${PROFILE_NAMES.length} profiles: ${totalPaths} paths, ${totalRules} rule checks): ${seconds(qemuWall)} on ${peer}, ${seconds(emulatorRuns.wallMs)} on the emulator`);
     io.out(`wall time, ${profile} pack (${selected.paths.total} paths, ${selected.rules.total} rule checks): ${seconds(selected.wallMs)} on ${peer}, ${seconds(emulatorSelected.wallMs)} on the emulator`);
+    const checks = runs.reduce((n, r) => n + r.results.length, 0);
+    io.out(`per check on ${peer}: ${(qemuWall / Math.max(1, checks)).toFixed(0)} ms on average (${checks} checks)`);
+    for (const line of target.notes()) io.out(line);
   }
   const doc = options.doc;
   const docFailure = doc === undefined ? undefined : await deferFailure(async () => {

@@ -17,7 +17,8 @@ export interface NvmetTargetOptions extends GuestOptions {
   /** An NvmeHost connected over NVMe/TCP to 127.0.0.1:port, subsystem nqn (default: NvmeHost over the TCP host
    * transport, src/host/tcp-transport.ts). */
   readonly connectHost?: (address: { host: string; port: number; nqn: string }) => Promise<NvmeHost>;
-  /** How long the host waits for a completion or a register change (default 5000 ms: the guest runs under TCG). */
+  /** How long the host waits for a completion or a register change (default 2000 ms: nvmet posts an AEN within
+   * a few ms of the configfs write's return, and a command completes in a few ms even under TCG). */
   readonly timeoutMs?: number;
   readonly nqn?: string;
 }
@@ -51,42 +52,60 @@ export function makeNvmetTarget(options: NvmetTargetOptions = {}): TargetFactory
   };
 }
 
-/** One guest for many scenarios: each gets a subsystem of its own (a new NQN, fresh controllers and namespaces) on
- * the same port, removed when the scenario ends; the guest is booted on first use and again if it has died. */
+/** One guest and one subsystem for many scenarios: the guest is booted and the subsystem created on first use; each
+ * scenario then finds the subsystem's namespaces set to its controller block (configfs writes batched into one
+ * console round trip, none when nothing differs) and connects a new association, which nvmet gives a new
+ * controller (dynamic controller model: its own Changed Namespace List, AEC and masks, nothing of the last one's).
+ * A guest that died, or a subsystem whose configuration failed, is replaced by a new boot. */
 export interface SharedNvmetTarget {
   readonly factory: TargetFactory;
   /** The guest, once booted. */
   readonly nvmet: () => NvmetGuest | undefined;
+  /** Console round trips and ms spent making each scenario's namespaces, and boots (for the timing reports). */
+  readonly stats: () => { readonly boots: number; readonly scenarios: number; readonly configureMs: number };
   close(): Promise<void>;
 }
 
 export function makeSharedNvmetTarget(options: NvmetTargetOptions = {}): SharedNvmetTarget {
   let nvmet: NvmetGuest | undefined;
   let alive = false;
-  let serial = 0;
-  const base = options.nqn ?? NVMET_DEFAULT_NQN;
+  let boots = 0;
+  let scenarios = 0;
+  let configureMs = 0;
+  const nqn = options.nqn ?? NVMET_DEFAULT_NQN;
   const factory: TargetFactory = async (scenario) => {
     const problem = nvmetCannotRun(scenario);
     if (problem) throw new UnsupportedStepError(problem);
-    const nqn = `${base}-${++serial}`;
+    scenarios++;
+    const namespaces = scenario.controller.namespaces;
+    if (nvmet && alive) {
+      const started = Date.now();
+      try {
+        await nvmet.configure(namespaces);
+      } catch (e) {
+        // configfs is in an unknown state: start over with a new guest.
+        options.log?.(`nvmet: reconfiguring the subsystem failed (${(e as Error).message}); booting a new guest`);
+        alive = false;
+      }
+      configureMs += Date.now() - started;
+    }
     if (!nvmet || !alive) {
       await nvmet?.close();
       nvmet = undefined;
-      const booted = await startNvmet({ namespaces: scenario.controller.namespaces, nqn }, options);
+      const booted = await startNvmet({ namespaces, nqn }, options);
+      boots++;
       nvmet = booted;
       alive = true;
       void booted.guest.exited.then(() => {
         if (nvmet === booted) alive = false;
       });
-      return connectTarget(options, booted, booted, () => booted.destroy().catch(() => void (alive = false)));
     }
-    const current = nvmet;
-    const sub = await current.addSubsystem({ nqn, namespaces: scenario.controller.namespaces });
-    return connectTarget(options, current, sub, () => sub.destroy().catch(() => void (alive = false)));
+    return connectTarget(options, nvmet, nvmet, async () => undefined);
   };
   return {
     factory,
     nvmet: () => nvmet,
+    stats: () => ({ boots, scenarios, configureMs }),
     async close() {
       await nvmet?.close();
       nvmet = undefined;
@@ -95,8 +114,9 @@ export function makeSharedNvmetTarget(options: NvmetTargetOptions = {}): SharedN
 }
 
 async function connectTarget(options: NvmetTargetOptions, nvmet: NvmetGuest, sub: NvmetSubsystem, release: () => Promise<void>): Promise<Target> {
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const connectHost = options.connectHost ?? (async (a) => new NvmeHost(await connectTcp(a, { timeoutMs }), { timeoutMs }));
+  const timeoutMs = options.timeoutMs ?? 2000;
+  // A controller reset is what a Linux host makes of it on fabrics: CC.EN 1→0, then a new association.
+  const connectHost = options.connectHost ?? (async (a) => new NvmeHost(await connectTcp(a, { timeoutMs: Math.max(timeoutMs, 5000), resetEndsAssociation: true }), { timeoutMs }));
   let host: NvmeHost;
   try {
     host = await connectHost({ host: '127.0.0.1', port: nvmet.port, nqn: sub.nqn });

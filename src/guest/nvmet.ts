@@ -41,6 +41,10 @@ export interface NvmetSubsystem {
   /** The one change the scenario step `namespaceChange` means on nvmet: disable an enabled namespace, enable a
    * disabled one, add an unknown NSID (2048 × 512 B). Returns what was done. */
   change(nsid: number): Promise<NvmetChange>;
+  /** Make the subsystem's namespaces exactly `namespaces` (created, enabled or not as `attached` says; others
+   * removed), in as few console round trips as the differences need (none when there are none). Meant for a
+   * subsystem no host is connected to: a scenario's fresh start without a new subsystem. */
+  configure(namespaces: readonly NvmetNamespace[]): Promise<void>;
   /** `cat` of a file under the subsystem's configfs directory (e.g. `namespaces/1/enable`). */
   readAttr(rel: string): Promise<string>;
   /** Unlink it from the port (its controllers are disconnected), remove its namespaces and backing, rmdir it. */
@@ -143,6 +147,9 @@ export async function addSubsystem(guest: Guest, config: NvmetConfig & { nqn: st
   const sub = `${CONFIGFS}/subsystems/${nqn}`;
   const port = `${CONFIGFS}/ports/1`;
   const enabled = new Map<number, boolean>();
+  /** Blocks and block size of each namespace in configfs. */
+  const geometry = new Map<number, string>();
+  const shape = (ns: Pick<NvmetNamespace, 'blocks' | 'blockSize'>): string => `${ns.blocks}x${ns.blockSize}`;
   // Few console round trips (each costs a fraction of a second under TCG): the pieces packed into scripts of at
   // most ~2.5 KB.
   const pieces = [
@@ -151,7 +158,10 @@ export async function addSubsystem(guest: Guest, config: NvmetConfig & { nqn: st
     `ln -s ${q(sub)} ${port}/subsystems/${q(nqn)}`,
   ];
   for (const script of packScripts(pieces, 2500)) await guest.check(`set -e\n${script}`);
-  for (const ns of config.namespaces) enabled.set(ns.nsid, ns.attached);
+  for (const ns of config.namespaces) {
+    enabled.set(ns.nsid, ns.attached);
+    geometry.set(ns.nsid, shape(ns));
+  }
 
   const nsDir = (nsid: number): string => `${sub}/namespaces/${nsid}`;
   const known = (nsid: number): boolean => {
@@ -179,11 +189,42 @@ export async function addSubsystem(guest: Guest, config: NvmetConfig & { nqn: st
       if (problem) throw new NvmetConfigError(problem);
       await guest.check(`set -e\n${createNamespaceScript(nqn, full)}`);
       enabled.set(ns.nsid, full.attached);
+      geometry.set(ns.nsid, shape(full));
     },
     async remove(nsid) {
       known(nsid);
       await guest.check(removeScript(nsid));
       enabled.delete(nsid);
+      geometry.delete(nsid);
+    },
+    async configure(namespaces) {
+      for (const ns of namespaces) {
+        const problem = nvmetNamespaceProblem(ns);
+        if (problem) throw new NvmetConfigError(problem);
+      }
+      const wanted = new Map(namespaces.map((ns) => [ns.nsid, ns]));
+      const pieces: string[] = [];
+      for (const nsid of [...enabled.keys()]) {
+        const want = wanted.get(nsid);
+        if (!want || shape(want) !== geometry.get(nsid)) pieces.push(removeScript(nsid));
+        else if (want.attached !== enabled.get(nsid)) pieces.push(`echo ${want.attached ? 1 : 0} > ${q(nsDir(nsid))}/enable`);
+      }
+      for (const ns of namespaces) if (!enabled.has(ns.nsid) || shape(ns) !== geometry.get(ns.nsid)) pieces.push(createNamespaceScript(nqn, ns));
+      if (pieces.length === 0) return;
+      try {
+        for (const script of packScripts(pieces, 2500)) await guest.check(`set -e\n${script}`);
+      } catch (e) {
+        // What configfs holds is unknown now: the caller should start over (a new subsystem or guest).
+        enabled.clear();
+        geometry.clear();
+        throw e;
+      }
+      enabled.clear();
+      geometry.clear();
+      for (const ns of namespaces) {
+        enabled.set(ns.nsid, ns.attached);
+        geometry.set(ns.nsid, shape(ns));
+      }
     },
     async change(nsid) {
       if (!enabled.has(nsid)) {
@@ -205,6 +246,7 @@ export async function addSubsystem(guest: Guest, config: NvmetConfig & { nqn: st
       const pieces = [`rm -f ${port}/subsystems/${q(nqn)}`, ...[...enabled.keys()].map(removeScript), `rmdir ${q(sub)}`];
       for (const script of packScripts(pieces, 2500)) await guest.check(script);
       enabled.clear();
+      geometry.clear();
     },
   };
   return self;

@@ -51,6 +51,11 @@ export interface TcpTransportOptions {
    * before each poll, it makes the network as synchronous as the emulator transport, so a scenario's steps see
    * the same controller state on both. A remote controller has no such hook. */
   readonly settle?: (transport: TcpTransport) => Promise<void>;
+  /** A controller reset as a Linux host makes it on fabrics (nvme_tcp's reset: disable, tear the queues down,
+   * connect again): after CC.EN 1→0 is written, the association ends and a new one is connected at once, so the
+   * next enable meets a new controller (NVMe Base 2.0 §3.3: a new association, a new dynamic controller). Off by
+   * default: CC.EN 1→0 is then only a Property Set. */
+  readonly resetEndsAssociation?: boolean;
   /** An I/O queue's connection: its QID and the controller's CNTLID from the admin queue's Connect (set by
    * `openIoQueue`). */
   readonly ioQueue?: { readonly qid: number; readonly cntlid: number; readonly inCapsuleMax: number };
@@ -412,7 +417,13 @@ export class TcpTransport implements Transport, CapsuleQueue {
   }
   async mmioWrite32(offset: number, value: number): Promise<void> {
     await this.property(`Property Set ${hex(offset)}`, (cid) => encodePropertySet({ cid, size: 4, ofst: offset, value: BigInt(value >>> 0) }));
-    if (offset === 0x14) this.enabled = (value & Cc.EN) !== 0;
+    if (offset !== 0x14) return;
+    const wasEnabled = this.enabled;
+    this.enabled = (value & Cc.EN) !== 0;
+    if (wasEnabled && !this.enabled && this.options.resetEndsAssociation) {
+      await this.close();
+      await this.connect(this.queueSize);
+    }
   }
   async mmioWrite64(offset: number, value: bigint): Promise<void> {
     await this.property(`Property Set ${hex(offset)}`, (cid) => encodePropertySet({ cid, size: 8, ofst: offset, value }));

@@ -2,7 +2,7 @@
 // its data pointer covers, and the answer of every command that needs no AEN state (Identify, Get Log Page for
 // pages other than 01h and 04h, Set/Get Features other than 0Bh, Keep Alive, Abort where the profile cannot abort an AER,
 // unknown opcodes). Commands that touch AEN state go to the aenLatch; Namespace Attachment goes to the facade.
-import { AdminOpcode, Cns, FeatureId, IDENTIFY_SIZE, LogPage, NSID_BROADCAST, PAGE_SIZE, Status } from '../spec/constants.ts';
+import { AdminOpcode, CHANGED_NS_LIST_SIZE, Cns, FeatureId, IDENTIFY_SIZE, LogPage, NSID_BROADCAST, PAGE_SIZE, Status } from '../spec/constants.ts';
 import { decodeFeatures, decodeGetLogPage, decodeIdentify, encodeNumberOfQueues } from '../spec/admin-fields.codec.ts';
 import { encodeIdentifyController, encodeIdentifyNamespace, encodeNamespaceIdDescriptors, Nidt, type IdentifyController, OACS_NAMESPACE_MANAGEMENT, OAES_FIRMWARE_ACTIVATION_NOTICES, OAES_NAMESPACE_ATTRIBUTE_NOTICES } from '../spec/identify.codec.ts';
 import { decodeThreshold, DEFAULT_OVER_THRESHOLD, isThresholdValid, MTFA } from './health.ts';
@@ -60,12 +60,15 @@ export function failure(profile: Profile, s: Status): CommandAnswer {
 }
 const ok = (dw0 = 0, data?: Uint8Array): CommandAnswer => ({ status: Status.SUCCESS, dw0, data });
 
+/** Linux nvmet answers Get Log Page 04h of any length but the whole 4096-byte page with 0/06h, touching neither the
+ * list nor the mask (`changedListWholePageOnly`): such a read is answered locally, never by the latch. */
+export const partialChangedListRefused = (numd: number, profile: Profile): boolean => profile.changedListWholePageOnly && numd * 4 !== CHANGED_NS_LIST_SIZE;
+
 export function routeCommand(sqe: Sqe, profile: Profile): CommandRoute {
   switch (sqe.opcode) {
     case AdminOpcode.ASYNC_EVENT_REQUEST:
       return 'aer';
     case AdminOpcode.GET_LOG_PAGE: {
-      const f = decodeGetLogPage(sqe);
       // 04h, 03h, 02h and 01h clear an event (RAE, §5.16): the latch answers them. Past its page's end a read stays
       // local (0/02h).
       return latchLogPageRequest(sqe, profile) ? 'latch' : 'local';
@@ -141,6 +144,7 @@ export function latchLogPageRequest(sqe: Sqe, profile: Profile): LatchRequest | 
   const f = decodeGetLogPage(sqe);
   const type = LOG_READ[f.lid as keyof typeof LOG_READ];
   if (!type || logPageFieldsFault(sqe) !== null) return null;
+  if (f.lid === LogPage.CHANGED_NAMESPACE_LIST && partialChangedListRefused(f.numd, profile)) return null;
   if (f.lid !== LogPage.CHANGED_NAMESPACE_LIST && f.offset >= BigInt(latchLogPageSize(f.lid, profile))) return null;
   return { type, rae: f.rae, numd: f.numd, offset: Number(f.offset) };
 }
@@ -220,7 +224,10 @@ function identify(sqe: Sqe, env: CommandEnv): CommandAnswer {
       return ok(0, bytes);
     }
     case Cns.NAMESPACE: {
-      if (sqe.nsid === 0 || (sqe.nsid > identity.nn && sqe.nsid !== NSID_BROADCAST)) return failure(profile, Status.INVALID_NAMESPACE);
+      // Linux nvmet: any NSID but FFFFFFFFh without an active namespace reads as zeros (nvmet_execute_identify_ns).
+      if (profile.identifyInactiveNamespaceZeros && sqe.nsid !== NSID_BROADCAST) {
+        if (sqe.nsid === 0 || sqe.nsid > identity.nn) return ok(0, new Uint8Array(IDENTIFY_SIZE));
+      } else if (sqe.nsid === 0 || (sqe.nsid > identity.nn && sqe.nsid !== NSID_BROADCAST)) return failure(profile, Status.INVALID_NAMESPACE);
       const ns = env.namespaces.get(sqe.nsid);
       if (!ns || !ns.attached) return ok(0, new Uint8Array(IDENTIFY_SIZE)); // inactive NSID: zero-filled (§5.17.2.1)
       const blocks = BigInt(ns.blocks);
@@ -259,6 +266,7 @@ function getLogPage(sqe: Sqe, env: CommandEnv): CommandAnswer {
   const fault = logPageFieldsFault(sqe);
   if (fault) return failure(profile, fault);
   const f = decodeGetLogPage(sqe);
+  if (f.lid === LogPage.CHANGED_NAMESPACE_LIST && partialChangedListRefused(f.numd, profile)) return { status: Status.INTERNAL_ERROR, dw0: 0 };
   const size = latchLogPageSize(f.lid, profile) || -1;
   if (size < 0) return { status: profile.invalidLogPageStatus, dw0: 0 };
   if (f.offset >= BigInt(size)) return failure(profile, Status.INVALID_FIELD);

@@ -24,7 +24,7 @@ export interface ChartContext {
   readonly submitted: number;
   /** Parked AERs, by number, oldest first. */
   readonly parked: readonly number[];
-  /** The Changed Namespace List: ascending, no duplicates, at most 1024 entries. */
+  /** The Changed Namespace List: ascending (Linux nvmet: in order of change), no duplicates, at most 1024 entries. */
   readonly changed: readonly number[];
   readonly overflow: boolean;
   /** AEC (feature 0Bh) bit 8, Namespace Attribute Notices. */
@@ -106,8 +106,9 @@ export const guards = {
   resetEmptiesList: (_: Args): boolean => false,
   /** Abort cannot abort a parked AER: it answers DW0 bit 0 = 1 (spec: it can). */
   cannotAbortAer: (_: Args): boolean => false,
-  /** AEC keeps its value over a controller reset (spec: a reset restores the default). */
-  aecKeptOverReset: (_: Args): boolean => false,
+  /** AEC bit 8 is read when the change happens and is clear: the change raises no event at all (spec: the event
+   * is recorded and waits for the bit). */
+  changeUnannounced: (_: Args): boolean => false,
 };
 
 export type ChartGuard = keyof typeof guards;
@@ -143,6 +144,11 @@ export const effects = {
   dequeueNotice: (c: ChartContext): Partial<ChartContext> => ({ queued: c.queued - 1 }),
   /** Forget every queued event. */
   discardQueue: (_: ChartContext): Partial<ChartContext> => ({ queued: 0 }),
+  /** Add the change's NSIDs to the list in the order they changed, without duplicates (Linux nvmet). */
+  appendNsidInChangeOrder: (c: ChartContext, e: ChartEvent): Partial<ChartContext> => {
+    if (e.type !== 'namespace.changed') return {};
+    return { changed: [...new Set([...c.changed, ...changedNsids(e)])] };
+  },
   /** Add the change's NSIDs to the list, ascending and without duplicates. */
   appendNsid: (c: ChartContext, e: ChartEvent): Partial<ChartContext> => {
     if (e.type !== 'namespace.changed') return {};
@@ -193,7 +199,7 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   unreadChangesRetained: { kind: 'guard', text: 'changes unread at the reset are reported to the next AER', clause: '§3.7.2, §5.2 (retained events)', profile: true },
   resetEmptiesList: { kind: 'guard', text: 'a reset empties the Changed Namespace List', clause: '§3.7.2, §5.16.1.5', profile: true },
   cannotAbortAer: { kind: 'guard', text: 'Abort does not abort an AER: DW0 bit 0 = 1', clause: '§5.1', profile: true },
-  aecKeptOverReset: { kind: 'guard', text: 'AEC keeps its value over a controller reset (a reset restores the default in the spec)', clause: '§5.27.1', profile: true },
+  changeUnannounced: { kind: 'guard', text: 'AEC bit 8 is clear when the namespace changes: no event is raised, none is kept', clause: '§5.27.1.9', profile: true },
   parkAer: { kind: 'action', text: 'the AER is parked, no completion yet', clause: '§5.2' },
   rejectAer: { kind: 'action', text: 'the AER completes at once with 1/05h (limit exceeded)', clause: '§5.2' },
   postAen: { kind: 'action', text: 'raise aen.posted: the notice is reported and masked', clause: '§5.2' },

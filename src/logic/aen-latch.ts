@@ -4,7 +4,7 @@
 // Error regions), what the AEN's DW0 is. The latch machine receives these via setup().
 import { AsyncEventConfig, AsyncEventInfo, AsyncEventType, LogPage, type Status } from '../spec/constants.ts';
 import { encodeAenDw0 } from '../spec/admin-fields.codec.ts';
-import { addChanges, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
+import { addChange, addChanges, appendChange, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
 import type { Profile } from '../profiles/profiles.ts';
 import { decodeThreshold, EMPTY_ERROR_LOG, initialFirmware, INITIAL_HEALTH, isThresholdValid, smartEventsOf, withChange, withThreshold, type ErrorLog, type Firmware, type Health } from './health.ts';
 
@@ -26,6 +26,9 @@ export type LatchPolicy = Pick<
   | 'firmwareActivation'
   | 'errorLogEntries'
   | 'errorLogKeepsEntries'
+  | 'changedListOrder'
+  | 'aecGatesAtChange'
+  | 'aecSetEchoesValue'
   | 'aenDropUnlatches'
 >;
 
@@ -48,6 +51,9 @@ export function latchPolicy(p: Profile): LatchPolicy {
     firmwareActivation: p.firmwareActivation,
     errorLogEntries: p.errorLogEntries,
     errorLogKeepsEntries: p.errorLogKeepsEntries,
+    changedListOrder: p.changedListOrder,
+    aecGatesAtChange: p.aecGatesAtChange,
+    aecSetEchoesValue: p.aecSetEchoesValue,
     aenDropUnlatches: p.aenDropUnlatches,
   };
 }
@@ -69,6 +75,17 @@ export function changesOf(e: { type: string; nsid?: number; requestId?: string; 
 /** Record changes in the Changed Namespace List, in order: the list and (QEMU) one more queued notice for each
  * NSID new to the list. */
 export function recordChanges(c: LatchContext, changes: { readonly list: readonly PendingChange[]; readonly from: number }): Pick<LatchContext, 'changed' | 'queuedNotices'> {
+  if (c.policy.changedListOrder === 'change') {
+    // Linux nvmet appends (nvmet_add_to_changed_ns_log): one change at a time, in order.
+    let changed = c.changed;
+    let queuedNotices = c.queuedNotices;
+    for (let i = changes.from; i < changes.list.length; i++) {
+      const next = appendChange(changed, changes.list[i]!.nsid);
+      if (c.policy.noticePerNewNsid && next !== changed) queuedNotices++;
+      changed = next;
+    }
+    return { changed, queuedNotices };
+  }
   const { list, added } = addChanges(c.changed, changes.list.map((change) => change.nsid), changes.from);
   return { changed: list, queuedNotices: c.policy.noticePerNewNsid ? c.queuedNotices + added : c.queuedNotices };
 }
@@ -194,8 +211,16 @@ export function smartEventsRaised(c: LatchContext, e: { type: string; cdw11?: nu
 /** Firmware Activation Starting is reported only with AEC bit 9 set (§5.27.1.9). */
 export const firmwareNoticesEnabled = (c: LatchContext): boolean => (c.aec & AsyncEventConfig.FIRMWARE_ACTIVATION_NOTICES) !== 0;
 
+/** Whether a waiting Namespace Attribute notice may be sent now, as far as AEC is concerned (Linux nvmet reads AEC
+ * only when the change happens: `changeRaisesNotice`). */
 export function noticesEnabled(c: LatchContext): boolean {
-  return !c.policy.aecGatesNamespaceNotice || (c.aec & AsyncEventConfig.NAMESPACE_ATTRIBUTE_NOTICES) !== 0;
+  return !c.policy.aecGatesNamespaceNotice || c.policy.aecGatesAtChange || (c.aec & AsyncEventConfig.NAMESPACE_ATTRIBUTE_NOTICES) !== 0;
+}
+
+/** Whether a namespace change raises a Namespace Attribute Changed event at all (false: Linux nvmet with AEC bit 8
+ * clear lists the change and raises nothing; nvmet_ns_changed, drivers/nvme/target/core.c). */
+export function changeRaisesNotice(c: LatchContext): boolean {
+  return !(c.policy.aecGatesNamespaceNotice && c.policy.aecGatesAtChange) || (c.aec & AsyncEventConfig.NAMESPACE_ATTRIBUTE_NOTICES) !== 0;
 }
 
 /** Whether a waiting Namespace Attribute notice could be reported now (AEC allows it; QEMU: one is queued). */

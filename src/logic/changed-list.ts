@@ -16,7 +16,7 @@ export function isEmpty(list: ChangedList): boolean {
 }
 
 export function contains(list: ChangedList, nsid: number): boolean {
-  return list.overflow || indexOf(list.nsids, nsid) >= 0;
+  return list.overflow || indexOf(list.nsids, nsid) >= 0 || list.nsids.includes(nsid);
 }
 
 /** Binary search: index of `nsid`, or -(insertion point) - 1. */
@@ -31,6 +31,14 @@ function indexOf(nsids: readonly number[], nsid: number): number {
     else hi = mid - 1;
   }
   return -lo - 1;
+}
+
+/** Record a change in the order of change (Linux nvmet appends: nvmet_add_to_changed_ns_log): the list is then
+ * not sorted, so the duplicate check is a scan (at most 1024 entries). The same object when nothing changes. */
+export function appendChange(list: ChangedList, nsid: number): ChangedList {
+  if (list.overflow || list.nsids.includes(nsid)) return list;
+  if (list.nsids.length >= CHANGED_NS_LIST_ENTRIES) return { nsids: [], overflow: true };
+  return { nsids: [...list.nsids, nsid], overflow: false };
 }
 
 /** Record a change. Returns the same object when nothing changes (a duplicate, or already overflowed). */

@@ -39,9 +39,18 @@ export function providedImplementations(p: Profile): ProvidedImplementation[] {
   if (p.resetClearsChangedList) g('resetEmptiesList', 'always', 'resetClearsChangedList: true', 'a reset empties the Changed Namespace List');
   if (!p.retainUnreadChangesOverReset || p.resetClearsChangedList)
     g('unreadChangesRetained', 'never', p.resetClearsChangedList ? 'resetClearsChangedList: true' : 'retainUnreadChangesOverReset: false', p.resetClearsChangedList ? 'the reset emptied the list the event stood for' : 'the list survives a reset, its event does not');
-  // AEC after a reset is seen only through notices: it matters where AEC gates them (Linux nvmet), not on QEMU.
-  if (!p.resetRestoresAec && p.aecGatesNamespaceNotice) g('aecKeptOverReset', 'always', 'resetRestoresAec: false', 'AEC bit 8 keeps its value over a controller reset');
+  // AEC after a reset (resetRestoresAec) is seen only through notices: only where AEC gates them, and no peer that
+  // gates them keeps AEC over a reset (Linux nvmet's reset on fabrics is a new association), so the chart restores
+  // it always; rule aec-reset checks the value itself.
+  if (p.aecGatesAtChange && p.aecGatesNamespaceNotice) {
+    g('changeUnannounced', 'noticesDisabled', 'aecGatesAtChange: true', 'AEC bit 8 is read at the change: a change while it is clear raises no event');
+    g('noticesDisabled', 'aecIgnored', 'aecGatesAtChange: true', 'an event raised before bit 8 was cleared is still sent to the next AER');
+    // What shows only where the notice is clear while the list is not (a change made while bit 8 was clear):
+    // nvmet_ns_changed raises the event for every change, whether nvmet_add_to_changed_ns_log added an entry or not.
+    g('nsidListed', 'never', 'aecGatesAtChange: true', 'a change of a listed NSID still raises its event (the mask coalesces it)');
+  }
   if (!p.abortAbortsAer) g('cannotAbortAer', 'always', 'abortAbortsAer: false', 'Abort answers DW0 = 1 and the AER stays parked');
+  if (p.changedListOrder === 'change') out.push({ kind: 'action', name: 'appendNsid', implementation: 'appendNsidInChangeOrder', knob: "changedListOrder: 'change'", why: 'the list is in the order of change' });
   // No feature 0Bh (OpenVMM nvme_test): Set Features 0Bh fails and changes nothing, so bit 8 is never cleared.
   if (!p.supportsAecFeature) {
     g('clearsAecBit8', 'never', 'supportsAecFeature: false', 'Set Features 0Bh is refused: AEC bit 8 cannot be cleared');
@@ -58,6 +67,7 @@ export function implementationsOf(provided: readonly ProvidedImplementation[]): 
   for (const p of provided) {
     if (p.kind === 'guard') guardsOut[p.name] = guardImpl[p.implementation]!;
     else if (p.implementation === 'completeOldestParkedAer') actionsOut[p.name] = assign(({ context }: { context: ChartContext }) => effects.completeOldestParkedAer(context));
+    else if (p.implementation === 'appendNsidInChangeOrder') actionsOut[p.name] = assign(({ context, event }: { context: ChartContext; event: ChartEvent }) => effects.appendNsidInChangeOrder(context, event));
     else if (p.implementation === 'rejectSetFeatures') actionsOut[p.name] = assign(({ context }: { context: ChartContext }) => effects.rejectSetFeatures(context));
   }
   return { guards: guardsOut, actions: actionsOut };

@@ -10,8 +10,9 @@ import { chartToScenario, CHART_NAMESPACES, type ScenarioJson } from './to-scena
 
 /** The knobs the fingerprint compares. `retainErrorEvents` is left out: no scenario step writes a bad doorbell, so
  * no rule check can observe it yet (test/actor/aen-error.actor.test.ts covers it per profile). `aenDropUnlatches`
- * is how a fault behaves, which a peer without fault injection cannot show (test/actor/aen-drop.actor.test.ts). */
-export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents' | 'aenDropUnlatches' | HealthKnob>;
+ * is how a fault behaves, which a peer without fault injection cannot show (test/actor/aen-drop.actor.test.ts).
+ * `aecSetEchoesValue` (Set Features DW0) is left out: no expectation reads that DW0 (the differential suites compare it). */
+export type Knob = Exclude<keyof Profile, 'name' | 'description' | 'retainErrorEvents' | 'aenDropUnlatches' | 'aecSetEchoesValue' | HealthKnob>;
 /** The firmware and error-log knobs (issue 18): no peer can be made to activate firmware, and the error log's
  * entries are not compared yet, so the fingerprint leaves them out (test/actor/health-events.actor.test.ts covers
  * them per profile). The SMART knobs are compared (rules smart-threshold, smart-masking). */
@@ -38,6 +39,10 @@ export const KNOBS: readonly Knob[] = [
   'temperatureThreshold',
   'smartHealthEvents',
   'smartEventsQueueWhileMasked',
+  'changedListOrder',
+  'changedListWholePageOnly',
+  'identifyInactiveNamespaceZeros',
+  'aecGatesAtChange',
 ];
 
 /** "1/05h": the scenario form of a status, without DNR (compared separately). */
@@ -66,6 +71,10 @@ export const KNOB_TOPIC: Readonly<Record<Knob, string>> = {
   temperatureThreshold: 'Temperature Threshold (feature 04h)',
   smartHealthEvents: 'SMART / Health events and Critical Warning',
   smartEventsQueueWhileMasked: 'SMART / Health events raised while the type is masked',
+  changedListOrder: 'order of the Changed Namespace List',
+  changedListWholePageOnly: 'Get Log Page 04h shorter than the page',
+  identifyInactiveNamespaceZeros: 'Identify Namespace of an inactive NSID',
+  aecGatesAtChange: 'when AEC bit 8 is read',
 };
 
 /** What a knob's value means, in words a table can hold: "what the spec profile says" / "what the peer did". */
@@ -107,6 +116,15 @@ export function describeKnob(knob: Knob, p: Profile): string {
       return p.smartEventsQueueWhileMasked
         ? 'a crossing made while the SMART type is masked is queued: the RAE=0 read of log 02h that unmasks it completes a parked AER at once'
         : 'a crossing made while the SMART type is masked joins the outstanding event: nothing follows the RAE=0 read of log 02h';
+    case 'changedListOrder': return p.changedListOrder === 'ascending' ? 'the Changed Namespace List is ascending' : 'the Changed Namespace List is in the order the namespaces changed';
+    case 'changedListWholePageOnly':
+      return p.changedListWholePageOnly ? 'Get Log Page 04h of any length but 4096 bytes gets 0/06h (Internal Error) and changes nothing' : 'Get Log Page 04h returns as many dwords as NUMD asks for';
+    case 'identifyInactiveNamespaceZeros':
+      return p.identifyInactiveNamespaceZeros ? 'Identify Namespace of NSID 0 (or any inactive NSID) succeeds with a zeroed structure' : `Identify Namespace of NSID 0 gets ${withDnr(errorStatus(p, Status.INVALID_NAMESPACE))}`;
+    case 'aecGatesAtChange':
+      return p.aecGatesAtChange
+        ? 'AEC bit 8 is read when the namespace changes: a change made while it is clear raises no event, so setting it again reports nothing'
+        : 'AEC bit 8 is read when the notice would be sent: changes made while it is clear are reported once it is set again';
   }
 }
 
@@ -184,7 +202,7 @@ export const SPEC_RULES: readonly SpecRule[] = [
     id: 'list-order',
     clause: '§5.16.1.5',
     text: 'the Changed Namespace List is ascending, without duplicates',
-    knobs: [],
+    knobs: ['changedListOrder'],
     observation: 'c, e',
     check: (p) => chartCheck(p, 'list-order', [change(2), change(1), change(2), read(false)]),
   },
@@ -246,7 +264,7 @@ export const SPEC_RULES: readonly SpecRule[] = [
     id: 'aec-gate',
     clause: '§5.27.1.9 (AEC bit 8)',
     text: 'AEC bit 8 clear: changes are still recorded but no notice is sent; setting it again with changes pending reports them',
-    knobs: ['aecGatesNamespaceNotice'],
+    knobs: ['aecGatesNamespaceNotice', 'aecGatesAtChange'],
     observation: 'h',
     check: (p) => chartCheck(p, 'aec-gate', [{ type: 'features.set', aec: 0 }, aer, change(1), { type: 'features.set', aec: 0x100 }, read(false)]),
   },
@@ -302,22 +320,30 @@ export const SPEC_RULES: readonly SpecRule[] = [
     id: 'invalid-nsid',
     clause: '§5.17 (Identify), §4.6.1.2 (Invalid Namespace or Format)',
     text: 'Identify Namespace with NSID 0 gets 0/0Bh with DNR',
-    knobs: ['errorsSetDnr'],
+    knobs: ['errorsSetDnr', 'identifyInactiveNamespaceZeros'],
     observation: 'g',
-    check: (p) => scenario(p, 'invalid-nsid', [{ do: 'submit', tag: 'id', command: { opcode: 'identify', cns: 0, nsid: 0 } }, expectStatus('id', errorStatus(p, Status.INVALID_NAMESPACE))]),
+    check: (p) =>
+      scenario(p, 'invalid-nsid', [
+        { do: 'submit', tag: 'id', command: { opcode: 'identify', cns: 0, nsid: 0 } },
+        p.identifyInactiveNamespaceZeros ? { do: 'expect', tag: 'id', status: 'success', dnr: false, data: '0x' + '00'.repeat(16) } : expectStatus('id', errorStatus(p, Status.INVALID_NAMESPACE)),
+      ]),
   },
   {
     id: 'log-offset',
     clause: '§5.16 (LPOL/LPOU)',
     text: 'Get Log Page honours the offset: dword 1 of the Changed Namespace List is its second entry',
-    knobs: ['changedListHonoursOffset'],
+    knobs: ['changedListHonoursOffset', 'changedListWholePageOnly'],
     observation: '(not in the probe; first seen by this rule check)',
     check: (p) =>
       scenario(p, 'log-offset', [
         { do: 'namespaceChange', nsid: 1 },
         { do: 'namespaceChange', nsid: 2 },
         { do: 'submit', tag: 'log', command: { opcode: 'getLogPage', lid: 4, numd: 1, offset: 4 } },
-        { do: 'expect', tag: 'log', status: 'success', changedNamespaces: p.changedListHonoursOffset ? [2] : [1] },
+        p.changedListWholePageOnly
+          ? { do: 'expect', tag: 'log', status: '0/06h', dnr: false }
+          : { do: 'expect', tag: 'log', status: 'success', changedNamespaces: p.changedListHonoursOffset ? [2] : [1] },
+        // A short read that failed left the list as it was: the whole page still holds both changes.
+        ...(p.changedListWholePageOnly ? [{ do: 'submit', tag: 'page', command: { opcode: 'getLogPage', lid: 4, numd: 1024 } }, { do: 'expect', tag: 'page', status: 'success', changedNamespaces: [1, 2] }] : []),
       ]),
   },
   {

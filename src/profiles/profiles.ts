@@ -65,6 +65,22 @@ export interface Profile {
   /** Does log 01h hold real entries (failed commands, invalid doorbells, injected errors)? QEMU 7.2 and OpenVMM
    * return zeroed entries; Linux nvmet keeps 128 (nvmet_set_error, nvmet_execute_get_log_page_error). */
   readonly errorLogKeepsEntries: boolean;
+  /** Order of the Changed Namespace List: ascending (§5.16.1.5), or the order the namespaces changed in (Linux
+   * nvmet appends). Either way without duplicates. */
+  readonly changedListOrder: 'ascending' | 'change';
+  /** Get Log Page 04h of any length but the whole 4096-byte page fails with 0/06h (Internal Error) and changes
+   * nothing: not the list, not the mask (Linux nvmet). */
+  readonly changedListWholePageOnly: boolean;
+  /** Identify Namespace (CNS 00h) of an NSID with no active namespace, 0 included, succeeds with a zeroed
+   * structure instead of 0/0Bh (Linux nvmet; only FFFFFFFFh gets 0/0Bh). */
+  readonly identifyInactiveNamespaceZeros: boolean;
+  /** AEC bit 8 is read when a namespace changes, not when the notice is reported: a change made while it is clear
+   * is listed but raises no event (setting the bit again reports nothing), and an event raised before it was
+   * cleared is still sent to the next AER (Linux nvmet). */
+  readonly aecGatesAtChange: boolean;
+  /** Set Features 0Bh completes with the stored value in DW0 (Linux nvmet: nvmet_set_feat_async_event calls
+   * nvmet_set_result with it); spec and QEMU: DW0 0, the feature defines no completion value (§5.27). */
+  readonly aecSetEchoesValue: boolean;
   /** A completion fault that drops a Namespace Attribute AEN (faults.admin.completion, kind 'drop'): OpenVMM
    * (nvme_test/src/workers/admin.rs `next_event`: `continue` before `notified_changed_namespaces = true` and before
    * the fault RPC's `complete`) leaves the latch unset, so the next parked AER is consumed in turn, and the
@@ -101,6 +117,11 @@ const spec: Profile = {
   firmwareActivation: true,
   errorLogEntries: 64,
   errorLogKeepsEntries: true,
+  changedListOrder: 'ascending',
+  changedListWholePageOnly: false,
+  identifyInactiveNamespaceZeros: false,
+  aecGatesAtChange: false,
+  aecSetEchoesValue: false,
   aenDropUnlatches: false,
 };
 
@@ -169,26 +190,26 @@ const openvmmTest: Profile = {
   aecDefault: 0,
 };
 
-// Linux 6.1 nvmet (Debian linux-image-6.1.0-57-amd64) in a QEMU guest over NVMe/TCP, each knob from
-// `tsx scripts/guest-nvmet-pack.ts --rules spec` run on 2026-12-01 (rule named per knob), with the code that
-// explains it in drivers/nvme/target/ (admin-cmd.c, core.c). Divergences no knob expresses (recorded there, not
-// modelled): the Changed Namespace List is in order of change, not ascending (rule list-order: [2, 1]); Get Log
-// Page 04h of any length but 4096 bytes is 0/06h (nvmet_execute_get_log_changed_ns; rule log-offset); Identify
-// Namespace of NSID 0 succeeds with zeros (rule invalid-nsid); setting AEC bit 8 again does not report changes
-// recorded while it was clear (rule aec-gate); CC.EN 1→0 leaves parked AERs and the mask as they are
-// (nvmet_clear_ctrl in torvalds/linux drivers/nvme/target/core.c, read at 06406d81a2d7, only clears CC and
-// CSTS.RDY; rule reset; retainUnreadChangesOverReset false does not
-// model it, and the emulator then fails 8 of its own pack's paths). With these knobs, `--rules linux-nvmet` on
-// nvmet: 14/20 rules pass, the 6 failures are the divergences above and list-overflow (untestable: at most 1024
-// namespaces); under `spec`: 8/20.
+// Linux 6.1 nvmet (Debian linux-image-6.1.0-57-amd64) in a QEMU guest over NVMe/TCP. Each knob was checked with
+// `tsx scripts/guest-nvmet-pack.ts --rules linux-nvmet` and the whole linux-nvmet pack on 2026-12-01 (the rule
+// named per knob), with the function of torvalds/linux drivers/nvme/target/ (admin-cmd.c, core.c, read at
+// 06406d81a2d7) that explains it. A controller reset on fabrics is what a Linux host makes of it: CC.EN 1→0, then
+// a new association (src/host/tcp-transport.ts resetEndsAssociation), which nvmet gives a new controller. CC.EN
+// 1→0 alone does nothing to the AEN state (nvmet_clear_ctrl only clears CC and CSTS.RDY: parked AERs stay parked,
+// the mask and the list stay; measured, not modelled: no host resets a fabrics controller that way). The list
+// overflow cannot be checked: nvmet holds at most 1024 namespaces (NVMET_MAX_NAMESPACES) and each change is a
+// console round trip; nvmet_add_to_changed_ns_log writes FFFFFFFFh at the 1025th NSID, as the spec says.
 const linuxNvmet: Profile = {
   ...spec,
   name: 'linux-nvmet',
   description: 'Linux 6.1 nvmet (drivers/nvme/target) over NVMe/TCP, measured in a QEMU guest (src/guest/)',
   // rule aec-default: Get Features 0Bh = 900h at connect (NVMET_AEN_CFG_OPTIONAL: NS_ATTR | ANA_CHANGE).
   aecDefault: 0x900,
-  // rule aec-reset: a value set before CC.EN 1→0 is still there after (ctrl->aen_enabled is per association).
-  resetRestoresAec: false,
+  // rules aec-reset, reset: the reset's new association is a new controller (nvmet_alloc_ctrl): AEC is
+  // NVMET_AEN_CFG_OPTIONAL again, the changed list (ctrl->changed_ns_list) starts empty, nothing is masked.
+  resetRestoresAec: true,
+  resetClearsChangedList: true,
+  retainUnreadChangesOverReset: false,
   // rule aerl: the 5th AER gets 1/05h with DNR (nvmet_execute_async_event: NVME_SC_ASYNC_LIMIT | NVME_SC_DNR).
   aerLimitStatus: Status.withDnr(Status.AER_LIMIT_EXCEEDED),
   // rule invalid-log-page: 0/02h with DNR (nvmet_execute_get_log_page: unhandled LID, NVME_SC_INVALID_FIELD | DNR).
@@ -205,6 +226,19 @@ const linuxNvmet: Profile = {
   smartHealthEvents: false,
   firmwareActivation: false,
   errorLogEntries: 128,
+  // rule list-order: [2, 1] after changes of 2 then 1 (nvmet_add_to_changed_ns_log appends after a duplicate scan).
+  changedListOrder: 'change',
+  // rule log-offset: NUMD 1 gets 0/06h (nvmet_execute_get_log_changed_ns: transfer_len other than
+  // NVME_MAX_CHANGED_NAMESPACES * 4 goes to `out` with NVME_SC_INTERNAL, before the list or the mask is touched).
+  changedListWholePageOnly: true,
+  // rule invalid-nsid: Identify Namespace NSID 0 succeeds with zeros (nvmet_execute_identify_ns rejects only
+  // NVME_NSID_ALL; "return an all zeroed buffer if we can't find an active namespace").
+  identifyInactiveNamespaceZeros: true,
+  // rule aec-gate: nvmet_ns_changed lists the NSID, then nvmet_aen_bit_disabled skips nvmet_add_async_event when
+  // the bit is clear; nvmet_async_events_process sends a queued event whatever AEC says.
+  aecGatesAtChange: true,
+  // test/guest/nvmet-differential (rule aec-default): Set Features 0Bh = 100h completes with DW0 100h.
+  aecSetEchoesValue: true,
 };
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = { spec, qemu, openvmm, 'openvmm-test': openvmmTest, 'linux-nvmet': linuxNvmet };

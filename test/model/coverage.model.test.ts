@@ -30,12 +30,12 @@ describe('chart coverage by generated paths', () => {
     expect(spec.transitions.unreachable).toEqual([
       'aerPool.parked: abort [cannotAbortAer] → (stays)', // QEMU and OpenVMM cannot abort an AER
       'aerPool.full: abort [cannotAbortAer] → (stays)',
+      'notice.clear: notice.raised [changeUnannounced] → (stays)', // Linux nvmet reads AEC bit 8 at the change
       'notice.pending: notice.raised [noticePerNewNsid] → (stays)', // QEMU: one event per new NSID
       'notice.pending: log.read [noticePerNewNsid] → (stays)',
       'notice.pending: reset → notice.clear', // QEMU and OpenVMM forget the event on reset
       'notice.reported: notice.raised [noticePerNewNsid] → (stays)',
       'notice.reported: log.read [noticeQueued] → notice.clear',
-      'aecBit8.off: reset [aecKeptOverReset] → (stays)', // Linux nvmet keeps AEC over a reset
       'changedList.listing: reset [resetEmptiesList] → changedList.empty', // OpenVMM empties the list on reset
       'changedList.overflowed: reset [resetEmptiesList] → changedList.empty',
     ]);

@@ -4,13 +4,14 @@ import fc from 'fast-check';
 import type { HostEvent } from '../../src/logic/aen-chart.ts';
 import { OVERFLOW_BATCH } from '../../src/model/generate.ts';
 
-/** One host event; with `overflow`, now and then the 1025-NSID change that overflows the list. */
-export function chartEventArbitrary(overflow: boolean): fc.Arbitrary<HostEvent> {
+/** One host event; with `overflow`, now and then the 1025-NSID change that overflows the list; with `partialReads`
+ * (default), now and then a Get Log Page 04h of two dwords (a profile that refuses those, Linux nvmet, gets none). */
+export function chartEventArbitrary(overflow: boolean, partialReads = true): fc.Arbitrary<HostEvent> {
   const common: Array<{ weight: number; arbitrary: fc.Arbitrary<HostEvent> }> = [
     { weight: 6, arbitrary: fc.constant({ type: 'aer.submit' }) },
     { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }).map((nsid) => ({ type: 'namespace.changed' as const, nsid })) },
     { weight: 4, arbitrary: fc.boolean().map((rae) => ({ type: 'log.read' as const, rae, numd: 1024 })) },
-    { weight: 1, arbitrary: fc.constant({ type: 'log.read' as const, rae: false, numd: 2 }) },
+    ...(partialReads ? [{ weight: 1, arbitrary: fc.constant<HostEvent>({ type: 'log.read' as const, rae: false, numd: 2 }) }] : []),
     { weight: 2, arbitrary: fc.boolean().map((on) => ({ type: 'features.set' as const, aec: on ? 0x100 : 0 })) },
     { weight: 2, arbitrary: fc.constant({ type: 'abort' as const }) },
     { weight: 1, arbitrary: fc.constant({ type: 'reset' as const }) },

@@ -3,6 +3,9 @@
 // printed on failure with a shrunk counterexample); 200 sequences of 50–70 steps per profile by default,
 // NVME_ACTORS_LONG=1 (npm run test:long) runs 10,000. One test file per profile (the files beside this one), so
 // vitest's workers run the profiles in parallel; every-profile.test.ts fails when a profile has no file.
+// A known gap: under linux-nvmet (AEC read at the change) the notice can be clear while the list is not, and nvmet
+// then raises an event for a 1025-NSID batch, which the chart's overflow transition (its event "already out") does
+// not: that profile's sequences draw no overflow (nvmet cannot be overflowed either), nor reads shorter than the page.
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { chartEventArbitrary } from '../../support/chart-events.ts';
@@ -21,7 +24,7 @@ export function randomSequencesAgainstChart(name: ProfileName): void {
   describe(`random host sequences against the chart, profile ${name}`, () => {
     it(`${RUNS} sequences of 50+ steps agree with the chart (seed ${SEED + PROFILE_NAMES.indexOf(name)})`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(chartEventArbitrary(!profile.noticePerNewNsid), { minLength: 50, maxLength: 70 }), async (events) => {
+        fc.asyncProperty(fc.array(chartEventArbitrary(!profile.noticePerNewNsid && !profile.aecGatesAtChange, !profile.changedListWholePageOnly), { minLength: 50, maxLength: 70 }), async (events) => {
           const scenario = parseScenario(chartToScenario(profile, events, { name: `${name}: ${events.map(describeEvent).join(' → ')}` }));
           const result = await runScenario(scenario);
           if (result.failed > 0) throw new Error(`the emulator departed from the chart:\n${formatResult(result)}`);
