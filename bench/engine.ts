@@ -21,11 +21,11 @@ import { RegisterFile } from '../src/device/registers.ts';
 import { CompletionRing, SubmissionRing } from '../src/device/queues.ts';
 import { resolvePrps, writeSegments } from '../src/device/prp.ts';
 import { adminQueueGeometry } from '../src/logic/controller.ts';
-import { PROFILE_NAMES, PROFILES } from '../src/profiles/profiles.ts';
+import { PROFILE_NAMES, PROFILES, type Profile } from '../src/profiles/profiles.ts';
 import { aenLatchMachine } from '../machines/aen-latch.machine.ts';
 import { latchPolicy } from '../src/logic/aen-latch.ts';
 import type { HostEvent } from '../src/logic/aen-chart.ts';
-import { chartEventArbitrary } from '../test/support/chart-events.ts';
+import { chartEventArbitraryFor } from '../test/support/chart-events.ts';
 import { chartToScenario } from '../src/model/to-scenario.ts';
 import { parseScenario } from '../src/scenario/schema.ts';
 import { runScenario } from '../src/scenario/runner.ts';
@@ -334,11 +334,11 @@ function shapeOnV6(n: number): Variant & { close(): void } {
 }
 
 /** test:long's workload: random chart sequences of 50–70 steps, replayed as scenarios through the host. */
-function chartEvents(overflow: boolean): fc.Arbitrary<HostEvent[]> {
-  return fc.array(chartEventArbitrary(overflow), { minLength: 50, maxLength: 70 });
+function chartEvents(profile: Profile): fc.Arbitrary<HostEvent[]> {
+  return fc.array(chartEventArbitraryFor(profile), { minLength: 50, maxLength: 70 });
 }
 function chartSequences(engine: EngineName, perProfile: number): Variant {
-  const samples = PROFILE_NAMES.map((name, i) => ({ profile: PROFILES[name], sequences: fc.sample(chartEvents(!PROFILES[name].noticePerNewNsid), { numRuns: perProfile, seed: 20261127 + i }) }));
+  const samples = PROFILE_NAMES.map((name, i) => ({ profile: PROFILES[name], sequences: fc.sample(chartEvents(PROFILES[name]), { numRuns: perProfile, seed: 20261127 + i }) }));
   return {
     name: engine,
     once: async () => {

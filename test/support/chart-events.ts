@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import type { HostEvent } from '../../src/logic/aen-chart.ts';
 import { OVERFLOW_BATCH } from '../../src/model/generate.ts';
+import type { Profile } from '../../src/profiles/profiles.ts';
 
 /** One host event; with `overflow`, now and then the 1025-NSID change that overflows the list; with `partialReads`
  * (default), now and then a Get Log Page 04h of two dwords (a profile that refuses those, Linux nvmet, gets none). */
@@ -19,4 +20,11 @@ export function chartEventArbitrary(overflow: boolean, partialReads = true): fc.
   // Each overflow is 1025 namespace changes: rare, so a run stays quick.
   if (overflow) common.push({ weight: 1, arbitrary: fc.constant(OVERFLOW_BATCH) });
   return fc.oneof(...common);
+}
+
+/** The host events a profile's chart sequences draw: no 1025-NSID batch where the profile queues a notice per NSID
+ * or reads AEC at the change (the known gap of test/model/random-sequences), no partial list reads where the
+ * controller answers only whole-page reads. One place for the random sequences, the replay test and the bench. */
+export function chartEventArbitraryFor(profile: Profile): fc.Arbitrary<HostEvent> {
+  return chartEventArbitrary(!profile.noticePerNewNsid && !profile.aecGatesAtChange, !profile.changedListWholePageOnly);
 }

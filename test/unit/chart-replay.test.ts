@@ -3,7 +3,7 @@
 // every profile and both engines (replay on either; takeStep on XState), the same snapshots (value and context), the same transitions taken and the same guard outcomes.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { chartEventArbitrary } from '../support/chart-events.ts';
+import { chartEventArbitraryFor } from '../support/chart-events.ts';
 import { chartFor, initialSnapshot, replay, takeStep } from '../../src/model/chart.ts';
 import { PROFILE_NAMES, PROFILES } from '../../src/profiles/profiles.ts';
 import { ENGINE_NAMES } from '../../src/engine/index.ts';
@@ -13,7 +13,7 @@ describe.each(PROFILE_NAMES.flatMap((name) => ENGINE_NAMES.map((engine) => [name
     const profile = PROFILES[name];
     const machine = chartFor(profile);
     fc.assert(
-      fc.property(fc.array(chartEventArbitrary(!profile.noticePerNewNsid), { maxLength: 40 }), (events) => {
+      fc.property(fc.array(chartEventArbitraryFor(profile), { maxLength: 40 }), (events) => {
         const whole = replay(machine, events, 3, engine);
         let s = initialSnapshot(machine);
         events.forEach((e, i) => {

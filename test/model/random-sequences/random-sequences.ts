@@ -8,7 +8,7 @@
 // not: that profile's sequences draw no overflow (nvmet cannot be overflowed either), nor reads shorter than the page.
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
-import { chartEventArbitrary } from '../../support/chart-events.ts';
+import { chartEventArbitraryFor } from '../../support/chart-events.ts';
 import { chartToScenario, describeEvent } from '../../../src/model/to-scenario.ts';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from '../../../src/profiles/profiles.ts';
 import { parseScenario } from '../../../src/scenario/schema.ts';
@@ -24,7 +24,7 @@ export function randomSequencesAgainstChart(name: ProfileName): void {
   describe(`random host sequences against the chart, profile ${name}`, () => {
     it(`${RUNS} sequences of 50+ steps agree with the chart (seed ${SEED + PROFILE_NAMES.indexOf(name)})`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(chartEventArbitrary(!profile.noticePerNewNsid && !profile.aecGatesAtChange, !profile.changedListWholePageOnly), { minLength: 50, maxLength: 70 }), async (events) => {
+        fc.asyncProperty(fc.array(chartEventArbitraryFor(profile), { minLength: 50, maxLength: 70 }), async (events) => {
           const scenario = parseScenario(chartToScenario(profile, events, { name: `${name}: ${events.map(describeEvent).join(' → ')}` }));
           const result = await runScenario(scenario);
           if (result.failed > 0) throw new Error(`the emulator departed from the chart:\n${formatResult(result)}`);
