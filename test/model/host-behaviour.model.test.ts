@@ -4,7 +4,7 @@
 // examples as the runner plays them.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { checkHostBehaviour, checkRecords, HOST_RULES, hostEventsFromRecords, tappedEmulatorTarget, type HostEvent } from '../../src/model/host-behaviour.ts';
 import { createController } from '../../src/emulator.ts';
 import { EmulatorTransport } from '../../src/host/emulator-transport.ts';
@@ -127,10 +127,10 @@ describe('the checker on the controller\'s trace of NvmeHost', () => {
     }
   });
 
-  it('the AEN examples as the runner plays them: each departure their scripts leave', async () => {
+  it('the examples as the runner plays them: each departure their scripts leave', async () => {
     const dir = join(import.meta.dirname, '../../examples');
     const found: Record<string, string[]> = {};
-    for (const name of ['attach-raises-notice.json', 'latch-three-changes.json', 'seed-namespace-change.json']) {
+    for (const name of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
       const { factory, traces } = tappedEmulatorTarget();
       const result = await runScenario(parseScenarioText(readFileSync(join(dir, name), 'utf8'), name), factory);
       expect(result.failed, name).toBe(0);
