@@ -6,6 +6,7 @@ import { AdminOpcode, CHANGED_NS_LIST_SIZE, Cns, FeatureId, IDENTIFY_SIZE, LogPa
 import { decodeFeatures, decodeGetLogPage, decodeIdentify, encodeNumberOfQueues } from '../spec/admin-fields.codec.ts';
 import { encodeIdentifyController, encodeIdentifyNamespace, encodeNamespaceIdDescriptors, Nidt, type IdentifyController, OACS_NAMESPACE_MANAGEMENT, OAES_FIRMWARE_ACTIVATION_NOTICES, OAES_NAMESPACE_ATTRIBUTE_NOTICES } from '../spec/identify.codec.ts';
 import { decodeThreshold, DEFAULT_OVER_THRESHOLD, isThresholdValid, MTFA } from './health.ts';
+import { ERROR_LOG_ENTRY_SIZE } from '../spec/health-log.codec.ts';
 import { TemperatureThreshold } from '../spec/constants.ts';
 import { encodeNsidListFrom } from '../spec/namespace-list.codec.ts';
 import type { Sqe } from '../spec/sqe.codec.ts';
@@ -17,8 +18,6 @@ export const MAX_TRANSFER = PAGE_SIZE << MDTS;
 /** I/O queue pairs this controller allocates (Set/Get Features 07h answer NSQA = NCQA = 15, 0's based, whatever
  * was requested, as QEMU does). */
 export const MAX_IO_QUEUES = 16;
-/** Error Information log: ELPE = 0, so one 64-byte entry (§5.16.1.2). */
-export const ERROR_LOG_SIZE = 64;
 
 export interface ControllerIdentity {
   readonly cntlid: number;
@@ -124,7 +123,7 @@ export function commandRoute(sqe: Sqe, profile: Profile): Route {
 /** Bytes of the log pages the latch answers (§5.16.1.2–5), by LID. */
 export function latchLogPageSize(lid: number, profile: Profile): number {
   switch (lid) {
-    case LogPage.ERROR_INFORMATION: return profile.errorLogEntries * ERROR_LOG_ENTRY_BYTES;
+    case LogPage.ERROR_INFORMATION: return profile.errorLogEntries * ERROR_LOG_ENTRY_SIZE;
     case LogPage.SMART_HEALTH: return 512;
     case LogPage.FIRMWARE_SLOT: return 512;
     case LogPage.CHANGED_NAMESPACE_LIST: return 4096;
@@ -162,7 +161,6 @@ export function latchFeatureRequest(sqe: Sqe, profile: Profile): LatchRequest | 
   return null;
 }
 
-const ERROR_LOG_ENTRY_BYTES = 64;
 
 /** Bytes the command moves through its PRPs (0 for none, or when the length itself is invalid). */
 export function dataLength(sqe: Sqe): number {

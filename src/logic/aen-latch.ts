@@ -4,7 +4,7 @@
 // Error regions), what the AEN's DW0 is. The latch machine receives these via setup().
 import { AsyncEventConfig, AsyncEventInfo, AsyncEventType, LogPage, type Status } from '../spec/constants.ts';
 import { encodeAenDw0 } from '../spec/admin-fields.codec.ts';
-import { addChange, addChanges, appendChange, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
+import { addChanges, type ChangedList, EMPTY_CHANGED_LIST } from './changed-list.ts';
 import type { Profile } from '../profiles/profiles.ts';
 import { decodeThreshold, EMPTY_ERROR_LOG, initialFirmware, INITIAL_HEALTH, isThresholdValid, smartEventsOf, withChange, withThreshold, type ErrorLog, type Firmware, type Health } from './health.ts';
 
@@ -75,18 +75,8 @@ export function changesOf(e: { type: string; nsid?: number; requestId?: string; 
 /** Record changes in the Changed Namespace List, in order: the list and (QEMU) one more queued notice for each
  * NSID new to the list. */
 export function recordChanges(c: LatchContext, changes: { readonly list: readonly PendingChange[]; readonly from: number }): Pick<LatchContext, 'changed' | 'queuedNotices'> {
-  if (c.policy.changedListOrder === 'change') {
-    // Linux nvmet appends (nvmet_add_to_changed_ns_log): one change at a time, in order.
-    let changed = c.changed;
-    let queuedNotices = c.queuedNotices;
-    for (let i = changes.from; i < changes.list.length; i++) {
-      const next = appendChange(changed, changes.list[i]!.nsid);
-      if (c.policy.noticePerNewNsid && next !== changed) queuedNotices++;
-      changed = next;
-    }
-    return { changed, queuedNotices };
-  }
-  const { list, added } = addChanges(c.changed, changes.list.map((change) => change.nsid), changes.from);
+  // Linux nvmet appends in the order of change (nvmet_add_to_changed_ns_log); the spec's list is ascending.
+  const { list, added } = addChanges(c.changed, changes.list.map((change) => change.nsid), changes.from, c.policy.changedListOrder);
   return { changed: list, queuedNotices: c.policy.noticePerNewNsid ? c.queuedNotices + added : c.queuedNotices };
 }
 

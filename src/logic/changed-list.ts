@@ -53,13 +53,13 @@ export function addChange(list: ChangedList, nsid: number): ChangedList {
   return { nsids, overflow: false };
 }
 
-/** Record changes `nsids[from…]` in order, as `addChange` one at a time would: the resulting list and how many of
+/** Record changes `nsids[from…]` in order, as `addChange` (or, in change order, `appendChange`) one at a time would: the resulting list and how many of
  * them changed it (each NSID new to the list, and the one that overflowed it). One copy and one sort for the batch,
  * where `addChange` per NSID copied the list per NSID (a 1025-NSID change was ~1M element copies). */
-export function addChanges(list: ChangedList, nsids: readonly number[], from = 0): { list: ChangedList; added: number } {
+export function addChanges(list: ChangedList, nsids: readonly number[], from = 0, order: 'ascending' | 'change' = 'ascending'): { list: ChangedList; added: number } {
   if (list.overflow || from >= nsids.length) return { list, added: 0 };
   if (nsids.length - from === 1) {
-    const next = addChange(list, nsids[from]!);
+    const next = order === 'ascending' ? addChange(list, nsids[from]!) : appendChange(list, nsids[from]!);
     return { list: next, added: next === list ? 0 : 1 };
   }
   const seen = new Set(list.nsids);
@@ -72,7 +72,8 @@ export function addChanges(list: ChangedList, nsids: readonly number[], from = 0
     fresh.push(nsid);
   }
   if (fresh.length === 0) return { list, added: 0 };
-  return { list: { nsids: [...list.nsids, ...fresh].sort((a, b) => a - b), overflow: false }, added: fresh.length };
+  const merged = [...list.nsids, ...fresh];
+  return { list: { nsids: order === 'ascending' ? merged.sort((a, b) => a - b) : merged, overflow: false }, added: fresh.length };
 }
 
 /** The bytes a Get Log Page of `numd` dwords at byte `offset` returns: the 4096-byte page, zero beyond its end. */

@@ -2,7 +2,7 @@
 // then the overflow marker; readChangedList returns numd dwords of the 4096-byte page from a byte offset.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addChange, addChanges, contains, EMPTY_CHANGED_LIST, isEmpty, readChangedList, type ChangedList } from '../../src/logic/changed-list.ts';
+import { addChange, addChanges, appendChange, contains, EMPTY_CHANGED_LIST, isEmpty, readChangedList, type ChangedList } from '../../src/logic/changed-list.ts';
 
 const build = (nsids: number[]): ChangedList => nsids.reduce(addChange, EMPTY_CHANGED_LIST);
 const dwords = (b: Uint8Array) => Array.from({ length: b.length / 4 }, (_, i) => new DataView(b.buffer, b.byteOffset).getUint32(i * 4, true));
@@ -118,16 +118,16 @@ describe('readChangedList', () => {
 describe('addChanges (a batch)', () => {
   // The batch must give what addChange one NSID at a time gives: the list, and how many NSIDs changed it (the
   // 'qemu' profile queues one notice for each).
-  const oneByOne = (list: ChangedList, nsids: readonly number[], from: number) => {
+  const oneByOne = (list: ChangedList, nsids: readonly number[], from: number, add: typeof addChange = addChange) => {
     let added = 0;
     for (const nsid of nsids.slice(from)) {
-      const next = addChange(list, nsid);
+      const next = add(list, nsid);
       if (next !== list) added++;
       list = next;
     }
     return { list, added };
   };
-  it('agrees with addChange NSID by NSID on random batches, overflow included', () => {
+  it('agrees with addChange (appendChange in change order) NSID by NSID on random batches, overflow included', () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 1, max: 1500 }), { maxLength: 1100 }),
@@ -136,6 +136,9 @@ describe('addChanges (a batch)', () => {
         (before, batch, from) => {
           const start = build(before);
           expect(addChanges(start, batch, from)).toEqual(oneByOne(start, batch, from));
+          // In change order (Linux nvmet), as appendChange one at a time, from a list built the same way.
+          const appended = before.reduce(appendChange, EMPTY_CHANGED_LIST);
+          expect(addChanges(appended, batch, from, 'change')).toEqual(oneByOne(appended, batch, from, appendChange));
         },
       ),
       { numRuns: 300, seed: 20261201 },
